@@ -1,0 +1,939 @@
+/* lp_qconn: one QUIC connection over ngtcp2 0.12 + GnuTLS; see lp_qconn.h. */
+#include "lp_qconn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <ngtcp2/ngtcp2_crypto_gnutls.h>
+
+#include "lp_err.h"
+
+#define QCONN_MAX_GSO_SEGS 64
+#define QCONN_MAX_BURST 64
+#define QCONN_CHUNK 4096
+
+const char *lp_app_error_name(uint64_t code)
+{
+    switch (code) {
+    case LP_APP_NO_ERROR:
+        return "NO_ERROR";
+    case LP_APP_PROTOCOL_VIOLATION:
+        return "PROTOCOL_VIOLATION";
+    case LP_APP_REJECTED:
+        return "REJECTED";
+    case LP_APP_MALFORMED_DATAGRAMS:
+        return "MALFORMED_DATAGRAMS";
+    case LP_APP_HELLO_TIMEOUT:
+        return "HELLO_TIMEOUT";
+    case LP_APP_RELAY_SHUTDOWN:
+        return "RELAY_SHUTDOWN";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+const char *lp_qclose_name(enum lp_qclose why)
+{
+    switch (why) {
+    case LP_QC_LOCAL:
+        return "local";
+    case LP_QC_PEER:
+        return "peer_closed";
+    case LP_QC_IDLE:
+        return "timeout";
+    case LP_QC_HANDSHAKE_TIMEOUT:
+        return "handshake_timeout";
+    case LP_QC_RESET:
+        return "stateless_reset";
+    case LP_QC_TLS:
+        return "tls";
+    case LP_QC_ERROR:
+        return "error";
+    }
+    return "unknown";
+}
+
+static void qconn_report_closed(struct lp_qconn *c, enum lp_qclose why,
+                                uint64_t code)
+{
+    if (c->closed_reported)
+        return;
+    c->closed_reported = 1;
+    if (c->ops->on_closed != NULL)
+        c->ops->on_closed(c, why, code, c->now);
+}
+
+static ngtcp2_conn *qconn_get_conn(ngtcp2_crypto_conn_ref *ref)
+{
+    return ((struct lp_qconn *)ref->user_data)->conn;
+}
+
+static void qconn_rand(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
+{
+    (void)ctx;
+    (void)gnutls_rnd(GNUTLS_RND_RANDOM, dest, len);
+}
+
+static int qconn_get_new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid,
+                             uint8_t *token, size_t cidlen, void *ud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)conn;
+    if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) != 0)
+        return NGTCP2_ERR_CALLBACK_FAILURE;
+    cid->datalen = cidlen;
+    if (c->reset_secret != NULL) {
+        if (ngtcp2_crypto_generate_stateless_reset_token(
+                token, c->reset_secret, c->reset_secretlen, cid) != 0)
+            return NGTCP2_ERR_CALLBACK_FAILURE;
+    } else if (gnutls_rnd(GNUTLS_RND_RANDOM, token,
+                          NGTCP2_STATELESS_RESET_TOKENLEN) != 0) {
+        return NGTCP2_ERR_CALLBACK_FAILURE;
+    }
+    if (c->ops->cid_add != NULL && c->ops->cid_add(c, cid) != 0)
+        return NGTCP2_ERR_CALLBACK_FAILURE;
+    return 0;
+}
+
+static int qconn_remove_cid(ngtcp2_conn *conn, const ngtcp2_cid *cid,
+                            void *ud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)conn;
+    if (c->ops->cid_remove != NULL)
+        c->ops->cid_remove(c, cid);
+    return 0;
+}
+
+static int qconn_handshake_completed(ngtcp2_conn *conn, void *ud)
+{
+    struct lp_qconn *c = ud;
+
+    if (c->state == LP_QS_HANDSHAKE)
+        c->state = LP_QS_OPEN;
+    c->handshake_ts = c->now;
+    if (!c->is_server) {
+        /* The control stream is the first client-initiated bidi stream. */
+        if (ngtcp2_conn_open_bidi_stream(conn, &c->ctrl_stream, NULL) != 0)
+            return NGTCP2_ERR_CALLBACK_FAILURE;
+    } else if (!lp_qconn_peer_has_dgram(c)) {
+        /* Spec section 1: DATAGRAM support is mandatory. */
+        c->pending_violation = 1;
+    }
+    if (c->ops->on_handshake != NULL)
+        c->ops->on_handshake(c, c->now);
+    return 0;
+}
+
+static int qconn_recv_stream_data(ngtcp2_conn *conn, uint32_t flags,
+                                  int64_t stream_id, uint64_t offset,
+                                  const uint8_t *data, size_t len, void *ud,
+                                  void *sud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)offset;
+    (void)sud;
+    if (c->is_server && c->ctrl_stream < 0 && stream_id == 0)
+        c->ctrl_stream = 0;
+    if (stream_id == c->ctrl_stream && len > 0 &&
+        c->state <= LP_QS_CLOSE_PENDING && c->ops->on_ctrl != NULL) {
+        if (c->ops->on_ctrl(c, data, len, c->now) < 0)
+            c->pending_violation = 1;
+    }
+    if ((flags & NGTCP2_STREAM_DATA_FLAG_FIN) && stream_id == c->ctrl_stream &&
+        c->state == LP_QS_OPEN)
+        c->pending_violation = 1; /* the control stream lives as long */
+    ngtcp2_conn_extend_max_stream_offset(conn, stream_id, len);
+    ngtcp2_conn_extend_max_offset(conn, len);
+    return 0;
+}
+
+static void qconn_free_acked_chunks(struct lp_qconn *c)
+{
+    while (c->tx_head != NULL &&
+           c->tx_head->base + c->tx_head->len <= c->tx_acked &&
+           (c->tx_head->next != NULL || c->tx_head->len == c->tx_head->cap ||
+            c->tx_acked == c->tx_total)) {
+        struct lp_ctrl_chunk *k = c->tx_head;
+        c->tx_head = k->next;
+        if (c->tx_head == NULL)
+            c->tx_tail = NULL;
+        free(k);
+    }
+}
+
+static int qconn_acked_stream_data(ngtcp2_conn *conn, int64_t stream_id,
+                                   uint64_t offset, uint64_t datalen, void *ud,
+                                   void *sud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)conn;
+    (void)sud;
+    if (stream_id != c->ctrl_stream)
+        return 0;
+    if (offset + datalen > c->tx_acked)
+        c->tx_acked = offset + datalen;
+    qconn_free_acked_chunks(c);
+    return 0;
+}
+
+static int qconn_stream_reset(ngtcp2_conn *conn, int64_t stream_id,
+                              uint64_t final_size, uint64_t app_error_code,
+                              void *ud, void *sud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)conn;
+    (void)final_size;
+    (void)app_error_code;
+    (void)sud;
+    if (stream_id == c->ctrl_stream)
+        c->pending_violation = 1;
+    return 0;
+}
+
+static int qconn_recv_datagram(ngtcp2_conn *conn, uint32_t flags,
+                               const uint8_t *data, size_t len, void *ud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)conn;
+    (void)flags;
+    if (c->state == LP_QS_OPEN && c->ops->on_datagram != NULL)
+        c->ops->on_datagram(c, data, len, c->now);
+    return 0;
+}
+
+static int qconn_recv_stateless_reset(ngtcp2_conn *conn,
+                                      const ngtcp2_pkt_stateless_reset *sr,
+                                      void *ud)
+{
+    struct lp_qconn *c = ud;
+
+    (void)conn;
+    (void)sr;
+    c->got_reset = 1;
+    return 0;
+}
+
+static void qconn_callbacks(ngtcp2_callbacks *cb, int is_server)
+{
+    memset(cb, 0, sizeof(*cb));
+    if (is_server) {
+        cb->recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
+    } else {
+        cb->client_initial = ngtcp2_crypto_client_initial_cb;
+        cb->recv_retry = ngtcp2_crypto_recv_retry_cb;
+    }
+    cb->recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
+    cb->encrypt = ngtcp2_crypto_encrypt_cb;
+    cb->decrypt = ngtcp2_crypto_decrypt_cb;
+    cb->hp_mask = ngtcp2_crypto_hp_mask_cb;
+    cb->update_key = ngtcp2_crypto_update_key_cb;
+    cb->delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb;
+    cb->delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb;
+    cb->get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb;
+    cb->version_negotiation = ngtcp2_crypto_version_negotiation_cb;
+    cb->rand = qconn_rand;
+    cb->get_new_connection_id = qconn_get_new_cid;
+    cb->remove_connection_id = qconn_remove_cid;
+    cb->handshake_completed = qconn_handshake_completed;
+    cb->recv_stream_data = qconn_recv_stream_data;
+    cb->acked_stream_data_offset = qconn_acked_stream_data;
+    cb->stream_reset = qconn_stream_reset;
+    cb->recv_datagram = qconn_recv_datagram;
+    cb->recv_stateless_reset = qconn_recv_stateless_reset;
+}
+
+void lp_qconn_defaults(ngtcp2_settings *settings,
+                       ngtcp2_transport_params *params, int is_server,
+                       lp_tstamp now)
+{
+    ngtcp2_settings_default(settings);
+    settings->initial_ts = now;
+    settings->max_tx_udp_payload_size = LP_QUIC_MAX_UDP_PAYLOAD;
+    settings->handshake_timeout = 10 * NGTCP2_SECONDS;
+    ngtcp2_transport_params_default(params);
+    params->max_datagram_frame_size = 65535;
+    params->max_idle_timeout = LP_QUIC_IDLE_TIMEOUT;
+    params->initial_max_streams_bidi = is_server ? 1 : 0;
+    params->initial_max_streams_uni = 0;
+    params->initial_max_stream_data_bidi_local = 256 * 1024;
+    params->initial_max_stream_data_bidi_remote = 256 * 1024;
+    params->initial_max_data = 1024 * 1024;
+}
+
+static int qconn_common_init(struct lp_qconn *c,
+                             const struct lp_qconn_ops *ops,
+                             struct lp_pool *pool, uint32_t dq_cap)
+{
+    memset(c, 0, sizeof(*c));
+    c->ops = ops;
+    c->pool = pool;
+    c->ctrl_stream = -1;
+    c->ref.get_conn = qconn_get_conn;
+    c->ref.user_data = c;
+    c->path.local.addr = (ngtcp2_sockaddr *)&c->local_addr;
+    c->path.remote.addr = (ngtcp2_sockaddr *)&c->remote_addr;
+    c->heap_idx = SIZE_MAX;
+    if (dq_cap > 0) {
+        c->dq = calloc(dq_cap, sizeof(*c->dq));
+        if (c->dq == NULL)
+            return LP_ERR_NOMEM;
+        c->dq_cap = dq_cap;
+    }
+    return 0;
+}
+
+int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
+                        const struct sockaddr *local, socklen_t locallen,
+                        const struct sockaddr *remote, socklen_t remotelen,
+                        const struct lp_qconn_ops *ops, struct lp_pool *pool,
+                        uint32_t dq_cap, lp_tstamp now)
+{
+    ngtcp2_callbacks cb;
+    ngtcp2_settings settings;
+    ngtcp2_transport_params params;
+    ngtcp2_cid dcid, scid;
+    int rv;
+
+    if ((rv = qconn_common_init(c, ops, pool, dq_cap)) != 0)
+        return rv;
+    memcpy(&c->local_addr, local, locallen);
+    memcpy(&c->remote_addr, remote, remotelen);
+    c->path.local.addrlen = locallen;
+    c->path.remote.addrlen = remotelen;
+    c->now = now;
+    dcid.datalen = LP_QUIC_CIDLEN;
+    scid.datalen = LP_QUIC_CIDLEN;
+    if (gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) != 0 ||
+        gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0) {
+        lp_qconn_free(c);
+        return LP_ERR_IO;
+    }
+    qconn_callbacks(&cb, 0);
+    lp_qconn_defaults(&settings, &params, 0, now);
+    rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &c->path,
+                                NGTCP2_PROTO_VER_V1, &cb, &settings, &params,
+                                NULL, c);
+    if (rv != 0) {
+        lp_qconn_free(c);
+        return LP_ERR_NOMEM;
+    }
+    if (lp_tls_session_client(&c->tls, tls, &c->ref) != 0) {
+        lp_qconn_free(c);
+        return LP_ERR_IO;
+    }
+    ngtcp2_conn_set_tls_native_handle(c->conn, c->tls);
+    ngtcp2_conn_set_keep_alive_timeout(c->conn, LP_QUIC_KEEPALIVE);
+    return 0;
+}
+
+int lp_qconn_server_new(struct lp_qconn *c, struct lp_tls_server *tls,
+                        const ngtcp2_pkt_hd *hd, const ngtcp2_cid *scid,
+                        const ngtcp2_path *path,
+                        const ngtcp2_transport_params *params_in,
+                        const ngtcp2_vec *token, const uint8_t *reset_secret,
+                        size_t secretlen, const struct lp_qconn_ops *ops,
+                        struct lp_pool *pool, uint32_t dq_cap, lp_tstamp now)
+{
+    ngtcp2_callbacks cb;
+    ngtcp2_settings settings;
+    ngtcp2_transport_params params;
+    int rv;
+
+    if ((rv = qconn_common_init(c, ops, pool, dq_cap)) != 0)
+        return rv;
+    c->is_server = 1;
+    c->now = now;
+    c->reset_secret = reset_secret;
+    c->reset_secretlen = secretlen;
+    memcpy(&c->local_addr, path->local.addr, path->local.addrlen);
+    memcpy(&c->remote_addr, path->remote.addr, path->remote.addrlen);
+    c->path.local.addrlen = path->local.addrlen;
+    c->path.remote.addrlen = path->remote.addrlen;
+    qconn_callbacks(&cb, 1);
+    lp_qconn_defaults(&settings, &params, 1, now);
+    params = *params_in;
+    if (token != NULL && token->len > 0)
+        settings.token = *token;
+    rv = ngtcp2_conn_server_new(&c->conn, &hd->scid, scid, &c->path,
+                                hd->version, &cb, &settings, &params, NULL, c);
+    if (rv != 0) {
+        lp_qconn_free(c);
+        return LP_ERR_NOMEM;
+    }
+    if (lp_tls_session_server(&c->tls, tls, &c->ref) != 0) {
+        lp_qconn_free(c);
+        return LP_ERR_IO;
+    }
+    ngtcp2_conn_set_tls_native_handle(c->conn, c->tls);
+    return 0;
+}
+
+void lp_qconn_free(struct lp_qconn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->conn != NULL)
+        ngtcp2_conn_del(c->conn);
+    if (c->tls != NULL)
+        gnutls_deinit(c->tls);
+    while (c->tx_head != NULL) {
+        struct lp_ctrl_chunk *k = c->tx_head;
+        c->tx_head = k->next;
+        free(k);
+    }
+    if (c->dq != NULL) {
+        while (c->dq_len > 0) {
+            lp_pool_put(c->pool, c->dq[c->dq_head]);
+            c->dq_head = (c->dq_head + 1) % c->dq_cap;
+            c->dq_len--;
+        }
+        free(c->dq);
+    }
+    free(c->close_pkt);
+    c->conn = NULL;
+    c->tls = NULL;
+    c->dq = NULL;
+    c->close_pkt = NULL;
+    c->tx_tail = NULL;
+    c->state = LP_QS_DEAD;
+}
+
+static lp_tstamp qconn_three_pto(const struct lp_qconn *c)
+{
+    return 3 * ngtcp2_conn_get_pto(c->conn);
+}
+
+static void qconn_kill(struct lp_qconn *c, enum lp_qclose why, uint64_t code)
+{
+    c->state = LP_QS_DEAD;
+    qconn_report_closed(c, why, code);
+}
+
+/* qconn_write_close builds CONNECTION_CLOSE and enters the closing period. */
+static void qconn_write_close(struct lp_qconn *c, lp_tstamp now,
+                              const ngtcp2_connection_close_error *ccerr,
+                              enum lp_qclose why)
+{
+    uint8_t buf[LP_QUIC_MAX_UDP_PAYLOAD];
+    ngtcp2_path_storage ps;
+    ngtcp2_pkt_info pi;
+    ngtcp2_ssize n;
+
+    if (c->state >= LP_QS_CLOSING)
+        return;
+    ngtcp2_path_storage_zero(&ps);
+    n = ngtcp2_conn_write_connection_close(c->conn, &ps.path, &pi, buf,
+                                           sizeof(buf), ccerr, now);
+    if (n <= 0) {
+        qconn_kill(c, why, ccerr->error_code);
+        return;
+    }
+    free(c->close_pkt);
+    c->close_pkt = malloc((size_t)n);
+    if (c->close_pkt == NULL) {
+        qconn_kill(c, why, ccerr->error_code);
+        return;
+    }
+    memcpy(c->close_pkt, buf, (size_t)n);
+    c->close_pktlen = (size_t)n;
+    if (ps.path.remote.addrlen > 0 &&
+        ps.path.remote.addrlen <= sizeof(c->remote_addr) &&
+        ps.path.local.addrlen <= sizeof(c->local_addr)) {
+        memcpy(&c->remote_addr, ps.path.remote.addr, ps.path.remote.addrlen);
+        memcpy(&c->local_addr, ps.path.local.addr, ps.path.local.addrlen);
+        c->path.remote.addrlen = ps.path.remote.addrlen;
+        c->path.local.addrlen = ps.path.local.addrlen;
+    }
+    c->close_send_pending = 1;
+    c->close_rx = 0;
+    c->close_next_tx = 1;
+    c->state = LP_QS_CLOSING;
+    c->close_deadline = now + qconn_three_pto(c);
+    qconn_report_closed(c, why, ccerr->error_code);
+}
+
+static void qconn_close_app(struct lp_qconn *c, uint64_t code, lp_tstamp now)
+{
+    ngtcp2_connection_close_error ccerr;
+
+    ngtcp2_connection_close_error_default(&ccerr);
+    ngtcp2_connection_close_error_set_application_error(&ccerr, code, NULL,
+                                                        0);
+    qconn_write_close(c, now, &ccerr, LP_QC_LOCAL);
+}
+
+void lp_qconn_close(struct lp_qconn *c, uint64_t app_code, lp_tstamp now)
+{
+    if (c->state >= LP_QS_CLOSE_PENDING)
+        return;
+    if (c->state == LP_QS_HANDSHAKE) {
+        lp_qconn_close_now(c, app_code, now);
+        return;
+    }
+    c->state = LP_QS_CLOSE_PENDING;
+    c->close_code = app_code;
+    c->close_deadline = now + LP_QUIC_CLOSE_WAIT;
+}
+
+void lp_qconn_close_now(struct lp_qconn *c, uint64_t app_code, lp_tstamp now)
+{
+    if (c->state >= LP_QS_CLOSING)
+        return;
+    qconn_close_app(c, app_code, now);
+}
+
+/* qconn_on_error handles a fatal error from read_pkt/handle_expiry/write. */
+static void qconn_on_error(struct lp_qconn *c, int rv, lp_tstamp now)
+{
+    ngtcp2_connection_close_error ccerr;
+
+    switch (rv) {
+    case NGTCP2_ERR_DRAINING: {
+        const ngtcp2_connection_close_error *pe = NULL;
+        ngtcp2_connection_close_error got;
+
+        ngtcp2_conn_get_connection_close_error(c->conn, &got);
+        pe = &got;
+        c->state = LP_QS_DRAINING;
+        c->close_deadline = now + qconn_three_pto(c);
+        if (c->got_reset)
+            qconn_report_closed(c, LP_QC_RESET, 0);
+        else
+            qconn_report_closed(c, LP_QC_PEER, pe->error_code);
+        return;
+    }
+    case NGTCP2_ERR_DROP_CONN:
+    case NGTCP2_ERR_RETRY:
+        qconn_kill(c, LP_QC_ERROR, 0);
+        return;
+    case NGTCP2_ERR_IDLE_CLOSE:
+        qconn_kill(c, LP_QC_IDLE, 0);
+        return;
+    case NGTCP2_ERR_HANDSHAKE_TIMEOUT:
+        qconn_kill(c, LP_QC_HANDSHAKE_TIMEOUT, 0);
+        return;
+    case NGTCP2_ERR_CRYPTO:
+        ngtcp2_connection_close_error_default(&ccerr);
+        ngtcp2_connection_close_error_set_transport_error_tls_alert(
+            &ccerr, ngtcp2_conn_get_tls_alert(c->conn), NULL, 0);
+        qconn_write_close(c, now, &ccerr, LP_QC_TLS);
+        return;
+    default:
+        ngtcp2_connection_close_error_default(&ccerr);
+        ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, rv,
+                                                                 NULL, 0);
+        qconn_write_close(c, now, &ccerr, LP_QC_ERROR);
+        return;
+    }
+}
+
+void lp_qconn_read(struct lp_qconn *c, const ngtcp2_path *path,
+                   const uint8_t *data, size_t len, lp_tstamp now)
+{
+    ngtcp2_pkt_info pi;
+    int rv;
+
+    switch (c->state) {
+    case LP_QS_DEAD:
+    case LP_QS_DRAINING:
+        return;
+    case LP_QS_CLOSING:
+        /* RFC 9000 section 10.2.1: answer late packets with the close, at an
+         * exponentially decreasing rate. */
+        if (++c->close_rx >= c->close_next_tx) {
+            c->close_send_pending = 1;
+            c->close_next_tx *= 2;
+        }
+        return;
+    default:
+        break;
+    }
+    c->now = now;
+    memset(&pi, 0, sizeof(pi));
+    rv = ngtcp2_conn_read_pkt(c->conn, path, &pi, data, len, now);
+    if (rv != 0) {
+        qconn_on_error(c, rv, now);
+        return;
+    }
+    if (c->pending_violation && c->state <= LP_QS_CLOSE_PENDING)
+        lp_qconn_close_now(c, LP_APP_PROTOCOL_VIOLATION, now);
+}
+
+size_t lp_qconn_max_dgram(const struct lp_qconn *c)
+{
+    const ngtcp2_transport_params *rp;
+    size_t path, ov, n;
+
+    if (c->conn == NULL)
+        return 0;
+    rp = ngtcp2_conn_get_remote_transport_params(c->conn);
+    if (rp == NULL || rp->max_datagram_frame_size == 0)
+        return 0;
+    path = ngtcp2_conn_get_path_max_tx_udp_payload_size(c->conn);
+    ov = LP_QUIC_DGRAM_OVERHEAD + ngtcp2_conn_get_dcid(c->conn)->datalen;
+    if (path <= ov)
+        return 0;
+    n = path - ov;
+    /* max_datagram_frame_size counts the frame type and length too. */
+    if (rp->max_datagram_frame_size < 3)
+        return 0;
+    if (n > rp->max_datagram_frame_size - 3)
+        n = (size_t)rp->max_datagram_frame_size - 3;
+    return n;
+}
+
+int lp_qconn_pmtud_done(const struct lp_qconn *c)
+{
+    const ngtcp2_transport_params *rp;
+    size_t path, ceiling = 1444; /* ngtcp2 0.12's last PMTUD probe */
+
+    if (c->conn == NULL)
+        return 0;
+    rp = ngtcp2_conn_get_remote_transport_params(c->conn);
+    if (rp != NULL && rp->max_udp_payload_size < ceiling)
+        ceiling = (size_t)rp->max_udp_payload_size;
+    path = ngtcp2_conn_get_path_max_tx_udp_payload_size(c->conn);
+    return path >= ceiling;
+}
+
+int lp_qconn_peer_has_dgram(const struct lp_qconn *c)
+{
+    const ngtcp2_transport_params *rp;
+
+    if (c->conn == NULL)
+        return 0;
+    rp = ngtcp2_conn_get_remote_transport_params(c->conn);
+    return rp != NULL && rp->max_datagram_frame_size > 0;
+}
+
+uint64_t lp_qconn_rtt(const struct lp_qconn *c)
+{
+    ngtcp2_conn_stat st;
+
+    if (c->conn == NULL)
+        return 0;
+    ngtcp2_conn_get_conn_stat(c->conn, &st);
+    return st.first_rtt_sample_ts == UINT64_MAX ? 0 : st.smoothed_rtt;
+}
+
+uint8_t lp_qconn_tls_alert(const struct lp_qconn *c)
+{
+    return c->conn != NULL ? ngtcp2_conn_get_tls_alert(c->conn) : 0;
+}
+
+int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len)
+{
+    struct lp_ctrl_chunk *k = c->tx_tail;
+
+    if (c->state >= LP_QS_CLOSING)
+        return LP_ERR_INVAL;
+    if (c->tx_total - c->tx_acked + len > LP_QUIC_CTRL_MAX_BUFFERED)
+        return LP_ERR_AGAIN;
+    while (len > 0) {
+        size_t n;
+
+        if (k == NULL || k->len == k->cap) {
+            size_t cap = len > QCONN_CHUNK ? len : QCONN_CHUNK;
+            struct lp_ctrl_chunk *nk = malloc(sizeof(*nk) + cap);
+
+            if (nk == NULL)
+                return LP_ERR_NOMEM;
+            nk->next = NULL;
+            nk->base = c->tx_total;
+            nk->len = 0;
+            nk->cap = cap;
+            if (c->tx_tail != NULL)
+                c->tx_tail->next = nk;
+            else
+                c->tx_head = nk;
+            c->tx_tail = nk;
+            k = nk;
+        }
+        n = k->cap - k->len;
+        if (n > len)
+            n = len;
+        /* Bytes already handed to ngtcp2 are never moved: only the free
+         * tail of the last chunk is written. */
+        memcpy(k->data + k->len, data, n);
+        k->len += n;
+        c->tx_total += n;
+        data += n;
+        len -= n;
+    }
+    return 0;
+}
+
+uint64_t lp_qconn_ctrl_unacked(const struct lp_qconn *c)
+{
+    return c->tx_total - c->tx_acked;
+}
+
+int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
+{
+    if (c->dq_len == c->dq_cap || c->state != LP_QS_OPEN)
+        return LP_ERR_AGAIN;
+    lp_pbuf_ref(b);
+    c->dq[(c->dq_head + c->dq_len) % c->dq_cap] = b;
+    c->dq_len++;
+    return 0;
+}
+
+uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c)
+{
+    return c->dq_len;
+}
+
+static void qconn_dq_pop(struct lp_qconn *c)
+{
+    lp_pool_put(c->pool, c->dq[c->dq_head]);
+    c->dq_head = (c->dq_head + 1) % c->dq_cap;
+    c->dq_len--;
+}
+
+/* qconn_ctrl_vec points v at unsent control bytes (one chunk's worth). */
+static int qconn_ctrl_vec(struct lp_qconn *c, ngtcp2_vec *v)
+{
+    for (struct lp_ctrl_chunk *k = c->tx_head; k != NULL; k = k->next) {
+        if (c->tx_sent < k->base + k->len) {
+            size_t off = (size_t)(c->tx_sent - k->base);
+            v->base = k->data + off;
+            v->len = k->len - off;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+struct qconn_batch {
+    uint8_t *buf;
+    size_t cap, len, segsize, nseg;
+    int closed; /* a short packet ended the run */
+    ngtcp2_path_storage ps;
+    lp_qconn_send_fn send;
+    void *arg;
+};
+
+static int batch_send(struct qconn_batch *b)
+{
+    int rv = 0;
+
+    if (b->len > 0)
+        rv = b->send(b->arg, &b->ps.path, b->buf, b->len, b->segsize);
+    b->len = 0;
+    b->nseg = 0;
+    b->segsize = 0;
+    b->closed = 0;
+    return rv;
+}
+
+static int path_same(const ngtcp2_path *a, const ngtcp2_path *b)
+{
+    return a->remote.addrlen == b->remote.addrlen &&
+           memcmp(a->remote.addr, b->remote.addr, a->remote.addrlen) == 0 &&
+           a->local.addrlen == b->local.addrlen &&
+           memcmp(a->local.addr, b->local.addr, a->local.addrlen) == 0;
+}
+
+int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
+                   size_t cap, lp_qconn_send_fn send, void *arg)
+{
+    struct qconn_batch b;
+    ngtcp2_path_storage ps;
+    ngtcp2_pkt_info pi;
+    size_t npkts = 0, max_pkts, guard = 0;
+    int stream_blocked = 0, dgram_blocked = 0, rv = 0;
+    size_t quantum;
+
+    if (c->pending_violation && c->state <= LP_QS_CLOSE_PENDING)
+        lp_qconn_close_now(c, LP_APP_PROTOCOL_VIOLATION, now);
+    if (c->state == LP_QS_CLOSE_PENDING &&
+        (c->tx_acked >= c->tx_total || now >= c->close_deadline))
+        qconn_close_app(c, c->close_code, now);
+    switch (c->state) {
+    case LP_QS_DEAD:
+    case LP_QS_DRAINING:
+        return 0;
+    case LP_QS_CLOSING:
+        if (c->close_send_pending) {
+            c->close_send_pending = 0;
+            return send(arg, &c->path, c->close_pkt, c->close_pktlen,
+                        c->close_pktlen);
+        }
+        return 0;
+    default:
+        break;
+    }
+
+    memset(&b, 0, sizeof(b));
+    b.buf = buf;
+    b.cap = cap;
+    b.send = send;
+    b.arg = arg;
+    ngtcp2_path_storage_zero(&b.ps);
+    ngtcp2_path_storage_zero(&ps);
+    quantum = ngtcp2_conn_get_send_quantum(c->conn);
+    max_pkts = quantum / LP_QUIC_MAX_UDP_PAYLOAD;
+    if (max_pkts < 2)
+        max_pkts = 2;
+    if (max_pkts > QCONN_MAX_BURST)
+        max_pkts = QCONN_MAX_BURST;
+
+    while (npkts < max_pkts && ++guard < 4 * QCONN_MAX_BURST + c->dq_cap) {
+        uint8_t *dest;
+        ngtcp2_ssize nw;
+        ngtcp2_vec v;
+        int accepted = 0;
+
+        if (b.cap - b.len < LP_QUIC_MAX_UDP_PAYLOAD &&
+            (rv = batch_send(&b)) != 0)
+            break;
+        dest = b.buf + b.len;
+        if (!stream_blocked && c->ctrl_stream >= 0 &&
+            c->tx_sent < c->tx_total && qconn_ctrl_vec(c, &v)) {
+            ngtcp2_ssize ndatalen = -1;
+
+            nw = ngtcp2_conn_writev_stream(
+                c->conn, &ps.path, &pi, dest, LP_QUIC_MAX_UDP_PAYLOAD,
+                &ndatalen, NGTCP2_WRITE_STREAM_FLAG_MORE, c->ctrl_stream, &v,
+                1, now);
+            if (ndatalen > 0)
+                c->tx_sent += (uint64_t)ndatalen;
+            if (nw == NGTCP2_ERR_WRITE_MORE)
+                continue;
+            if (nw == NGTCP2_ERR_STREAM_DATA_BLOCKED ||
+                nw == NGTCP2_ERR_STREAM_SHUT_WR ||
+                nw == NGTCP2_ERR_STREAM_NOT_FOUND) {
+                stream_blocked = 1;
+                continue;
+            }
+        } else if (!dgram_blocked && c->dq_len > 0) {
+            struct lp_pbuf *pb = c->dq[c->dq_head];
+
+            if (pb->len > lp_qconn_max_dgram(c)) {
+                /* The path shrank under a queued datagram: drop it rather
+                 * than stall the queue (ngtcp2 0.12 would refuse it
+                 * silently). */
+                qconn_dq_pop(c);
+                c->dq_dropped_budget++;
+                continue;
+            }
+            v.base = pb->data;
+            v.len = pb->len;
+            nw = ngtcp2_conn_writev_datagram(
+                c->conn, &ps.path, &pi, dest, LP_QUIC_MAX_UDP_PAYLOAD,
+                &accepted, NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &v, 1, now);
+            if (accepted) {
+                qconn_dq_pop(c);
+                c->dgrams_sent++;
+            }
+            if (nw == NGTCP2_ERR_WRITE_MORE)
+                continue;
+            if (nw == NGTCP2_ERR_INVALID_STATE ||
+                nw == NGTCP2_ERR_INVALID_ARGUMENT) {
+                if (!accepted) {
+                    qconn_dq_pop(c);
+                    c->dq_dropped_budget++;
+                }
+                continue;
+            }
+            if (nw == 0 && !accepted)
+                dgram_blocked = 1; /* congestion window or pacing */
+        } else {
+            nw = ngtcp2_conn_write_pkt(c->conn, &ps.path, &pi, dest,
+                                       LP_QUIC_MAX_UDP_PAYLOAD, now);
+        }
+        if (nw < 0) {
+            qconn_on_error(c, (int)nw, now);
+            break;
+        }
+        if (nw == 0) {
+            if (dgram_blocked && (stream_blocked || c->tx_sent >= c->tx_total))
+                break;
+            if (!dgram_blocked && c->dq_len == 0)
+                break;
+            continue;
+        }
+        npkts++;
+        /* GSO rules: equal segments; a larger one starts a new run; a
+         * shorter one ends the run; 64 segments at most; one path. */
+        if (b.nseg > 0 &&
+            ((size_t)nw > b.segsize || b.closed ||
+             b.nseg == QCONN_MAX_GSO_SEGS || !path_same(&ps.path, &b.ps.path))) {
+            size_t keep = (size_t)nw;
+            size_t at = b.len;
+
+            if ((rv = batch_send(&b)) != 0)
+                break;
+            memmove(b.buf, b.buf + at, keep);
+            dest = b.buf;
+        }
+        if (b.nseg == 0) {
+            b.segsize = (size_t)nw;
+            ngtcp2_path_copy(&b.ps.path, &ps.path);
+        } else if ((size_t)nw < b.segsize) {
+            b.closed = 1;
+        }
+        (void)dest;
+        b.len += (size_t)nw;
+        b.nseg++;
+    }
+    if (rv == 0)
+        rv = batch_send(&b);
+    if (c->conn != NULL && c->state < LP_QS_CLOSING)
+        ngtcp2_conn_update_pkt_tx_time(c->conn, now);
+    if (c->state == LP_QS_CLOSING && c->close_send_pending) {
+        c->close_send_pending = 0;
+        rv = send(arg, &c->path, c->close_pkt, c->close_pktlen,
+                  c->close_pktlen);
+    }
+    return rv;
+}
+
+lp_tstamp lp_qconn_expiry(const struct lp_qconn *c)
+{
+    lp_tstamp t;
+
+    switch (c->state) {
+    case LP_QS_DEAD:
+        return 0; /* due now: the owner frees it */
+    case LP_QS_CLOSING:
+    case LP_QS_DRAINING:
+        return c->close_deadline;
+    case LP_QS_CLOSE_PENDING:
+        t = ngtcp2_conn_get_expiry(c->conn);
+        return t < c->close_deadline ? t : c->close_deadline;
+    default:
+        return ngtcp2_conn_get_expiry(c->conn);
+    }
+}
+
+void lp_qconn_handle_expiry(struct lp_qconn *c, lp_tstamp now)
+{
+    int rv;
+
+    c->now = now;
+    switch (c->state) {
+    case LP_QS_DEAD:
+        return;
+    case LP_QS_CLOSING:
+    case LP_QS_DRAINING:
+        if (now >= c->close_deadline)
+            c->state = LP_QS_DEAD;
+        return;
+    default:
+        break;
+    }
+    if (ngtcp2_conn_get_expiry(c->conn) <= now) {
+        rv = ngtcp2_conn_handle_expiry(c->conn, now);
+        if (rv != 0)
+            qconn_on_error(c, rv, now);
+    }
+}

@@ -1,0 +1,248 @@
+/*
+ * lp_qconn: one QUIC connection (ngtcp2 + GnuTLS), sans-IO.
+ *
+ * Packets come in with lp_qconn_read (bytes, path, timestamp); packets go out
+ * through lp_qconn_flush, which fills a caller buffer with GSO-ready runs of
+ * equal-sized packets and hands each run to a send callback. Timers are
+ * driven by lp_qconn_expiry / lp_qconn_handle_expiry.
+ *
+ * What rides on the connection (spec sections 2, 5, 7):
+ *   - one control stream (client bidi stream 0): outgoing bytes are queued in
+ *     stable chunks until acknowledged (ngtcp2 does not copy stream data);
+ *     incoming bytes are handed to ops->on_ctrl in order;
+ *   - DATAGRAM frames: a bounded queue of pool buffers (lp_pool); a datagram
+ *     that no longer fits the path is dropped and counted, never fragmented;
+ *   - closing: lp_qconn_close waits until queued control data is acknowledged
+ *     or 1 s passes, then sends CONNECTION_CLOSE with an application code and
+ *     stays in the closing period (RFC 9000 section 10.2), repeating the close
+ *     when the peer keeps sending, for three PTOs.
+ *
+ * State machine:
+ *   HANDSHAKE -> OPEN           handshake completed
+ *   any -> CLOSE_PENDING        lp_qconn_close(); waits for control acks
+ *   CLOSE_PENDING -> CLOSING    CONNECTION_CLOSE written
+ *   any -> DRAINING             the peer closed (or reset) the connection
+ *   CLOSING/DRAINING -> DEAD    after 3 PTOs; the owner frees it
+ *   any -> DEAD                 idle timeout, handshake timeout, fatal error
+ */
+#ifndef LP_QCONN_H
+#define LP_QCONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <gnutls/gnutls.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+#include "lp_pool.h"
+#include "lp_tls.h"
+#include "lp_types.h"
+
+/* Application error codes for CONNECTION_CLOSE (spec section 7). */
+enum lp_app_error {
+    LP_APP_NO_ERROR = 0x0,
+    LP_APP_PROTOCOL_VIOLATION = 0x1,
+    LP_APP_REJECTED = 0x2,
+    LP_APP_MALFORMED_DATAGRAMS = 0x3,
+    LP_APP_HELLO_TIMEOUT = 0x4,
+    LP_APP_RELAY_SHUTDOWN = 0x5,
+};
+const char *lp_app_error_name(uint64_t code);
+
+enum lp_qstate {
+    LP_QS_HANDSHAKE = 0,
+    LP_QS_OPEN,
+    LP_QS_CLOSE_PENDING,
+    LP_QS_CLOSING,
+    LP_QS_DRAINING,
+    LP_QS_DEAD,
+};
+
+/* Why a connection stopped being usable (reported once to on_closed). */
+enum lp_qclose {
+    LP_QC_LOCAL = 1,   /* we closed it (lp_qconn_close) */
+    LP_QC_PEER,        /* the peer sent CONNECTION_CLOSE */
+    LP_QC_IDLE,        /* idle timeout */
+    LP_QC_HANDSHAKE_TIMEOUT,
+    LP_QC_RESET,       /* stateless reset received */
+    LP_QC_TLS,         /* TLS failure (certificate, ALPN) */
+    LP_QC_ERROR,       /* any other transport or local error */
+};
+const char *lp_qclose_name(enum lp_qclose why);
+
+#define LP_QUIC_IDLE_TIMEOUT (30 * LP_SECONDS)
+#define LP_QUIC_KEEPALIVE (10 * LP_SECONDS)
+#define LP_QUIC_CIDLEN 16
+#define LP_QUIC_MAX_UDP_PAYLOAD 1452
+/* Bytes around a DATAGRAM payload in a short-header packet, without the
+ * DCID: first byte, packet number (4 at most), AEAD tag, frame type, and a
+ * 2-byte length varint. */
+#define LP_QUIC_DGRAM_OVERHEAD (1 + 4 + 16 + 1 + 2)
+#define LP_QUIC_CTRL_MAX_BUFFERED (256 * 1024)
+#define LP_QUIC_CLOSE_WAIT (1 * LP_SECONDS)
+
+struct lp_qconn;
+
+struct lp_qconn_ops {
+    /* Server: a connection was created, before its first packet is read. */
+    void (*on_new)(struct lp_qconn *c, lp_tstamp now);
+    /* The TLS handshake completed (server) or was confirmed (client). */
+    void (*on_handshake)(struct lp_qconn *c, lp_tstamp now);
+    /* In-order control stream bytes; return <0 to close with
+     * PROTOCOL_VIOLATION (the callback may also call lp_qconn_close). */
+    int (*on_ctrl)(struct lp_qconn *c, const uint8_t *data, size_t len,
+                   lp_tstamp now);
+    /* One DATAGRAM payload, borrowed for the call. */
+    void (*on_datagram)(struct lp_qconn *c, const uint8_t *data, size_t len,
+                        lp_tstamp now);
+    /* The connection stopped being usable; called once. */
+    void (*on_closed)(struct lp_qconn *c, enum lp_qclose why,
+                      uint64_t app_code, lp_tstamp now);
+    /* Server routing: a CID was issued or retired. */
+    int (*cid_add)(struct lp_qconn *c, const ngtcp2_cid *cid);
+    void (*cid_remove)(struct lp_qconn *c, const ngtcp2_cid *cid);
+};
+
+struct lp_ctrl_chunk {
+    struct lp_ctrl_chunk *next;
+    uint64_t base; /* stream offset of data[0] */
+    size_t len, cap;
+    uint8_t data[];
+};
+
+/* Send one run of packets: len bytes, segments of segsize (the last may be
+ * shorter), all to path->remote from path->local. Return 0 or <0. */
+typedef int (*lp_qconn_send_fn)(void *arg, const ngtcp2_path *path,
+                                const uint8_t *data, size_t len,
+                                size_t segsize);
+
+struct lp_qconn {
+    ngtcp2_conn *conn;
+    gnutls_session_t tls;
+    ngtcp2_crypto_conn_ref ref;
+    const struct lp_qconn_ops *ops;
+    void *app; /* owner's pointer */
+    int is_server;
+    enum lp_qstate state;
+    int closed_reported;
+
+    struct sockaddr_storage local_addr, remote_addr;
+    ngtcp2_path path; /* points at the two addresses above */
+
+    /* control stream */
+    int64_t ctrl_stream;
+    struct lp_ctrl_chunk *tx_head, *tx_tail;
+    uint64_t tx_total, tx_sent, tx_acked;
+
+    /* datagram queue (ring of pool buffers) */
+    struct lp_pool *pool;
+    struct lp_pbuf **dq;
+    uint32_t dq_cap, dq_head, dq_len;
+    uint64_t dq_dropped_budget; /* dropped at send: no longer fit the path */
+    uint64_t dgrams_sent;
+
+    /* closing */
+    uint64_t close_code;
+    lp_tstamp close_deadline;
+    uint8_t *close_pkt;
+    size_t close_pktlen;
+    uint32_t close_rx, close_next_tx;
+    int close_is_tls, pending_violation;
+
+    lp_tstamp handshake_ts;
+    lp_tstamp now; /* timestamp of the packet being processed */
+    const uint8_t *reset_secret; /* server: stateless reset secret */
+    size_t reset_secretlen;
+    int got_reset, close_send_pending;
+    size_t heap_idx; /* owner's timer heap slot */
+    lp_tstamp heap_key;
+    void *owner; /* the lp_qserver (server side) */
+    int dirty;   /* queued on the owner's flush list */
+};
+
+/* Settings and parameters shared by both sides. */
+void lp_qconn_defaults(ngtcp2_settings *settings,
+                       ngtcp2_transport_params *params, int is_server,
+                       lp_tstamp now);
+
+/*
+ * lp_qconn_client_new creates a client connection to remote from local with
+ * fresh random CIDs. dq_cap bounds the datagram queue. Returns 0 or an
+ * LP_ERR_* code.
+ */
+int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
+                        const struct sockaddr *local, socklen_t locallen,
+                        const struct sockaddr *remote, socklen_t remotelen,
+                        const struct lp_qconn_ops *ops, struct lp_pool *pool,
+                        uint32_t dq_cap, lp_tstamp now);
+
+/*
+ * lp_qconn_server_new creates a server connection for a first Initial whose
+ * header is hd. scid is the first CID the server issues; params must already
+ * carry original_dcid, retry_scid and the stateless reset token; token is the
+ * validated address token, if any.
+ */
+int lp_qconn_server_new(struct lp_qconn *c, struct lp_tls_server *tls,
+                        const ngtcp2_pkt_hd *hd, const ngtcp2_cid *scid,
+                        const ngtcp2_path *path,
+                        const ngtcp2_transport_params *params,
+                        const ngtcp2_vec *token, const uint8_t *reset_secret,
+                        size_t secretlen, const struct lp_qconn_ops *ops,
+                        struct lp_pool *pool, uint32_t dq_cap, lp_tstamp now);
+
+/* lp_qconn_free releases everything (safe on a zeroed struct). */
+void lp_qconn_free(struct lp_qconn *c);
+
+/* lp_qconn_read feeds one received UDP payload. Errors close or kill the
+ * connection internally; the state tells the outcome. */
+void lp_qconn_read(struct lp_qconn *c, const ngtcp2_path *path,
+                   const uint8_t *data, size_t len, lp_tstamp now);
+
+/* lp_qconn_flush writes every packet that can be sent now. buf must hold at
+ * least 64 KiB. Returns 0 or <0 (send failure). */
+int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
+                   size_t cap, lp_qconn_send_fn send, void *arg);
+
+lp_tstamp lp_qconn_expiry(const struct lp_qconn *c);
+void lp_qconn_handle_expiry(struct lp_qconn *c, lp_tstamp now);
+
+/* lp_qconn_send_ctrl queues bytes on the control stream. Returns 0,
+ * LP_ERR_AGAIN when more than LP_QUIC_CTRL_MAX_BUFFERED bytes are waiting for
+ * acknowledgement (the peer is stuck), LP_ERR_INVAL when closing, or
+ * LP_ERR_NOMEM. */
+int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len);
+
+/* Bytes of control data not yet acknowledged by the peer. */
+uint64_t lp_qconn_ctrl_unacked(const struct lp_qconn *c);
+
+/* lp_qconn_queue_dgram takes one reference on b and queues it. Returns 0, or
+ * LP_ERR_AGAIN when the queue is full (nothing taken). */
+int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b);
+uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c);
+
+/* The largest DATAGRAM payload this connection can carry right now, from
+ * the path's current packet size (PMTUD) and the peer's limit. */
+size_t lp_qconn_max_dgram(const struct lp_qconn *c);
+
+/* Path MTU discovery has reached its ceiling (nothing more to wait for). */
+int lp_qconn_pmtud_done(const struct lp_qconn *c);
+
+/* lp_qconn_close starts a graceful close with an application code, after
+ * queued control data is acknowledged or LP_QUIC_CLOSE_WAIT passes. */
+void lp_qconn_close(struct lp_qconn *c, uint64_t app_code, lp_tstamp now);
+
+/* lp_qconn_close_now closes at once (no wait for control acks). */
+void lp_qconn_close_now(struct lp_qconn *c, uint64_t app_code, lp_tstamp now);
+
+/* Smoothed RTT in nanoseconds (0 before the first sample). */
+uint64_t lp_qconn_rtt(const struct lp_qconn *c);
+
+/* The TLS alert the peer or we raised (0 if none). */
+uint8_t lp_qconn_tls_alert(const struct lp_qconn *c);
+
+/* Whether the peer advertised DATAGRAM support. */
+int lp_qconn_peer_has_dgram(const struct lp_qconn *c);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * lp_qserver: the server side of QUIC, sans-IO.
+ *
+ * It routes packets to connections by connection ID (every CID the server
+ * issues, and each client's original DCID), creates connections for valid
+ * first Initials, answers unknown versions with Version Negotiation, sends
+ * Retry with address-validation tokens when many handshakes are in flight
+ * (or always), and answers short packets for unknown CIDs with stateless
+ * resets derived from a secret that lives as long as the process. It keeps
+ * every connection in a timer heap and a flush list.
+ *
+ * Each connection lives in an owner-defined struct of conn_size bytes whose
+ * first member is a struct lp_qconn.
+ */
+#ifndef LP_QSERVER_H
+#define LP_QSERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lp_qconn.h"
+#include "lp_ratelimit.h"
+
+struct lp_cid_slot;
+
+struct lp_qserver_cfg {
+    struct lp_tls_server *tls;
+    const struct lp_qconn_ops *ops; /* the owner's callbacks */
+    struct lp_pool *pool;
+    uint32_t dq_cap;     /* datagram queue slots per connection */
+    size_t conn_size;    /* >= sizeof(struct lp_qconn) */
+    size_t max_conns;    /* connections of any state; 0 = unlimited */
+    int retry_always;    /* validate every client address with Retry */
+    size_t retry_threshold; /* handshakes in flight above which Retry */
+    lp_qconn_send_fn send;  /* transmits packets */
+    void *send_arg;
+};
+
+struct lp_qserver_stats {
+    uint64_t pkts_in, pkts_dropped, version_negotiation, retries,
+        bad_tokens, resets, refused, conns_created;
+};
+
+struct lp_qserver {
+    struct lp_qserver_cfg cfg;
+    uint8_t secret[32];
+    struct lp_qconn_ops wrap; /* our hooks around cfg.ops */
+    uint64_t hash_seed;
+    struct lp_cid_slot *tab;
+    size_t tab_cap, tab_used, tab_tomb;
+    struct lp_qconn **heap;
+    size_t nconns, heap_cap;
+    size_t nhandshaking;
+    struct lp_qconn **dirty;
+    size_t ndirty;
+    struct lp_tbucket reset_bucket;
+    uint8_t *txbuf;
+    size_t txcap;
+    struct lp_qserver_stats st;
+};
+
+/* lp_qserver_init sets up the server. Returns 0 or LP_ERR_NOMEM/IO. */
+int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
+                    lp_tstamp now);
+
+/* lp_qserver_free closes nothing; it frees every connection and the tables. */
+void lp_qserver_free(struct lp_qserver *s);
+
+/* lp_qserver_recv handles one UDP payload that arrived on path. */
+void lp_qserver_recv(struct lp_qserver *s, const ngtcp2_path *path,
+                     const uint8_t *pkt, size_t len, lp_tstamp now);
+
+/* lp_qserver_mark puts c on the flush list (it has something to send). */
+void lp_qserver_mark(struct lp_qserver *s, struct lp_qconn *c);
+
+/* lp_qserver_flush sends for every marked connection, frees dead ones. */
+void lp_qserver_flush(struct lp_qserver *s, lp_tstamp now);
+
+/* lp_qserver_timers handles every due timer, then flushes. */
+void lp_qserver_timers(struct lp_qserver *s, lp_tstamp now);
+
+/* The earliest timer deadline (UINT64_MAX if none). */
+lp_tstamp lp_qserver_next_expiry(const struct lp_qserver *s);
+
+/* Connections, in no particular order: s->heap[0 .. s->nconns). */
+static inline size_t lp_qserver_count(const struct lp_qserver *s)
+{
+    return s->nconns;
+}
+
+#endif

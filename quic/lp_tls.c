@@ -1,0 +1,343 @@
+/* lp_tls: GnuTLS credentials and QUIC sessions; see lp_tls.h. */
+#include "lp_tls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/x509.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+#include <ngtcp2/ngtcp2_crypto_gnutls.h>
+
+#include "lp_err.h"
+
+/*
+ * QUIC forbids TLS_AES_128_CCM_8_SHA256 (RFC 9001 section 5.3) and needs
+ * TLS 1.3 without the middlebox compatibility mode.
+ */
+static const char tls_priority[] =
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
+    "+CHACHA20-POLY1305:+AES-128-CCM:%DISABLE_TLS13_COMPAT_MODE";
+
+int lp_tls_read_file(const char *path, uint8_t **out, size_t *outlen)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    size_t cap = 1 << 20, n;
+
+    if (f == NULL)
+        return LP_ERR_IO;
+    buf = malloc(cap + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return LP_ERR_NOMEM;
+    }
+    n = fread(buf, 1, cap + 1, f);
+    if (ferror(f) || n > cap) {
+        free(buf);
+        fclose(f);
+        return LP_ERR_IO;
+    }
+    fclose(f);
+    *out = buf;
+    *outlen = n;
+    return 0;
+}
+
+int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
+{
+    gnutls_x509_privkey_t key = NULL;
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_datum_t der = {NULL, 0};
+    uint8_t serial[16];
+    time_t now = time(NULL);
+    int rv;
+    static const char cn[] = "lanparty-relay";
+
+    memset(s, 0, sizeof(*s));
+    if ((rv = gnutls_certificate_allocate_credentials(&s->cred)) < 0)
+        goto fail;
+    if ((rv = gnutls_x509_privkey_init(&key)) < 0)
+        goto fail;
+    rv = gnutls_x509_privkey_generate(
+        key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+        0);
+    if (rv < 0)
+        goto fail;
+    if ((rv = gnutls_x509_crt_init(&crt)) < 0)
+        goto fail;
+    if ((rv = gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial))) < 0)
+        goto fail;
+    serial[0] &= 0x7f; /* a positive serial number */
+    if ((rv = gnutls_x509_crt_set_version(crt, 3)) < 0 ||
+        (rv = gnutls_x509_crt_set_serial(crt, serial, sizeof(serial))) < 0 ||
+        (rv = gnutls_x509_crt_set_activation_time(crt, now - 3600)) < 0 ||
+        (rv = gnutls_x509_crt_set_expiration_time(crt, now + 365 * 86400)) <
+            0 ||
+        (rv = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
+                                            0, cn, sizeof(cn) - 1)) < 0 ||
+        (rv = gnutls_x509_crt_set_subject_alt_name(
+             crt, GNUTLS_SAN_DNSNAME, cn, sizeof(cn) - 1, GNUTLS_FSAN_SET)) <
+            0 ||
+        (rv = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
+        (rv = gnutls_x509_crt_set_key_usage(
+             crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
+        (rv = gnutls_x509_crt_set_key(crt, key)) < 0 ||
+        (rv = gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0)
+        goto fail;
+    if ((rv = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0)
+        goto fail;
+    s->leaf_der = malloc(der.size);
+    if (s->leaf_der == NULL) {
+        rv = GNUTLS_E_MEMORY_ERROR;
+        goto fail;
+    }
+    memcpy(s->leaf_der, der.data, der.size);
+    s->leaf_der_len = der.size;
+    gnutls_free(der.data);
+    der.data = NULL;
+    if ((rv = gnutls_certificate_set_x509_key(s->cred, &crt, 1, key)) < 0)
+        goto fail;
+    gnutls_x509_crt_deinit(crt);
+    gnutls_x509_privkey_deinit(key);
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot create the development certificate: %s",
+             gnutls_strerror(rv));
+    gnutls_free(der.data);
+    if (crt != NULL)
+        gnutls_x509_crt_deinit(crt);
+    if (key != NULL)
+        gnutls_x509_privkey_deinit(key);
+    lp_tls_server_free(s);
+    return LP_ERR_IO;
+}
+
+int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
+                           const char *key_file, char *err, size_t errlen)
+{
+    gnutls_x509_crt_t *list = NULL;
+    unsigned int n = 0;
+    gnutls_datum_t der = {NULL, 0};
+    FILE *f;
+    int rv;
+
+    memset(s, 0, sizeof(*s));
+    /* Check readability first, so the message names the right file. */
+    if ((f = fopen(cert_file, "rb")) == NULL) {
+        snprintf(err, errlen, "cannot read certificate file '%s': %s",
+                 cert_file, strerror(errno));
+        return LP_ERR_IO;
+    }
+    fclose(f);
+    if ((f = fopen(key_file, "rb")) == NULL) {
+        snprintf(err, errlen, "cannot read key file '%s': %s", key_file,
+                 strerror(errno));
+        return LP_ERR_IO;
+    }
+    fclose(f);
+    if ((rv = gnutls_certificate_allocate_credentials(&s->cred)) < 0)
+        goto fail;
+    rv = gnutls_certificate_set_x509_key_file2(s->cred, cert_file, key_file,
+                                               GNUTLS_X509_FMT_PEM, NULL, 0);
+    if (rv < 0) {
+        snprintf(err, errlen,
+                 "cannot load certificate '%s' with key '%s': %s%s", cert_file,
+                 key_file, gnutls_strerror(rv),
+                 rv == GNUTLS_E_CERTIFICATE_KEY_MISMATCH
+                     ? " (the key does not belong to the certificate)"
+                     : "");
+        lp_tls_server_free(s);
+        return LP_ERR_IO;
+    }
+    /* Keep the leaf's DER so it can be written out for pinning. */
+    rv = gnutls_certificate_get_x509_crt(s->cred, 0, &list, &n);
+    if (rv < 0 || n == 0)
+        goto fail;
+    rv = gnutls_x509_crt_export2(list[0], GNUTLS_X509_FMT_DER, &der);
+    for (unsigned int i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(list[i]);
+    gnutls_free(list);
+    if (rv < 0)
+        goto fail;
+    s->leaf_der = malloc(der.size);
+    if (s->leaf_der == NULL) {
+        gnutls_free(der.data);
+        rv = GNUTLS_E_MEMORY_ERROR;
+        goto fail;
+    }
+    memcpy(s->leaf_der, der.data, der.size);
+    s->leaf_der_len = der.size;
+    gnutls_free(der.data);
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot load certificate '%s': %s", cert_file,
+             gnutls_strerror(rv));
+    lp_tls_server_free(s);
+    return LP_ERR_IO;
+}
+
+int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
+                            char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "wb");
+
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        return LP_ERR_IO;
+    }
+    if (fwrite(s->leaf_der, 1, s->leaf_der_len, f) != s->leaf_der_len ||
+        fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        return LP_ERR_IO;
+    }
+    return 0;
+}
+
+void lp_tls_server_free(struct lp_tls_server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->cred != NULL)
+        gnutls_certificate_free_credentials(s->cred);
+    free(s->leaf_der);
+    memset(s, 0, sizeof(*s));
+}
+
+int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
+                       const char *server_name, char *err, size_t errlen)
+{
+    int rv;
+
+    memset(c, 0, sizeof(*c));
+    c->alpn = LP_ALPN;
+    snprintf(c->server_name, sizeof(c->server_name), "%s",
+             server_name != NULL ? server_name : "");
+    if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return LP_ERR_NOMEM;
+    }
+    if (pin_file != NULL) {
+        rv = lp_tls_read_file(pin_file, &c->pin_der, &c->pin_der_len);
+        if (rv != 0 || c->pin_der_len == 0) {
+            snprintf(err, errlen,
+                     "cannot read the relay certificate '%s'%s%s", pin_file,
+                     rv != 0 ? ": " : ": file is empty",
+                     rv != 0 ? strerror(errno) : "");
+            lp_tls_client_free(c);
+            return LP_ERR_IO;
+        }
+        return 0;
+    }
+    rv = gnutls_certificate_set_x509_system_trust(c->cred);
+    if (rv <= 0) {
+        snprintf(err, errlen,
+                 "no system trust store (%s); pass --relay-ca-cert to pin the "
+                 "relay certificate",
+                 rv < 0 ? gnutls_strerror(rv) : "no certificates");
+        lp_tls_client_free(c);
+        return LP_ERR_IO;
+    }
+    return 0;
+}
+
+void lp_tls_client_free(struct lp_tls_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->cred != NULL)
+        gnutls_certificate_free_credentials(c->cred);
+    free(c->pin_der);
+    memset(c, 0, sizeof(*c));
+}
+
+/*
+ * tls_verify_pin accepts the peer only if its leaf is the pinned DER. The
+ * client credentials ride in the session's db pointer, which this project
+ * does not otherwise use (no session resumption database).
+ */
+static int tls_verify_pin(gnutls_session_t session)
+{
+    const struct lp_tls_client *tc = gnutls_db_get_ptr(session);
+    const gnutls_datum_t *peers;
+    unsigned int n = 0;
+
+    peers = gnutls_certificate_get_peers(session, &n);
+    if (tc == NULL || tc->pin_der == NULL || peers == NULL || n == 0)
+        return -1;
+    if (peers[0].size != tc->pin_der_len ||
+        memcmp(peers[0].data, tc->pin_der, tc->pin_der_len) != 0)
+        return -1;
+    return 0;
+}
+
+static int tls_session_common(gnutls_session_t s, const char *alpn,
+                              gnutls_certificate_credentials_t cred,
+                              void *conn_ref)
+{
+    gnutls_datum_t proto;
+
+    if (gnutls_priority_set_direct(s, tls_priority, NULL) < 0)
+        return LP_ERR_IO;
+    if (alpn != NULL && alpn[0] != '\0') {
+        proto.data = (unsigned char *)(uintptr_t)alpn;
+        proto.size = (unsigned int)strlen(alpn);
+        if (gnutls_alpn_set_protocols(s, &proto, 1, GNUTLS_ALPN_MANDATORY) <
+            0)
+            return LP_ERR_IO;
+    }
+    if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
+        return LP_ERR_IO;
+    gnutls_session_set_ptr(s, conn_ref);
+    return 0;
+}
+
+int lp_tls_session_server(gnutls_session_t *out, struct lp_tls_server *srv,
+                          void *conn_ref)
+{
+    gnutls_session_t s;
+
+    if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_END_OF_EARLY_DATA) < 0)
+        return LP_ERR_NOMEM;
+    if (ngtcp2_crypto_gnutls_configure_server_session(s) != 0 ||
+        tls_session_common(s, LP_ALPN, srv->cred, conn_ref) != 0) {
+        gnutls_deinit(s);
+        return LP_ERR_IO;
+    }
+    *out = s;
+    return 0;
+}
+
+int lp_tls_session_client(gnutls_session_t *out, struct lp_tls_client *c,
+                          void *conn_ref)
+{
+    gnutls_session_t s;
+    const char *name = c->server_name;
+
+    if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NO_END_OF_EARLY_DATA) < 0)
+        return LP_ERR_NOMEM;
+    if (ngtcp2_crypto_gnutls_configure_client_session(s) != 0 ||
+        tls_session_common(s, c->alpn, c->cred, conn_ref) != 0)
+        goto fail;
+    if (name[0] != '\0' && strspn(name, "0123456789.:[]abcdefABCDEF") !=
+                               strlen(name)) {
+        /* SNI carries DNS names only (RFC 6066 section 3). */
+        if (gnutls_server_name_set(s, GNUTLS_NAME_DNS, name, strlen(name)) < 0)
+            goto fail;
+    }
+    if (c->pin_der != NULL) {
+        gnutls_db_set_ptr(s, c);
+        gnutls_session_set_verify_function(s, tls_verify_pin);
+    } else {
+        gnutls_session_set_verify_cert(s, name[0] != '\0' ? name : NULL, 0);
+    }
+    *out = s;
+    return 0;
+fail:
+    gnutls_deinit(s);
+    return LP_ERR_IO;
+}

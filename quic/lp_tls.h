@@ -1,0 +1,77 @@
+/*
+ * lp_tls: TLS 1.3 credentials and sessions for QUIC (GnuTLS backend).
+ *
+ * The relay either generates a self-signed ECDSA P-256 development
+ * certificate at start or loads a PEM chain and key. Endpoints either pin the
+ * relay's leaf certificate (byte-for-byte DER comparison, no chain or name
+ * check) or verify it against the system trust store and a server name
+ * (spec section 1).
+ */
+#ifndef LP_TLS_H
+#define LP_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gnutls/gnutls.h>
+
+#define LP_ALPN "lanparty/1"
+
+struct lp_tls_server {
+    gnutls_certificate_credentials_t cred;
+    uint8_t *leaf_der; /* the leaf certificate we present (owned) */
+    size_t leaf_der_len;
+};
+
+struct lp_tls_client {
+    gnutls_certificate_credentials_t cred;
+    uint8_t *pin_der; /* pinned leaf DER, or NULL for system trust (owned) */
+    size_t pin_der_len;
+    char server_name[256]; /* SNI and, in system-trust mode, the name checked */
+    const char *alpn;      /* ALPN offered; LP_ALPN unless a test overrides */
+};
+
+/*
+ * lp_tls_server_init_dev generates a fresh self-signed ECDSA P-256
+ * certificate valid for one year. Returns 0, or LP_ERR_IO with err filled.
+ */
+int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen);
+
+/*
+ * lp_tls_server_init_pem loads a PEM certificate chain and its private key.
+ * Returns 0, or LP_ERR_IO with err naming the file and the reason (unreadable,
+ * not PEM, key does not match the certificate).
+ */
+int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
+                           const char *key_file, char *err, size_t errlen);
+
+/* lp_tls_server_write_der writes the leaf certificate as DER to path. */
+int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
+                            char *err, size_t errlen);
+
+void lp_tls_server_free(struct lp_tls_server *s);
+
+/*
+ * lp_tls_client_init prepares endpoint credentials. With pin_file set, the
+ * relay must present exactly that DER leaf; otherwise the system trust store
+ * and server_name are used. Returns 0 or LP_ERR_IO (unreadable pin file, no
+ * system trust store) with err filled.
+ */
+int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
+                       const char *server_name, char *err, size_t errlen);
+void lp_tls_client_free(struct lp_tls_client *c);
+
+/*
+ * lp_tls_session_server / lp_tls_session_client create a GnuTLS session set
+ * up for QUIC (ngtcp2 hooks, TLS 1.3 only, ALPN). conn_ref must outlive the
+ * session. Return 0 or LP_ERR_NOMEM / LP_ERR_IO.
+ */
+int lp_tls_session_server(gnutls_session_t *out, struct lp_tls_server *s,
+                          void *conn_ref);
+int lp_tls_session_client(gnutls_session_t *out, struct lp_tls_client *c,
+                          void *conn_ref);
+
+/* lp_tls_read_file reads a whole small file (at most 1 MiB) into *out. */
+int lp_tls_read_file(const char *path, uint8_t **out, size_t *outlen);
+
+#endif

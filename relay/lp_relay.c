@@ -1,0 +1,1071 @@
+/*
+ * lp_relay: rooms, admission and forwarding; see lp_relay.h.
+ *
+ * Reentrancy rule: ngtcp2 callbacks (on_ctrl, on_datagram) never close a
+ * connection at once. A peer that must go is "doomed" and closed in
+ * lp_relay_flush, outside every callback and every walk over a room.
+ */
+#include "lp_relay.h"
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_overlay.h"
+#include "lp_policy.h"
+
+#define RELAY_TICK (100 * LP_MILLISECONDS)
+#define RELAY_LAN_MACS 1024 /* learned LAN MACs per room (direct-mapped) */
+#define RELAY_LAN_MAC_AGE (300 * LP_SECONDS)
+#define RELAY_MAX_DOOMED 4096
+
+struct relay_lan_mac {
+    uint64_t mac; /* 0 = empty */
+    lp_tstamp seen;
+};
+
+struct relay_room {
+    struct relay_room *next;
+    char name[LP_ROOM_MAX + 1];
+    uint16_t mtu;
+    uint16_t next_id;
+    struct relay_peer *gateway;
+    struct relay_peer **peers;
+    size_t npeers, cap;
+    struct relay_lan_mac *lan; /* allocated with the first gateway frame */
+};
+
+struct relay_peer {
+    struct lp_qconn q; /* first: lp_qserver allocates this struct */
+    struct lp_relay *r;
+    struct relay_room *room;
+    uint16_t peer_id;
+    enum lp_role role;
+    uint8_t mac[LP_MAC_LEN];
+    uint16_t budget;
+    int admitted, rejected, left, doomed;
+    uint64_t doom_code;
+    const char *doom_reason;
+    char software[LP_SOFTWARE_MAX + 1];
+    char remote[64];
+    struct lp_ctrl_decoder dec;
+    int dec_live;
+    lp_tstamp last_seen, joined_at;
+    uint32_t malformed;
+    lp_tstamp malformed_start;
+    struct lp_tbucket rl_bcast, rl_unknown, rl_bytes;
+    struct lp_counters ctr;
+    int has_stats;
+    lp_tstamp stats_at;
+    uint64_t st_frames_tx, st_frames_rx, st_dgrams_tx, st_dgrams_rx,
+        st_drops;
+};
+
+/* The relay is single-threaded: these scratch buffers are shared. */
+static uint8_t relay_ctrl_buf[LP_CTRL_MAX_LEN + 4];
+static struct relay_peer *relay_doomed[RELAY_MAX_DOOMED];
+static size_t relay_ndoomed;
+
+void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->max_peers = 1024;
+    cfg->room_max_peers = 64;
+    cfg->max_mtu = 1380;
+    cfg->rate_bcast = 1000;
+    cfg->rate_unknown = 200;
+    cfg->rate_bytes = 25 * 1000 * 1000; /* 200 Mbit/s */
+    cfg->malformed_threshold = 32;
+    cfg->malformed_window = 10 * LP_SECONDS;
+    cfg->hello_timeout = 5 * LP_SECONDS;
+    cfg->queue_slots = 256;
+    cfg->pool_slots = 16384;
+    cfg->max_conns = 4096;
+}
+
+static void addr_str(const struct sockaddr *sa, char *out, size_t outlen)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+        port = ntohs(s4->sin_port);
+        snprintf(out, outlen, "%s:%u", ip, port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        port = ntohs(s6->sin6_port);
+        if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+            inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], ip, sizeof(ip));
+            snprintf(out, outlen, "%s:%u", ip, port);
+        } else {
+            inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+            snprintf(out, outlen, "[%s]:%u", ip, port);
+        }
+    } else {
+        snprintf(out, outlen, "?");
+    }
+}
+
+/* The remote IP without the port, for "same host" comparisons. */
+static int addr_same_host(const struct sockaddr_storage *a,
+                          const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return 0;
+    if (a->ss_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+                      &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return 0;
+}
+
+static void peer_doom(struct relay_peer *p, uint64_t code, const char *reason)
+{
+    if (p->doomed || relay_ndoomed == RELAY_MAX_DOOMED)
+        return;
+    p->doomed = 1;
+    p->doom_code = code;
+    p->doom_reason = reason;
+    relay_doomed[relay_ndoomed++] = p;
+}
+
+/* peer_send queues one control message; a peer that stopped acknowledging
+ * its control stream is doomed rather than buffered without bound. */
+static void peer_send(struct relay_peer *p, const struct lp_msg *m)
+{
+    ssize_t n = lp_ctrl_encode(relay_ctrl_buf, sizeof(relay_ctrl_buf), m);
+
+    if (n < 0)
+        return;
+    if (lp_qconn_send_ctrl(&p->q, relay_ctrl_buf, (size_t)n) == LP_ERR_AGAIN) {
+        lp_logf(LP_LOG_WARN, "ctrl_stuck",
+                "peer %u stopped reading its control stream", p->peer_id);
+        peer_doom(p, LP_APP_PROTOCOL_VIOLATION, "disconnect");
+    }
+    lp_qserver_mark(&p->r->qs, &p->q);
+}
+
+static void msg_peer(struct lp_msg *m, enum lp_msg_type t,
+                     const struct relay_peer *p, const char *reason)
+{
+    memset(m, 0, sizeof(*m));
+    m->type = t;
+    m->u.peer.peer_id = p->peer_id;
+    m->u.peer.role = p->role;
+    memcpy(m->u.peer.mac, p->mac, LP_MAC_LEN);
+    if (reason != NULL)
+        snprintf(m->u.peer.reason, sizeof(m->u.peer.reason), "%s", reason);
+}
+
+static void log_peer(enum lp_log_level lvl, const char *event,
+                     const struct relay_peer *p, const char *reason)
+{
+    struct lp_logbuf b;
+
+    if (!lp_log_begin(&b, lvl, event))
+        return;
+    lp_log_str(&b, "room", p->room != NULL ? p->room->name : "");
+    lp_log_u64(&b, "peer_id", p->peer_id);
+    lp_log_str(&b, "role", lp_role_name(p->role));
+    lp_log_mac(&b, "mac", p->mac);
+    lp_log_str(&b, "remote", p->remote);
+    if (reason != NULL)
+        lp_log_str(&b, "reason", reason);
+    lp_log_end(&b);
+}
+
+static void room_free(struct lp_relay *r, struct relay_room *room)
+{
+    struct relay_room **pp = &r->rooms;
+
+    while (*pp != NULL && *pp != room)
+        pp = &(*pp)->next;
+    if (*pp == room)
+        *pp = room->next;
+    lp_logf(LP_LOG_INFO, "room_closed", "room %s is empty", room->name);
+    free(room->peers);
+    free(room->lan);
+    free(room);
+    r->nrooms--;
+}
+
+static struct relay_room *room_find(struct lp_relay *r, const char *name)
+{
+    for (struct relay_room *room = r->rooms; room != NULL; room = room->next)
+        if (strcmp(room->name, name) == 0)
+            return room;
+    return NULL;
+}
+
+static struct relay_peer *room_client_by_mac(const struct relay_room *room,
+                                             const uint8_t *mac)
+{
+    for (size_t i = 0; i < room->npeers; i++) {
+        struct relay_peer *t = room->peers[i];
+        if (t->role == LP_ROLE_CLIENT && memcmp(t->mac, mac, LP_MAC_LEN) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+static int room_id_used(const struct relay_room *room, uint16_t id)
+{
+    for (size_t i = 0; i < room->npeers; i++)
+        if (room->peers[i]->peer_id == id)
+            return 1;
+    return 0;
+}
+
+/* relay_leave removes p from its room, then tells the others (spec 4). */
+static void relay_leave(struct lp_relay *r, struct relay_peer *p,
+                        const char *reason)
+{
+    struct relay_room *room = p->room;
+    struct lp_msg m;
+
+    if (!p->admitted || p->left || room == NULL)
+        return;
+    p->left = 1;
+    for (size_t i = 0; i < room->npeers; i++) {
+        if (room->peers[i] == p) {
+            room->peers[i] = room->peers[--room->npeers];
+            break;
+        }
+    }
+    if (room->gateway == p)
+        room->gateway = NULL;
+    r->npeers--;
+    log_peer(LP_LOG_INFO, "peer_left", p, reason);
+    if (!r->shutting_down) {
+        msg_peer(&m, LP_MSG_PEER_LEFT, p, reason);
+        for (size_t i = 0; i < room->npeers; i++)
+            peer_send(room->peers[i], &m);
+    }
+    p->room = NULL;
+    if (room->npeers == 0)
+        room_free(r, room);
+}
+
+static void relay_reject(struct relay_peer *p, enum lp_reject reason,
+                         const char *text, lp_tstamp now)
+{
+    struct lp_msg m;
+    struct lp_logbuf b;
+
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_REJECT;
+    m.u.reject.reason = reason;
+    snprintf(m.u.reject.message, sizeof(m.u.reject.message), "%s", text);
+    peer_send(p, &m);
+    p->rejected = 1;
+    lp_qconn_close(&p->q, LP_APP_REJECTED, now);
+    if (lp_log_begin(&b, LP_LOG_INFO, "rejected")) {
+        lp_log_str(&b, "remote", p->remote);
+        lp_log_str(&b, "reason", lp_reject_name(reason));
+        lp_log_str(&b, "msg", text);
+        lp_log_end(&b);
+    }
+}
+
+static void relay_hello(struct lp_relay *r, struct relay_peer *p,
+                        const struct lp_msg_hello *h, lp_tstamp now)
+{
+    struct relay_room *room = room_find(r, h->room);
+    struct relay_peer *old = NULL;
+    char text[200], macs[LP_MAC_STRLEN];
+    uint16_t mtu;
+    struct lp_msg m;
+
+    lp_mac_format(macs, h->mac);
+    if (r->npeers >= r->cfg.max_peers) {
+        relay_reject(p, LP_REJECT_RELAY_FULL, "the relay is full", now);
+        return;
+    }
+    if (room != NULL) {
+        /* A peer that comes back from the same host with the same MAC
+         * (a restart, a network change) replaces its stale session instead
+         * of being locked out until the old one times out. */
+        if (h->role == LP_ROLE_GATEWAY && room->gateway != NULL) {
+            if (memcmp(room->gateway->mac, h->mac, LP_MAC_LEN) == 0 &&
+                addr_same_host(&room->gateway->q.remote_addr,
+                               &p->q.remote_addr))
+                old = room->gateway;
+            else {
+                snprintf(text, sizeof(text),
+                         "room '%s' already has a LAN gateway", h->room);
+                relay_reject(p, LP_REJECT_GATEWAY_EXISTS, text, now);
+                return;
+            }
+        }
+        if (old == NULL) {
+            struct relay_peer *dup = room_client_by_mac(room, h->mac);
+            if (dup == NULL && room->gateway != NULL &&
+                memcmp(room->gateway->mac, h->mac, LP_MAC_LEN) == 0)
+                dup = room->gateway;
+            if (dup != NULL) {
+                if (dup->role == h->role &&
+                    addr_same_host(&dup->q.remote_addr, &p->q.remote_addr)) {
+                    old = dup;
+                } else {
+                    snprintf(text, sizeof(text),
+                             "MAC %s is already in room '%s'", macs, h->room);
+                    relay_reject(p, LP_REJECT_DUPLICATE_MAC, text, now);
+                    return;
+                }
+            }
+        }
+        if (old == NULL && room->npeers >= r->cfg.room_max_peers) {
+            snprintf(text, sizeof(text), "room '%s' is full (%zu peers)",
+                     h->room, room->npeers);
+            relay_reject(p, LP_REJECT_ROOM_FULL, text, now);
+            return;
+        }
+        if ((size_t)h->datagram_budget < lp_mtu_to_budget(room->mtu)) {
+            snprintf(text, sizeof(text),
+                     "datagram budget %u is below the room's %zu (MTU %u)",
+                     h->datagram_budget, lp_mtu_to_budget(room->mtu),
+                     room->mtu);
+            relay_reject(p, LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, text, now);
+            return;
+        }
+        mtu = room->mtu;
+    } else {
+        size_t m0 = lp_budget_to_mtu(h->datagram_budget);
+        if (m0 > r->cfg.max_mtu)
+            m0 = r->cfg.max_mtu;
+        if (m0 < 576) {
+            snprintf(text, sizeof(text),
+                     "datagram budget %u gives an MTU below 576",
+                     h->datagram_budget);
+            relay_reject(p, LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, text, now);
+            return;
+        }
+        mtu = (uint16_t)m0;
+    }
+
+    if (old != NULL) {
+        struct lp_msg d;
+        memset(&d, 0, sizeof(d));
+        d.type = LP_MSG_DISCONNECT;
+        snprintf(d.u.disconnect.reason, sizeof(d.u.disconnect.reason),
+                 "replaced");
+        peer_send(old, &d);
+        relay_leave(r, old, "replaced");
+        peer_doom(old, LP_APP_NO_ERROR, "replaced");
+        room = room_find(r, h->room); /* may have been freed */
+    }
+    if (room == NULL) {
+        room = calloc(1, sizeof(*room));
+        if (room == NULL) {
+            relay_reject(p, LP_REJECT_RELAY_FULL, "out of memory", now);
+            return;
+        }
+        snprintf(room->name, sizeof(room->name), "%s", h->room);
+        room->mtu = mtu;
+        room->next_id = 1;
+        room->next = r->rooms;
+        r->rooms = room;
+        r->nrooms++;
+        if (mtu < 1280)
+            lp_logf(LP_LOG_WARN, "room_mtu",
+                    "room %s has MTU %u: below 1280, players' adapters "
+                    "lose IPv6",
+                    room->name, mtu);
+    }
+    if (room->npeers == room->cap) {
+        size_t cap = room->cap ? room->cap * 2 : 8;
+        struct relay_peer **np = realloc(room->peers, cap * sizeof(*np));
+        if (np == NULL) {
+            relay_reject(p, LP_REJECT_RELAY_FULL, "out of memory", now);
+            if (room->npeers == 0)
+                room_free(r, room);
+            return;
+        }
+        room->peers = np;
+        room->cap = cap;
+    }
+    while (room->next_id == 0 || room_id_used(room, room->next_id))
+        room->next_id++;
+    p->peer_id = room->next_id++;
+    p->role = h->role;
+    memcpy(p->mac, h->mac, LP_MAC_LEN);
+    p->budget = h->datagram_budget;
+    snprintf(p->software, sizeof(p->software), "%s",
+             h->has_software ? h->software : "");
+    p->joined_at = now;
+    lp_tbucket_init(&p->rl_bcast, r->cfg.rate_bcast, r->cfg.rate_bcast * 2,
+                    now);
+    lp_tbucket_init(&p->rl_unknown, r->cfg.rate_unknown,
+                    r->cfg.rate_unknown * 2, now);
+    lp_tbucket_init(&p->rl_bytes, r->cfg.rate_bytes, r->cfg.rate_bytes / 4,
+                    now);
+
+    /* Ordering (spec section 4). */
+    if (p->role == LP_ROLE_CLIENT) {
+        msg_peer(&m, LP_MSG_PEER_JOINED, p, NULL);
+        for (size_t i = 0; i < room->npeers; i++)
+            peer_send(room->peers[i], &m);
+    }
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_WELCOME;
+    m.u.welcome.peer_id = p->peer_id;
+    m.u.welcome.effective_mtu = room->mtu;
+    if (p->role == LP_ROLE_GATEWAY) {
+        m.u.welcome.gateway_present = 1;
+        m.u.welcome.gateway_peer_id = p->peer_id;
+    } else if (room->gateway != NULL) {
+        m.u.welcome.gateway_present = 1;
+        m.u.welcome.gateway_peer_id = room->gateway->peer_id;
+    }
+    peer_send(p, &m);
+    for (size_t i = 0; i < room->npeers; i++) {
+        msg_peer(&m, LP_MSG_PEER_JOINED, room->peers[i], NULL);
+        peer_send(p, &m);
+    }
+    p->room = room;
+    room->peers[room->npeers++] = p;
+    p->admitted = 1;
+    r->npeers++;
+    if (p->role == LP_ROLE_GATEWAY) {
+        room->gateway = p;
+        msg_peer(&m, LP_MSG_PEER_JOINED, p, NULL);
+        for (size_t i = 0; i < room->npeers; i++)
+            if (room->peers[i] != p)
+                peer_send(room->peers[i], &m);
+    }
+    {
+        struct lp_logbuf b;
+        if (lp_log_begin(&b, LP_LOG_INFO, "peer_joined")) {
+            lp_log_str(&b, "room", room->name);
+            lp_log_u64(&b, "peer_id", p->peer_id);
+            lp_log_str(&b, "role", lp_role_name(p->role));
+            lp_log_mac(&b, "mac", p->mac);
+            lp_log_u64(&b, "datagram_budget", p->budget);
+            lp_log_u64(&b, "effective_mtu", room->mtu);
+            lp_log_str(&b, "remote", p->remote);
+            lp_log_str(&b, "software", p->software);
+            lp_log_u64(&b, "room_peers", room->npeers);
+            lp_log_end(&b);
+        }
+    }
+}
+
+static void relay_stats(struct relay_peer *p, const struct lp_msg_stats *s,
+                        lp_tstamp now)
+{
+    uint64_t drops = 0;
+
+    for (size_t i = 0; i < s->ndrops; i++)
+        drops += s->drops[i].value;
+    p->has_stats = 1;
+    p->stats_at = now;
+    p->st_frames_tx = s->frames_tx;
+    p->st_frames_rx = s->frames_rx;
+    p->st_dgrams_tx = s->datagrams_tx;
+    p->st_dgrams_rx = s->datagrams_rx;
+    p->st_drops = drops;
+}
+
+static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
+                         lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+    struct lp_relay *r = p->r;
+    static struct lp_msg m;
+    struct lp_ctrl_err err;
+
+    if (p->rejected || p->left || p->doomed || r->shutting_down)
+        return 0;
+    p->last_seen = now;
+    while (len > 0) {
+        size_t used = 0;
+        int rv = lp_ctrl_decoder_feed(&p->dec, data, len, &used, &m, &err);
+
+        if (rv < 0) {
+            if (!p->admitted) {
+                relay_reject(p, lp_ctrl_error_reject(err.code), err.message,
+                             now);
+                return 0;
+            }
+            lp_logf(LP_LOG_WARN, "protocol_violation", "peer %u: %s",
+                    p->peer_id, err.message);
+            relay_leave(r, p, "disconnect");
+            return -1;
+        }
+        if (used > len)
+            used = len;
+        data += used;
+        len -= used;
+        if (rv == 0)
+            break;
+        if (!p->admitted) {
+            if (m.type != LP_MSG_HELLO) {
+                char text[120];
+                snprintf(text, sizeof(text),
+                         "the first message must be hello, not '%s'",
+                         m.type == LP_MSG_UNKNOWN ? m.type_name
+                                                  : lp_msg_type_name(m.type));
+                relay_reject(p, LP_REJECT_BAD_HELLO, text, now);
+                return 0;
+            }
+            relay_hello(r, p, &m.u.hello, now);
+            if (p->rejected)
+                return 0;
+            continue;
+        }
+        switch (m.type) {
+        case LP_MSG_STATS:
+            relay_stats(p, &m.u.stats, now);
+            break;
+        case LP_MSG_DISCONNECT:
+            relay_leave(r, p, m.u.disconnect.reason[0] != '\0'
+                                  ? m.u.disconnect.reason
+                                  : "disconnect");
+            lp_qconn_close(&p->q, LP_APP_NO_ERROR, now);
+            return 0;
+        case LP_MSG_UNKNOWN:
+            p->ctr.ctrl_unknown++;
+            r->ctr.ctrl_unknown++;
+            break;
+        default:
+            /* hello again, or a relay-to-endpoint message */
+            lp_logf(LP_LOG_WARN, "protocol_violation",
+                    "peer %u sent '%s' after its welcome", p->peer_id,
+                    lp_msg_type_name(m.type));
+            relay_leave(r, p, "disconnect");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Drops: always counted; logged at debug, or rate-limited at info. */
+static void relay_drop(struct lp_relay *r, struct relay_peer *p,
+                       const uint8_t *frame, size_t len, enum lp_reason why,
+                       lp_tstamp now)
+{
+    struct lp_framelog f;
+    uint64_t suppressed = 0;
+    enum lp_log_level lvl = LP_LOG_DEBUG;
+
+    lp_counters_drop(&r->ctr, why);
+    lp_counters_drop(&p->ctr, why);
+    if (lp_log_get_level() < LP_LOG_DEBUG) {
+        if (!lp_ratelog_allow(&r->droplog, now, &suppressed))
+            return;
+        lvl = LP_LOG_INFO;
+        if (suppressed > 0)
+            lp_logf(LP_LOG_INFO, "drops_suppressed",
+                    "%llu drop lines suppressed",
+                    (unsigned long long)suppressed);
+    }
+    memset(&f, 0, sizeof(f));
+    f.dir = "relay_in";
+    f.room = p->room != NULL ? p->room->name : "";
+    f.peer_id = p->peer_id;
+    f.frame = frame;
+    f.len = len;
+    f.reason = why;
+    f.action = lp_reason_action(why);
+    lp_framelog_emit(lvl, &f);
+}
+
+static void relay_malformed(struct lp_relay *r, struct relay_peer *p,
+                            const uint8_t *d, size_t len, lp_tstamp now)
+{
+    if (now - p->malformed_start > r->cfg.malformed_window ||
+        p->malformed == 0) {
+        p->malformed_start = now;
+        p->malformed = 0;
+    }
+    p->malformed++;
+    relay_drop(r, p, NULL, 0, LP_REASON_MALFORMED, now);
+    (void)d;
+    (void)len;
+    if (p->malformed == 1 || p->malformed % 8 == 0)
+        lp_logf(LP_LOG_INFO, "malformed_datagram",
+                "peer %u sent %u malformed datagrams in the window",
+                p->peer_id, p->malformed);
+    if (p->malformed >= r->cfg.malformed_threshold)
+        peer_doom(p, LP_APP_MALFORMED_DATAGRAMS, "malformed");
+}
+
+static struct relay_lan_mac *lan_slot(struct relay_room *room, uint64_t mac)
+{
+    uint64_t h = mac * 0x9e3779b97f4a7c15ULL;
+    return &room->lan[(h >> 40) & (RELAY_LAN_MACS - 1)];
+}
+
+static void lan_learn(struct relay_room *room, const uint8_t *src,
+                      lp_tstamp now)
+{
+    struct relay_lan_mac *e;
+    uint64_t mac = lp_mac_u64(src);
+
+    if (room->lan == NULL) {
+        room->lan = calloc(RELAY_LAN_MACS, sizeof(*room->lan));
+        if (room->lan == NULL)
+            return;
+    }
+    e = lan_slot(room, mac);
+    e->mac = mac;
+    e->seen = now;
+}
+
+static int lan_known(struct relay_room *room, const uint8_t *dst,
+                     lp_tstamp now)
+{
+    struct relay_lan_mac *e;
+    uint64_t mac = lp_mac_u64(dst);
+
+    if (room->lan == NULL)
+        return 0;
+    e = lan_slot(room, mac);
+    return e->mac == mac && now - e->seen < RELAY_LAN_MAC_AGE;
+}
+
+static void relay_egress_skip(struct relay_peer *p, struct relay_peer *t,
+                              size_t enc, size_t cap, lp_tstamp now)
+{
+    struct lp_relay *r = p->r;
+    struct lp_logbuf b;
+    uint64_t suppressed = 0;
+
+    lp_counters_drop(&r->ctr, LP_REASON_EGRESS_BUDGET);
+    lp_counters_drop(&t->ctr, LP_REASON_EGRESS_BUDGET);
+    if (lp_log_get_level() < LP_LOG_DEBUG &&
+        !lp_ratelog_allow(&r->droplog, now, &suppressed))
+        return;
+    if (lp_log_begin(&b, lp_log_get_level() < LP_LOG_DEBUG ? LP_LOG_INFO
+                                                            : LP_LOG_DEBUG,
+                     "egress_skip")) {
+        lp_log_str(&b, "room", p->room->name);
+        lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_u64(&b, "target_peer_id", t->peer_id);
+        lp_log_u64(&b, "len", enc);
+        lp_log_u64(&b, "target_budget", cap);
+        lp_log_str(&b, "reason", "egress_budget");
+        lp_log_end(&b);
+    }
+}
+
+static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d,
+                              size_t len, lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+    struct lp_relay *r = p->r;
+    struct relay_room *room = p->room;
+    struct relay_peer *one = NULL;
+    struct lp_overlay ov;
+    struct lp_pbuf *pb = NULL;
+    enum lp_reason why;
+    const uint8_t *dst, *src;
+    size_t sent = 0, enc;
+    int multi = 0;
+
+    p->last_seen = now;
+    p->ctr.datagrams_rx++;
+    r->ctr.datagrams_rx++;
+    if (!p->admitted || p->left || p->doomed || room == NULL) {
+        lp_counters_drop(&r->ctr, LP_REASON_NOT_READY);
+        return;
+    }
+    /* 1. budget, then decode */
+    if (len > p->budget) {
+        relay_drop(r, p, NULL, 0, LP_REASON_DATAGRAM_BUDGET, now);
+        return;
+    }
+    if (lp_overlay_decode(&ov, d, len) != 0 || ov.peer_id != 0) {
+        relay_malformed(r, p, d, len, now);
+        return;
+    }
+    p->ctr.frames_rx++;
+    p->ctr.bytes_rx += ov.framelen;
+    r->ctr.frames_rx++;
+    r->ctr.bytes_rx += ov.framelen;
+    if (ov.framelen - LP_ETH_HDR_LEN > room->mtu) {
+        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_OVER_MTU, now);
+        return;
+    }
+    dst = ov.frame;
+    src = ov.frame + 6;
+    /* 2. source MAC */
+    if (p->role == LP_ROLE_CLIENT) {
+        if (memcmp(src, p->mac, LP_MAC_LEN) != 0) {
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_SOURCE_MAC,
+                       now);
+            return;
+        }
+    } else if (!lp_mac_valid_gateway(src) ||
+               room_client_by_mac(room, src) != NULL) {
+        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_SOURCE_MAC, now);
+        return;
+    }
+    /* 3. safety policy (also runts and jumbo frames) */
+    why = lp_policy_check(ov.frame, ov.framelen,
+                          p->role == LP_ROLE_CLIENT ? LP_ORIGIN_CLIENT
+                                                    : LP_ORIGIN_LAN);
+    if (why != LP_REASON_NONE) {
+        relay_drop(r, p, ov.frame, ov.framelen, why, now);
+        return;
+    }
+    /* 4 and 5. rate limits and destination */
+    if (lp_mac_is_multicast(dst)) {
+        multi = 1;
+        if (p->role == LP_ROLE_CLIENT &&
+            !lp_tbucket_take(&p->rl_bcast, 1, now)) {
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_BCAST,
+                       now);
+            return;
+        }
+    } else if ((one = room_client_by_mac(room, dst)) != NULL) {
+        if (one == p) {
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_NO_PEER, now);
+            return;
+        }
+    } else if (p->role == LP_ROLE_CLIENT) {
+        if (!lan_known(room, dst, now) &&
+            !lp_tbucket_take(&p->rl_unknown, 1, now)) {
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_UNKNOWN,
+                       now);
+            return;
+        }
+        one = room->gateway;
+        if (one == NULL) {
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_NO_PEER, now);
+            return;
+        }
+    } else {
+        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_UNKNOWN_UNICAST,
+                   now);
+        return;
+    }
+    if (p->role == LP_ROLE_CLIENT &&
+        !lp_tbucket_take(&p->rl_bytes, ov.framelen, now)) {
+        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_BYTES, now);
+        return;
+    }
+    if (p->role == LP_ROLE_GATEWAY)
+        lan_learn(room, src, now);
+
+    /* 6. egress */
+    enc = LP_OVERLAY_HDR_LEN + ov.framelen;
+    for (size_t i = 0; i < room->npeers; i++) {
+        struct relay_peer *t = multi ? room->peers[i] : one;
+        size_t cap;
+
+        if (t == p || t->doomed) {
+            if (!multi)
+                break;
+            continue;
+        }
+        cap = lp_qconn_max_dgram(&t->q);
+        if (t->budget < cap)
+            cap = t->budget;
+        if (enc > cap) {
+            relay_egress_skip(p, t, enc, cap, now);
+        } else {
+            if (pb == NULL) {
+                pb = lp_pool_get(&r->pool);
+                if (pb == NULL) {
+                    relay_drop(r, p, ov.frame, ov.framelen,
+                               LP_REASON_QUEUE_FULL, now);
+                    return;
+                }
+                lp_overlay_write_hdr(pb->data, p->peer_id);
+                memcpy(pb->data + LP_OVERLAY_HDR_LEN, ov.frame, ov.framelen);
+                pb->len = (uint32_t)enc;
+            }
+            if (lp_qconn_queue_dgram(&t->q, pb) != 0) {
+                lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
+                lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
+            } else {
+                sent++;
+                t->ctr.frames_tx++;
+                t->ctr.datagrams_tx++;
+                t->ctr.bytes_tx += ov.framelen;
+                lp_qserver_mark(&r->qs, &t->q);
+            }
+        }
+        if (!multi)
+            break;
+    }
+    if (pb != NULL)
+        lp_pool_put(&r->pool, pb);
+    r->ctr.frames_tx += sent;
+    r->ctr.datagrams_tx += sent;
+    if (lp_log_get_level() >= LP_LOG_DEBUG) {
+        struct lp_framelog f;
+        memset(&f, 0, sizeof(f));
+        f.dir = "relay_in";
+        f.room = room->name;
+        f.peer_id = p->peer_id;
+        f.frame = ov.frame;
+        f.len = ov.framelen;
+        f.action = LP_ACTION_FORWARDED;
+        f.reason = LP_REASON_NONE;
+        f.targets = (unsigned)sent;
+        lp_framelog_emit(LP_LOG_DEBUG, &f);
+    }
+}
+
+static void relay_on_handshake(struct lp_qconn *c, lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+
+    p->last_seen = now;
+    if (!lp_qconn_peer_has_dgram(c))
+        lp_logf(LP_LOG_INFO, "no_datagram",
+                "%s did not advertise QUIC DATAGRAM support", p->remote);
+}
+
+static void relay_on_closed(struct lp_qconn *c, enum lp_qclose why,
+                            uint64_t code, lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+    struct lp_relay *r = p->r;
+    const char *reason = "disconnect";
+    struct lp_logbuf b;
+
+    (void)now;
+    if (why == LP_QC_IDLE || why == LP_QC_HANDSHAKE_TIMEOUT)
+        reason = "timeout";
+    else if (why == LP_QC_LOCAL && p->doom_reason != NULL)
+        reason = p->doom_reason;
+    if (lp_log_begin(&b, p->admitted ? LP_LOG_INFO : LP_LOG_DEBUG,
+                     "conn_closed")) {
+        lp_log_str(&b, "remote", p->remote);
+        lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_str(&b, "why", lp_qclose_name(why));
+        lp_log_u64(&b, "code", code);
+        if (why == LP_QC_TLS)
+            lp_log_u64(&b, "tls_alert", lp_qconn_tls_alert(c));
+        lp_log_end(&b);
+    }
+    relay_leave(r, p, reason);
+    if (p->dec_live) {
+        lp_ctrl_decoder_free(&p->dec);
+        p->dec_live = 0;
+    }
+}
+
+static int relay_cid_add(struct lp_qconn *c, const ngtcp2_cid *cid)
+{
+    (void)c;
+    (void)cid;
+    return 0;
+}
+
+/* A new connection gets its relay fields before its first packet. */
+static void relay_on_new(struct lp_qconn *c, lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+    struct lp_qserver *qs = c->owner;
+
+    p->r = (struct lp_relay *)(void *)((char *)qs -
+                                       offsetof(struct lp_relay, qs));
+    p->last_seen = now;
+    lp_ctrl_decoder_init(&p->dec);
+    p->dec_live = 1;
+    addr_str((const struct sockaddr *)&p->q.remote_addr, p->remote,
+             sizeof(p->remote));
+}
+
+static const struct lp_qconn_ops relay_ops = {
+    .on_new = relay_on_new,
+    .on_handshake = relay_on_handshake,
+    .on_ctrl = relay_on_ctrl,
+    .on_datagram = relay_on_datagram,
+    .on_closed = relay_on_closed,
+    .cid_add = relay_cid_add,
+};
+
+int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
+                  struct lp_tls_server *tls, lp_qconn_send_fn send,
+                  void *send_arg, lp_tstamp now)
+{
+    struct lp_qserver_cfg qc;
+    int rv;
+
+    memset(r, 0, sizeof(*r));
+    r->cfg = *cfg;
+    rv = lp_pool_init(&r->pool, cfg->pool_slots,
+                      LP_OVERLAY_HDR_LEN + LP_ETH_HDR_LEN + cfg->max_mtu);
+    if (rv != 0)
+        return rv;
+    memset(&qc, 0, sizeof(qc));
+    qc.tls = tls;
+    qc.ops = &relay_ops;
+    qc.pool = &r->pool;
+    qc.dq_cap = cfg->queue_slots;
+    qc.conn_size = sizeof(struct relay_peer);
+    qc.max_conns = cfg->max_conns;
+    qc.retry_always = cfg->retry_always;
+    qc.send = send;
+    qc.send_arg = send_arg;
+    rv = lp_qserver_init(&r->qs, &qc, now);
+    if (rv != 0) {
+        lp_pool_free(&r->pool);
+        return rv;
+    }
+    lp_ratelog_init(&r->droplog, LP_SECONDS, 20);
+    r->next_tick = now + RELAY_TICK;
+    return 0;
+}
+
+void lp_relay_free(struct lp_relay *r)
+{
+    r->shutting_down = 1;
+    lp_qserver_free(&r->qs);
+    while (r->rooms != NULL)
+        room_free(r, r->rooms);
+    lp_pool_free(&r->pool);
+}
+
+void lp_relay_recv(struct lp_relay *r, const ngtcp2_path *path,
+                   const uint8_t *pkt, size_t len, lp_tstamp now)
+{
+    lp_qserver_recv(&r->qs, path, pkt, len, now);
+}
+
+static void relay_process_doomed(struct lp_relay *r, lp_tstamp now)
+{
+    for (size_t i = 0; i < relay_ndoomed; i++) {
+        struct relay_peer *p = relay_doomed[i];
+        relay_leave(r, p, p->doom_reason);
+        if (p->doom_code == LP_APP_NO_ERROR)
+            lp_qconn_close(&p->q, p->doom_code, now);
+        else
+            lp_qconn_close_now(&p->q, p->doom_code, now);
+        lp_qserver_mark(&r->qs, &p->q);
+    }
+    relay_ndoomed = 0;
+}
+
+void lp_relay_flush(struct lp_relay *r, lp_tstamp now)
+{
+    relay_process_doomed(r, now);
+    lp_qserver_flush(&r->qs, now);
+}
+
+static void relay_tick(struct lp_relay *r, lp_tstamp now)
+{
+    for (size_t i = 0; i < r->qs.nconns; i++) {
+        struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
+        if (p->r == NULL || p->admitted || p->rejected ||
+            p->q.state != LP_QS_OPEN)
+            continue;
+        if (now - p->q.handshake_ts >= r->cfg.hello_timeout) {
+            lp_logf(LP_LOG_INFO, "hello_timeout",
+                    "%s sent no hello within the timeout", p->remote);
+            p->rejected = 1;
+            lp_qconn_close_now(&p->q, LP_APP_HELLO_TIMEOUT, now);
+            lp_qserver_mark(&r->qs, &p->q);
+        }
+    }
+}
+
+void lp_relay_timers(struct lp_relay *r, lp_tstamp now)
+{
+    if (now >= r->next_tick) {
+        r->next_tick = now + RELAY_TICK;
+        relay_tick(r, now);
+    }
+    relay_process_doomed(r, now);
+    lp_qserver_timers(&r->qs, now);
+    relay_process_doomed(r, now);
+    lp_qserver_flush(&r->qs, now);
+}
+
+lp_tstamp lp_relay_next_expiry(const struct lp_relay *r)
+{
+    lp_tstamp t = lp_qserver_next_expiry(&r->qs);
+    return t < r->next_tick ? t : r->next_tick;
+}
+
+void lp_relay_snapshot(struct lp_relay *r, lp_tstamp now)
+{
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, "snapshot")) {
+        lp_log_u64(&b, "rooms", r->nrooms);
+        lp_log_u64(&b, "peers", r->npeers);
+        lp_log_u64(&b, "connections", r->qs.nconns);
+        lp_log_u64(&b, "pool_free", r->pool.nfree);
+        lp_log_u64(&b, "retries", r->qs.st.retries);
+        lp_log_u64(&b, "resets", r->qs.st.resets);
+        lp_log_end(&b);
+    }
+    lp_counters_log(LP_LOG_INFO, "relay_counters", &r->ctr);
+    for (struct relay_room *room = r->rooms; room != NULL;
+         room = room->next) {
+        if (lp_log_begin(&b, LP_LOG_INFO, "snapshot_room")) {
+            lp_log_str(&b, "room", room->name);
+            lp_log_u64(&b, "effective_mtu", room->mtu);
+            lp_log_u64(&b, "peers", room->npeers);
+            lp_log_u64(&b, "gateway_peer_id",
+                       room->gateway ? room->gateway->peer_id : 0);
+            lp_log_end(&b);
+        }
+        for (size_t i = 0; i < room->npeers; i++) {
+            struct relay_peer *p = room->peers[i];
+            if (!lp_log_begin(&b, LP_LOG_INFO, "snapshot_peer"))
+                continue;
+            lp_log_str(&b, "room", room->name);
+            lp_log_u64(&b, "peer_id", p->peer_id);
+            lp_log_str(&b, "role", lp_role_name(p->role));
+            lp_log_mac(&b, "mac", p->mac);
+            lp_log_str(&b, "remote", p->remote);
+            lp_log_u64(&b, "datagram_budget", p->budget);
+            lp_log_u64(&b, "last_seen_ms", (now - p->last_seen) / 1000000);
+            lp_log_u64(&b, "rtt_us", lp_qconn_rtt(&p->q) / 1000);
+            lp_log_u64(&b, "frames_rx", p->ctr.frames_rx);
+            lp_log_u64(&b, "frames_tx", p->ctr.frames_tx);
+            lp_log_u64(&b, "drops", lp_counters_total_drops(&p->ctr));
+            lp_log_u64(&b, "queued", lp_qconn_dgram_queued(&p->q));
+            if (p->has_stats) {
+                lp_log_u64(&b, "peer_frames_tx", p->st_frames_tx);
+                lp_log_u64(&b, "peer_frames_rx", p->st_frames_rx);
+                lp_log_u64(&b, "peer_datagrams_tx", p->st_dgrams_tx);
+                lp_log_u64(&b, "peer_datagrams_rx", p->st_dgrams_rx);
+                lp_log_u64(&b, "peer_drops", p->st_drops);
+                lp_log_u64(&b, "stats_age_ms", (now - p->stats_at) / 1000000);
+            }
+            lp_log_end(&b);
+        }
+    }
+}
+
+void lp_relay_shutdown(struct lp_relay *r, lp_tstamp now)
+{
+    struct lp_msg m;
+
+    r->shutting_down = 1;
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_DISCONNECT;
+    snprintf(m.u.disconnect.reason, sizeof(m.u.disconnect.reason),
+             "relay_shutdown");
+    for (size_t i = 0; i < r->qs.nconns; i++) {
+        struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
+        if (p->q.state > LP_QS_OPEN)
+            continue;
+        if (p->q.state == LP_QS_OPEN && p->q.ctrl_stream >= 0)
+            peer_send(p, &m);
+        lp_qconn_close(&p->q, LP_APP_RELAY_SHUTDOWN, now);
+        lp_qserver_mark(&r->qs, &p->q);
+    }
+    lp_qserver_flush(&r->qs, now);
+}
+
+int lp_relay_done(const struct lp_relay *r)
+{
+    return r->qs.nconns == 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * lp_relay: rooms, admission, lifecycle ordering and Ethernet forwarding
+ * (spec sections 2-6), on top of lp_qserver. Sans-IO like the layers below:
+ * the main loop feeds packets and timestamps and the relay answers through
+ * the server's send callback.
+ */
+#ifndef LP_RELAY_H
+#define LP_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lp_counters.h"
+#include "lp_qserver.h"
+
+struct lp_relay_cfg {
+    size_t max_peers;      /* relay-wide admitted peers (relay_full) */
+    size_t room_max_peers; /* per room (room_full) */
+    uint16_t max_mtu;      /* configured maximum room MTU (1380) */
+    uint64_t rate_bcast;   /* client broadcast+multicast frames/s (0 = off) */
+    uint64_t rate_unknown; /* client unknown-unicast frames/s */
+    uint64_t rate_bytes;   /* client bytes/s */
+    uint32_t malformed_threshold; /* malformed datagrams ... */
+    lp_tstamp malformed_window;   /* ... within this window close a peer */
+    lp_tstamp hello_timeout;
+    uint32_t queue_slots; /* datagram queue per peer */
+    size_t pool_slots;    /* frame buffers shared by all peers */
+    size_t max_conns;     /* QUIC connections of any state */
+    int retry_always;
+};
+
+void lp_relay_cfg_default(struct lp_relay_cfg *cfg);
+
+struct relay_room;
+
+struct lp_relay {
+    struct lp_relay_cfg cfg;
+    struct lp_qserver qs;
+    struct lp_pool pool;
+    struct relay_room *rooms;
+    size_t nrooms, npeers; /* admitted peers */
+    struct lp_counters ctr;
+    struct lp_ratelog droplog;
+    int shutting_down;
+    lp_tstamp next_tick;
+};
+
+/* lp_relay_init sets up the relay; tls and send come from the shell. */
+int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
+                  struct lp_tls_server *tls, lp_qconn_send_fn send,
+                  void *send_arg, lp_tstamp now);
+void lp_relay_free(struct lp_relay *r);
+
+/* One UDP payload in (call lp_relay_flush after a batch). */
+void lp_relay_recv(struct lp_relay *r, const ngtcp2_path *path,
+                   const uint8_t *pkt, size_t len, lp_tstamp now);
+void lp_relay_flush(struct lp_relay *r, lp_tstamp now);
+
+/* Timers: QUIC expiries and the relay's own tick (hello timeouts). */
+void lp_relay_timers(struct lp_relay *r, lp_tstamp now);
+lp_tstamp lp_relay_next_expiry(const struct lp_relay *r);
+
+/* lp_relay_snapshot logs every room and peer (SIGUSR1). */
+void lp_relay_snapshot(struct lp_relay *r, lp_tstamp now);
+
+/* lp_relay_shutdown sends every peer `disconnect` relay_shutdown and closes
+ * with RELAY_SHUTDOWN; lp_relay_done tells when every connection is gone. */
+void lp_relay_shutdown(struct lp_relay *r, lp_tstamp now);
+int lp_relay_done(const struct lp_relay *r);
+
+#endif
