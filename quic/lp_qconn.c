@@ -294,7 +294,7 @@ int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
                         const struct sockaddr *local, socklen_t locallen,
                         const struct sockaddr *remote, socklen_t remotelen,
                         const struct lp_qconn_ops *ops, struct lp_pool *pool,
-                        uint32_t dq_cap, lp_tstamp now)
+                        uint32_t dq_cap, unsigned flags, lp_tstamp now)
 {
     ngtcp2_callbacks cb;
     ngtcp2_settings settings;
@@ -318,6 +318,8 @@ int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
     }
     qconn_callbacks(&cb, 0);
     lp_qconn_defaults(&settings, &params, 0, now);
+    if (flags & LP_QCONN_F_NO_DATAGRAM)
+        params.max_datagram_frame_size = 0;
     rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &c->path,
                                 NGTCP2_PROTO_VER_V1, &cb, &settings, &params,
                                 NULL, c);

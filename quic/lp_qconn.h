@@ -172,11 +172,12 @@ void lp_qconn_defaults(ngtcp2_settings *settings,
  * fresh random CIDs. dq_cap bounds the datagram queue. Returns 0 or an
  * LP_ERR_* code.
  */
+#define LP_QCONN_F_NO_DATAGRAM 0x1 /* tests: advertise no DATAGRAM */
 int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
                         const struct sockaddr *local, socklen_t locallen,
                         const struct sockaddr *remote, socklen_t remotelen,
                         const struct lp_qconn_ops *ops, struct lp_pool *pool,
-                        uint32_t dq_cap, lp_tstamp now);
+                        uint32_t dq_cap, unsigned flags, lp_tstamp now);
 
 /*
  * lp_qconn_server_new creates a server connection for a first Initial whose

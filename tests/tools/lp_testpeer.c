@@ -1,0 +1,446 @@
+/*
+ * lp-testpeer: a scriptable QUIC endpoint for the relay's system tests.
+ *
+ * Built from the same client side as the gateway and the clients
+ * (quic/lp_qconn.c, io/lp_udp.c), it connects to a real relay and obeys
+ * one command per line on stdin, printing one JSON event per line on
+ * stdout. It deliberately lets a test send anything: raw control bytes,
+ * broken JSON, raw datagrams.
+ *
+ * Commands:
+ *   hello ROLE ROOM MAC [BUDGET]   hello (BUDGET default: measured)
+ *   json TEXT                      one control frame holding TEXT
+ *   raw HEX                        raw bytes on the control stream
+ *   frame HEX                      an overlay datagram (peer_id 0) + frame
+ *   dgram HEX                      a raw datagram
+ *   flood N HEX                    N frames (queued as the path allows)
+ *   stats                          a stats message
+ *   disconnect REASON              disconnect, then close with NO_ERROR
+ *   close CODE                     close now with an application code
+ *   quiet                          stop printing datagrams (count only)
+ *   count                          print {"ev":"count","dgrams":N}
+ *   quit
+ * Events: ready, ctrl (the JSON body), dgram, closed, count, error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lp_clock.h"
+#include "lp_ctrl.h"
+#include "lp_endpoint.h"
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_log.h"
+#include "lp_overlay.h"
+#include "lp_qconn.h"
+#include "lp_udp.h"
+
+struct tp {
+    struct lp_qconn q;
+    struct lp_udp udp;
+    struct lp_pool pool;
+    uint8_t txbuf[65536];
+    int ready_printed, quiet, closed_printed;
+    uint64_t dgrams_rx;
+    /* control stream reassembly (length-prefixed frames) */
+    uint8_t *cbuf;
+    size_t clen, ccap;
+    /* flood */
+    uint64_t flood_left;
+    uint8_t flood_frame[2048];
+    size_t flood_len;
+    lp_tstamp start, handshake_at;
+};
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static int tp_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
+                   size_t len, size_t segsize)
+{
+    struct tp *t = arg;
+
+    (void)path;
+    return lp_udp_send(&t->udp, NULL, 0, NULL, 0, data, len, segsize);
+}
+
+static void tp_hex(const uint8_t *d, size_t n, char *outb)
+{
+    static const char hx[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        outb[2 * i] = hx[d[i] >> 4];
+        outb[2 * i + 1] = hx[d[i] & 15];
+    }
+    outb[2 * n] = '\0';
+}
+
+static ssize_t tp_unhex(const char *s, uint8_t *outb, size_t cap)
+{
+    size_t n = 0;
+
+    while (*s == ' ')
+        s++;
+    while (s[0] != '\0' && s[0] != '\n' && s[1] != '\0') {
+        unsigned v;
+        if (sscanf(s, "%2x", &v) != 1 || n == cap)
+            return -1;
+        outb[n++] = (uint8_t)v;
+        s += 2;
+    }
+    return (ssize_t)n;
+}
+
+static void tp_on_handshake(struct lp_qconn *c, lp_tstamp now)
+{
+    struct tp *t = (struct tp *)c;
+
+    t->handshake_at = now;
+    out("{\"ev\":\"handshake\"}");
+}
+
+static int tp_on_ctrl(struct lp_qconn *c, const uint8_t *d, size_t n,
+                      lp_tstamp now)
+{
+    struct tp *t = (struct tp *)c;
+
+    (void)now;
+    if (t->clen + n > t->ccap) {
+        size_t cap = (t->clen + n) * 2;
+        uint8_t *nb = realloc(t->cbuf, cap);
+        if (nb == NULL)
+            return -1;
+        t->cbuf = nb;
+        t->ccap = cap;
+    }
+    memcpy(t->cbuf + t->clen, d, n);
+    t->clen += n;
+    while (t->clen >= 4) {
+        size_t len = ((size_t)t->cbuf[0] << 24) | ((size_t)t->cbuf[1] << 16) |
+                     ((size_t)t->cbuf[2] << 8) | t->cbuf[3];
+        if (len == 0 || len > LP_CTRL_MAX_LEN) {
+            out("{\"ev\":\"error\",\"msg\":\"bad control frame length\"}");
+            return -1;
+        }
+        if (t->clen < 4 + len)
+            break;
+        fputs("{\"ev\":\"ctrl\",\"body\":", stdout);
+        fwrite(t->cbuf + 4, 1, len, stdout);
+        fputs("}\n", stdout);
+        fflush(stdout);
+        memmove(t->cbuf, t->cbuf + 4 + len, t->clen - 4 - len);
+        t->clen -= 4 + len;
+    }
+    return 0;
+}
+
+static void tp_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t n,
+                           lp_tstamp now)
+{
+    struct tp *t = (struct tp *)c;
+    static char hex[2 * 65536 + 1];
+
+    (void)now;
+    t->dgrams_rx++;
+    if (t->quiet)
+        return;
+    tp_hex(d, n, hex);
+    out("{\"ev\":\"dgram\",\"peer_id\":%u,\"len\":%zu,\"hex\":\"%s\"}",
+        n >= 4 ? ((unsigned)d[2] << 8 | d[3]) : 0, n, hex);
+}
+
+static void tp_on_closed(struct lp_qconn *c, enum lp_qclose why,
+                         uint64_t code, lp_tstamp now)
+{
+    struct tp *t = (struct tp *)c;
+
+    (void)now;
+    t->closed_printed = 1;
+    out("{\"ev\":\"closed\",\"why\":\"%s\",\"code\":%llu,\"alert\":%u}",
+        lp_qclose_name(why), (unsigned long long)code, lp_qconn_tls_alert(c));
+}
+
+static const struct lp_qconn_ops tp_ops = {
+    .on_handshake = tp_on_handshake,
+    .on_ctrl = tp_on_ctrl,
+    .on_datagram = tp_on_datagram,
+    .on_closed = tp_on_closed,
+};
+
+static void tp_ctrl_msg(struct tp *t, const struct lp_msg *m)
+{
+    static uint8_t buf[LP_CTRL_MAX_LEN + 4];
+    ssize_t n = lp_ctrl_encode(buf, sizeof(buf), m);
+
+    if (n < 0 || lp_qconn_send_ctrl(&t->q, buf, (size_t)n) != 0)
+        out("{\"ev\":\"error\",\"msg\":\"cannot send control message\"}");
+}
+
+static void tp_queue_frame(struct tp *t, const uint8_t *frame, size_t len,
+                           int raw)
+{
+    struct lp_pbuf *b = lp_pool_get(&t->pool);
+
+    if (b == NULL) {
+        out("{\"ev\":\"error\",\"msg\":\"pool empty\"}");
+        return;
+    }
+    if (raw) {
+        memcpy(b->data, frame, len);
+        b->len = (uint32_t)len;
+    } else {
+        lp_overlay_write_hdr(b->data, 0);
+        memcpy(b->data + 4, frame, len);
+        b->len = (uint32_t)(len + 4);
+    }
+    if (lp_qconn_queue_dgram(&t->q, b) != 0)
+        out("{\"ev\":\"error\",\"msg\":\"datagram queue full\"}");
+    lp_pool_put(&t->pool, b);
+}
+
+static int tp_command(struct tp *t, char *line, lp_tstamp now)
+{
+    static uint8_t bin[65536 + 8];
+    char *arg = strchr(line, ' ');
+    ssize_t n;
+
+    line[strcspn(line, "\n")] = '\0';
+    if (arg != NULL)
+        *arg++ = '\0';
+    if (strcmp(line, "hello") == 0 && arg != NULL) {
+        struct lp_msg m;
+        char role[16], room[LP_ROOM_MAX + 1], mac[32];
+        unsigned budget = (unsigned)lp_qconn_max_dgram(&t->q);
+        int k = sscanf(arg, "%15s %32s %31s %u", role, room, mac, &budget);
+        if (k < 3)
+            return out("{\"ev\":\"error\",\"msg\":\"usage\"}"), 0;
+        memset(&m, 0, sizeof(m));
+        m.type = LP_MSG_HELLO;
+        m.u.hello.version = 1;
+        m.u.hello.role =
+            strcmp(role, "gateway") == 0 ? LP_ROLE_GATEWAY : LP_ROLE_CLIENT;
+        snprintf(m.u.hello.room, sizeof(m.u.hello.room), "%s", room);
+        lp_mac_parse(m.u.hello.mac, mac);
+        m.u.hello.datagram_budget = (uint16_t)budget;
+        m.u.hello.has_software = 1;
+        snprintf(m.u.hello.software, sizeof(m.u.hello.software),
+                 "lp-testpeer");
+        tp_ctrl_msg(t, &m);
+    } else if (strcmp(line, "json") == 0 && arg != NULL) {
+        size_t len = strlen(arg);
+        bin[0] = (uint8_t)(len >> 24);
+        bin[1] = (uint8_t)(len >> 16);
+        bin[2] = (uint8_t)(len >> 8);
+        bin[3] = (uint8_t)len;
+        memcpy(bin + 4, arg, len);
+        lp_qconn_send_ctrl(&t->q, bin, len + 4);
+    } else if (strcmp(line, "raw") == 0 && arg != NULL) {
+        if ((n = tp_unhex(arg, bin, sizeof(bin))) < 0)
+            return out("{\"ev\":\"error\",\"msg\":\"bad hex\"}"), 0;
+        lp_qconn_send_ctrl(&t->q, bin, (size_t)n);
+    } else if ((strcmp(line, "frame") == 0 || strcmp(line, "dgram") == 0) &&
+               arg != NULL) {
+        if ((n = tp_unhex(arg, bin, sizeof(bin))) < 0)
+            return out("{\"ev\":\"error\",\"msg\":\"bad hex\"}"), 0;
+        tp_queue_frame(t, bin, (size_t)n, line[0] == 'd');
+    } else if (strcmp(line, "flood") == 0 && arg != NULL) {
+        unsigned long long cnt;
+        char *h = NULL;
+        cnt = strtoull(arg, &h, 10);
+        if ((n = tp_unhex(h, t->flood_frame, sizeof(t->flood_frame))) < 0)
+            return out("{\"ev\":\"error\",\"msg\":\"bad hex\"}"), 0;
+        t->flood_len = (size_t)n;
+        t->flood_left = cnt;
+    } else if (strcmp(line, "stats") == 0) {
+        struct lp_msg m;
+        memset(&m, 0, sizeof(m));
+        m.type = LP_MSG_STATS;
+        m.u.stats.frames_tx = 7;
+        m.u.stats.frames_rx = t->dgrams_rx;
+        m.u.stats.ndrops = 1;
+        snprintf(m.u.stats.drops[0].name, sizeof(m.u.stats.drops[0].name),
+                 "not_for_us");
+        m.u.stats.drops[0].value = 3;
+        tp_ctrl_msg(t, &m);
+    } else if (strcmp(line, "disconnect") == 0) {
+        struct lp_msg m;
+        memset(&m, 0, sizeof(m));
+        m.type = LP_MSG_DISCONNECT;
+        snprintf(m.u.disconnect.reason, sizeof(m.u.disconnect.reason), "%s",
+                 arg != NULL ? arg : "disconnect");
+        tp_ctrl_msg(t, &m);
+        lp_qconn_close(&t->q, LP_APP_NO_ERROR, now);
+    } else if (strcmp(line, "close") == 0) {
+        lp_qconn_close_now(&t->q, arg != NULL ? strtoull(arg, NULL, 0) : 0,
+                           now);
+    } else if (strcmp(line, "quiet") == 0) {
+        t->quiet = 1;
+    } else if (strcmp(line, "count") == 0) {
+        out("{\"ev\":\"count\",\"dgrams\":%llu}",
+            (unsigned long long)t->dgrams_rx);
+    } else if (strcmp(line, "quit") == 0) {
+        return 1;
+    } else if (line[0] != '\0') {
+        out("{\"ev\":\"error\",\"msg\":\"unknown command\"}");
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"relay", required_argument, NULL, 'r'},
+        {"pin", required_argument, NULL, 'p'},
+        {"server-name", required_argument, NULL, 's'},
+        {"alpn", required_argument, NULL, 'a'},
+        {"no-datagram", no_argument, NULL, 'n'},
+        {"no-wait", no_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct tp t;
+    const char *relay = NULL, *pin = NULL, *sni = "lanparty-relay",
+               *alpn = LP_ALPN;
+    struct lp_tls_client tls;
+    struct lp_endpoint ep;
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    size_t naddr = 0;
+    char err[512], line[200000];
+    unsigned flags = 0;
+    int opt, nowait = 0, done = 0;
+    struct lp_udp_rxbatch rxb;
+
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            relay = optarg;
+            break;
+        case 'p':
+            pin = optarg;
+            break;
+        case 's':
+            sni = optarg;
+            break;
+        case 'a':
+            alpn = optarg;
+            break;
+        case 'n':
+            flags |= LP_QCONN_F_NO_DATAGRAM;
+            break;
+        case 'w':
+            nowait = 1;
+            break;
+        default:
+            return 2;
+        }
+    }
+    lp_log_set_level(LP_LOG_WARN);
+    if (relay == NULL || lp_endpoint_parse(&ep, relay, err, sizeof(err)) != 0 ||
+        lp_endpoint_resolve(&ep, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
+            0) {
+        fprintf(stderr, "lp-testpeer: bad --relay: %s\n", err);
+        return 2;
+    }
+    if (lp_tls_client_init(&tls, pin, sni, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lp-testpeer: %s\n", err);
+        return 2;
+    }
+    tls.alpn = alpn;
+    if (lp_udp_connect(&t.udp, (struct sockaddr *)&addr, alen, err,
+                       sizeof(err)) != 0 ||
+        lp_pool_init(&t.pool, 4096, 2048) != 0 ||
+        lp_udp_rxbatch_init(&rxb) != 0) {
+        fprintf(stderr, "lp-testpeer: %s\n", err);
+        return 2;
+    }
+    t.start = lp_clock_now();
+    if (lp_qconn_client_new(&t.q, &tls, (struct sockaddr *)&t.udp.local,
+                            t.udp.locallen, (struct sockaddr *)&addr, alen,
+                            &tp_ops, &t.pool, 4096, flags, t.start) != 0) {
+        fprintf(stderr, "lp-testpeer: cannot create the connection\n");
+        return 2;
+    }
+    lp_qconn_flush(&t.q, t.start, t.txbuf, sizeof(t.txbuf), tp_send, &t);
+
+    while (!done) {
+        struct pollfd pf[2] = {{t.udp.fd, POLLIN, 0}, {0, POLLIN, 0}};
+        lp_tstamp now = lp_clock_now(), exp = lp_qconn_expiry(&t.q);
+        int timeout = 20, cmds_ok;
+
+        if (exp > now && (exp - now) / LP_MILLISECONDS < 20)
+            timeout = (int)((exp - now) / LP_MILLISECONDS);
+        else if (exp <= now)
+            timeout = 0;
+        /* Commands wait until the budget is known (PMTUD settled or 1 s). */
+        cmds_ok = t.ready_printed || nowait;
+        if (poll(pf, cmds_ok ? 2 : 1, timeout) < 0 && errno != EINTR)
+            break;
+        now = lp_clock_now();
+        if (pf[0].revents & POLLIN) {
+            int got;
+            while ((got = lp_udp_recv(&t.udp, &rxb)) > 0) {
+                for (int k = 0; k < got; k++) {
+                    struct lp_udp_rx *rx = &rxb.rx[k];
+                    for (size_t off = 0; off < rx->len; off += rx->segsize) {
+                        size_t l = rx->len - off < rx->segsize
+                                       ? rx->len - off
+                                       : rx->segsize;
+                        lp_qconn_read(&t.q, &t.q.path, rx->data + off, l,
+                                      now);
+                    }
+                }
+            }
+        }
+        if (cmds_ok && (pf[1].revents & (POLLIN | POLLHUP))) {
+            if (fgets(line, sizeof(line), stdin) == NULL)
+                done = 1;
+            else if (tp_command(&t, line, now))
+                done = 1;
+        }
+        if (lp_qconn_expiry(&t.q) <= now)
+            lp_qconn_handle_expiry(&t.q, now);
+        if (!t.ready_printed && t.handshake_at != 0 &&
+            (lp_qconn_pmtud_done(&t.q) ||
+             now - t.handshake_at > LP_SECONDS)) {
+            t.ready_printed = 1;
+            out("{\"ev\":\"ready\",\"budget\":%zu}", lp_qconn_max_dgram(&t.q));
+        }
+        while (t.flood_left > 0 &&
+               lp_qconn_dgram_queued(&t.q) < t.q.dq_cap / 2) {
+            tp_queue_frame(&t, t.flood_frame, t.flood_len, 0);
+            t.flood_left--;
+        }
+        lp_qconn_flush(&t.q, now, t.txbuf, sizeof(t.txbuf), tp_send, &t);
+        if (t.q.state == LP_QS_DEAD || t.q.state == LP_QS_DRAINING ||
+            (t.q.state == LP_QS_CLOSING && !t.q.close_send_pending)) {
+            if (!t.closed_printed)
+                out("{\"ev\":\"closed\",\"why\":\"local\",\"code\":0}");
+            /* Give the relay a moment to read our close. */
+            usleep(20000);
+            break;
+        }
+    }
+    out("{\"ev\":\"exit\"}");
+    lp_qconn_free(&t.q);
+    lp_pool_free(&t.pool);
+    lp_tls_client_free(&tls);
+    lp_udp_close(&t.udp);
+    lp_udp_rxbatch_free(&rxb);
+    free(t.cbuf);
+    return 0;
+}
