@@ -1,0 +1,31 @@
+#include "lp_err.h"
+
+const char *lp_strerror(int err)
+{
+    switch (err) {
+    case LP_OK:
+        return "success";
+    case LP_ERR_INVAL:
+        return "invalid argument";
+    case LP_ERR_NOMEM:
+        return "out of memory";
+    case LP_ERR_SHORT:
+        return "input too short";
+    case LP_ERR_RANGE:
+        return "value out of range";
+    case LP_ERR_PROTO:
+        return "protocol error";
+    case LP_ERR_VERSION:
+        return "unsupported version";
+    case LP_ERR_FLAGS:
+        return "reserved flags set";
+    case LP_ERR_RESOLVE:
+        return "name resolution failed";
+    case LP_ERR_IO:
+        return "I/O error";
+    case LP_ERR_AGAIN:
+        return "try again";
+    default:
+        return "unknown error";
+    }
+}

@@ -1,0 +1,28 @@
+/*
+ * lp_err.h: the single error enum of lib/. Functions return 0 on success
+ * or one of these negative codes.
+ */
+#ifndef LP_ERR_H
+#define LP_ERR_H
+
+enum lp_err {
+    LP_OK = 0,
+    LP_ERR_INVAL = -1,   /* invalid argument or input text */
+    LP_ERR_NOMEM = -2,   /* allocation failed */
+    LP_ERR_SHORT = -3,   /* input shorter than its header */
+    LP_ERR_RANGE = -4,   /* value or buffer size out of range */
+    LP_ERR_PROTO = -5,   /* protocol rule broken */
+    LP_ERR_VERSION = -6, /* unsupported version */
+    LP_ERR_FLAGS = -7,   /* reserved flags set */
+    LP_ERR_RESOLVE = -8, /* name resolution failed */
+    LP_ERR_IO = -9,      /* operating system I/O error */
+    LP_ERR_AGAIN = -10   /* try again later */
+};
+
+/*
+ * lp_strerror returns a static, human-readable description of err (one of
+ * enum lp_err). Unknown codes give "unknown error". Never returns NULL.
+ */
+const char *lp_strerror(int err);
+
+#endif /* LP_ERR_H */
