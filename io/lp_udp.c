@@ -1,6 +1,7 @@
 /* lp_udp: batched UDP I/O for QUIC; see lp_udp.h. */
 #include "lp_udp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -84,8 +85,39 @@ int lp_udp_bind(struct lp_udp *u, const struct sockaddr *sa, socklen_t len,
 int lp_udp_connect(struct lp_udp *u, const struct sockaddr *sa, socklen_t len,
                    char *err, size_t errlen)
 {
+    return lp_udp_connect_from(u, NULL, sa, len, err, errlen);
+}
+
+int lp_udp_connect_from(struct lp_udp *u, const char *local_ip,
+                        const struct sockaddr *sa, socklen_t len, char *err,
+                        size_t errlen)
+{
     if (udp_socket(u, sa->sa_family, err, errlen) != 0)
         return LP_ERR_IO;
+    if (local_ip != NULL) {
+        struct sockaddr_storage ls;
+        socklen_t ll;
+        memset(&ls, 0, sizeof(ls));
+        if (sa->sa_family == AF_INET) {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)&ls;
+            s4->sin_family = AF_INET;
+            ll = sizeof(*s4);
+            if (inet_pton(AF_INET, local_ip, &s4->sin_addr) != 1)
+                ll = 0;
+        } else {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ls;
+            s6->sin6_family = AF_INET6;
+            ll = sizeof(*s6);
+            if (inet_pton(AF_INET6, local_ip, &s6->sin6_addr) != 1)
+                ll = 0;
+        }
+        if (ll == 0 || bind(u->fd, (struct sockaddr *)&ls, ll) != 0) {
+            snprintf(err, errlen, "cannot bind to '%s': %s", local_ip,
+                     ll == 0 ? "not an address" : strerror(errno));
+            lp_udp_close(u);
+            return LP_ERR_IO;
+        }
+    }
     if (connect(u->fd, sa, len) != 0) {
         snprintf(err, errlen, "cannot reach the relay address: %s",
                  strerror(errno));

@@ -50,6 +50,11 @@ int lp_udp_bind(struct lp_udp *u, const struct sockaddr *sa, socklen_t len,
 int lp_udp_connect(struct lp_udp *u, const struct sockaddr *sa, socklen_t len,
                    char *err, size_t errlen);
 
+/* lp_udp_connect_from is lp_udp_connect from a chosen local IP (NULL: any). */
+int lp_udp_connect_from(struct lp_udp *u, const char *local_ip,
+                        const struct sockaddr *sa, socklen_t len, char *err,
+                        size_t errlen);
+
 void lp_udp_close(struct lp_udp *u);
 
 int lp_udp_rxbatch_init(struct lp_udp_rxbatch *b);

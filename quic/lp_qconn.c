@@ -320,6 +320,8 @@ int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
     lp_qconn_defaults(&settings, &params, 0, now);
     if (flags & LP_QCONN_F_NO_DATAGRAM)
         params.max_datagram_frame_size = 0;
+    if (flags & LP_QCONN_F_SMALL_UDP)
+        params.max_udp_payload_size = 1200;
     rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &c->path,
                                 NGTCP2_PROTO_VER_V1, &cb, &settings, &params,
                                 NULL, c);

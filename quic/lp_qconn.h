@@ -173,6 +173,7 @@ void lp_qconn_defaults(ngtcp2_settings *settings,
  * LP_ERR_* code.
  */
 #define LP_QCONN_F_NO_DATAGRAM 0x1 /* tests: advertise no DATAGRAM */
+#define LP_QCONN_F_SMALL_UDP 0x2   /* tests: max_udp_payload_size 1200 */
 int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
                         const struct sockaddr *local, socklen_t locallen,
                         const struct sockaddr *remote, socklen_t remotelen,

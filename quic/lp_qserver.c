@@ -193,7 +193,9 @@ static int heap_add(struct lp_qserver *s, struct lp_qconn *c)
         if (h == NULL)
             return LP_ERR_NOMEM;
         s->heap = h;
-        d = realloc(s->dirty, cap * sizeof(*d));
+        /* A connection is pending at most once, but may be re-marked once
+         * more while a flush pass runs: twice the connections suffices. */
+        d = realloc(s->dirty, 2 * cap * sizeof(*d));
         if (d == NULL)
             return LP_ERR_NOMEM;
         s->dirty = d;
@@ -544,19 +546,26 @@ void lp_qserver_recv(struct lp_qserver *s, const ngtcp2_path *path,
 
 void lp_qserver_flush(struct lp_qserver *s, lp_tstamp now)
 {
-    /* Pop from the end: flushing may report a close, and the owner may then
-     * mark other connections; each is on the list at most once. */
+    /* First marked, first sent, so peers see control messages in the order
+     * the relay produced them. Flushing may report a close, and the owner
+     * may then mark more connections: they are handled in a later pass. */
     while (s->ndirty > 0) {
-        struct lp_qconn *c = s->dirty[--s->ndirty];
+        size_t n = s->ndirty;
 
-        c->dirty = 0;
-        if (c->state != LP_QS_DEAD)
-            (void)lp_qconn_flush(c, now, s->txbuf, s->txcap, s->cfg.send,
-                                 s->cfg.send_arg);
-        if (c->state == LP_QS_DEAD)
-            qserver_destroy_conn(s, c);
-        else
-            heap_update(s, c);
+        for (size_t i = 0; i < n; i++) {
+            struct lp_qconn *c = s->dirty[i];
+
+            c->dirty = 0;
+            if (c->state != LP_QS_DEAD)
+                (void)lp_qconn_flush(c, now, s->txbuf, s->txcap, s->cfg.send,
+                                     s->cfg.send_arg);
+            if (c->state == LP_QS_DEAD)
+                qserver_destroy_conn(s, c);
+            else
+                heap_update(s, c);
+        }
+        memmove(s->dirty, s->dirty + n, (s->ndirty - n) * sizeof(*s->dirty));
+        s->ndirty -= n;
     }
 }
 

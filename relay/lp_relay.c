@@ -145,6 +145,17 @@ static void peer_send(struct relay_peer *p, const struct lp_msg *m)
 
     if (n < 0)
         return;
+    if (lp_log_get_level() >= LP_LOG_DEBUG) {
+        struct lp_logbuf b;
+        if (lp_log_begin(&b, LP_LOG_DEBUG, "ctrl_tx")) {
+            lp_log_u64(&b, "peer_id", p->peer_id);
+            lp_log_str(&b, "remote", p->remote);
+            lp_log_str(&b, "type", lp_msg_type_name(m->type));
+            if (m->type == LP_MSG_PEER_JOINED || m->type == LP_MSG_PEER_LEFT)
+                lp_log_u64(&b, "about", m->u.peer.peer_id);
+            lp_log_end(&b);
+        }
+    }
     if (lp_qconn_send_ctrl(&p->q, relay_ctrl_buf, (size_t)n) == LP_ERR_AGAIN) {
         lp_logf(LP_LOG_WARN, "ctrl_stuck",
                 "peer %u stopped reading its control stream", p->peer_id);

@@ -310,6 +310,8 @@ int main(int argc, char **argv)
         {"alpn", required_argument, NULL, 'a'},
         {"no-datagram", no_argument, NULL, 'n'},
         {"no-wait", no_argument, NULL, 'w'},
+        {"small-udp", no_argument, NULL, 'u'},
+        {"bind", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
     static struct tp t;
@@ -320,9 +322,12 @@ int main(int argc, char **argv)
     struct sockaddr_storage addr;
     socklen_t alen;
     size_t naddr = 0;
-    char err[512], line[200000];
+    char err[512];
+    static char line[300000];
+    size_t linelen = 0;
     unsigned flags = 0;
     int opt, nowait = 0, done = 0;
+    const char *bind_addr = NULL;
     struct lp_udp_rxbatch rxb;
 
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -345,6 +350,12 @@ int main(int argc, char **argv)
         case 'w':
             nowait = 1;
             break;
+        case 'u':
+            flags |= LP_QCONN_F_SMALL_UDP;
+            break;
+        case 'b':
+            bind_addr = optarg;
+            break;
         default:
             return 2;
         }
@@ -361,8 +372,8 @@ int main(int argc, char **argv)
         return 2;
     }
     tls.alpn = alpn;
-    if (lp_udp_connect(&t.udp, (struct sockaddr *)&addr, alen, err,
-                       sizeof(err)) != 0 ||
+    if (lp_udp_connect_from(&t.udp, bind_addr, (struct sockaddr *)&addr, alen,
+                            err, sizeof(err)) != 0 ||
         lp_pool_init(&t.pool, 4096, 2048) != 0 ||
         lp_udp_rxbatch_init(&rxb) != 0) {
         fprintf(stderr, "lp-testpeer: %s\n", err);
@@ -407,10 +418,28 @@ int main(int argc, char **argv)
             }
         }
         if (cmds_ok && (pf[1].revents & (POLLIN | POLLHUP))) {
-            if (fgets(line, sizeof(line), stdin) == NULL)
+            /* read(2), not stdio: poll cannot see lines stdio buffered. */
+            ssize_t rd = read(0, line + linelen, sizeof(line) - 1 - linelen);
+            if (rd <= 0) {
                 done = 1;
-            else if (tp_command(&t, line, now))
-                done = 1;
+            } else {
+                char *nl;
+                linelen += (size_t)rd;
+                line[linelen] = '\0';
+                while (!done && (nl = memchr(line, '\n', linelen)) != NULL) {
+                    size_t used = (size_t)(nl - line) + 1;
+                    *nl = '\0';
+                    if (tp_command(&t, line, now))
+                        done = 1;
+                    memmove(line, line + used, linelen - used);
+                    linelen -= used;
+                    line[linelen] = '\0';
+                    lp_qconn_flush(&t.q, now, t.txbuf, sizeof(t.txbuf),
+                                   tp_send, &t);
+                }
+                if (linelen == sizeof(line) - 1)
+                    linelen = 0; /* an overlong line is discarded */
+            }
         }
         if (lp_qconn_expiry(&t.q) <= now)
             lp_qconn_handle_expiry(&t.q, now);

@@ -1,0 +1,200 @@
+"""Helpers for lanparty system tests: a real relay process and real QUIC
+peers (lp-testpeer), both built by meson. Every wait is bounded."""
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("LP_BUILD_DIR", os.path.join(ROOT, "build"))
+RELAY = os.path.join(BUILD, "cmd", "lanparty-relay")
+TESTPEER = os.path.join(BUILD, "tests", "tools", "lp-testpeer")
+
+
+class Relay:
+    """lanparty-relay on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, tmpdir, *args, log_level="debug"):
+        self.cert = os.path.join(str(tmpdir), "relay-cert.der")
+        self.lines = []
+        self.lock = threading.Lock()
+        cmd = [RELAY, "--listen", "127.0.0.1:0", "--dev-cert-der-out",
+               self.cert, "--log-level", log_level] + list(args)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        self.port = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        deadline = time.monotonic() + 10
+        while self.port is None:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("relay did not start: %s" % self.log())
+            with self.lock:
+                for line in self.lines:
+                    m = re.search(r"event=listening addr=127\.0\.0\.1:(\d+)", line)
+                    if m:
+                        self.port = int(m.group(1))
+            time.sleep(0.01)
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.lock:
+                self.lines.append(line.rstrip("\n"))
+
+    def log(self):
+        with self.lock:
+            return "\n".join(self.lines)
+
+    def events(self, event):
+        """Parsed logfmt lines whose event= is `event`."""
+        out = []
+        with self.lock:
+            lines = list(self.lines)
+        for line in lines:
+            if (" event=%s " % event) in line + " ":
+                out.append(parse_logfmt(line))
+        return out
+
+    def wait_log(self, pattern, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while time.monotonic() < deadline:
+            with self.lock:
+                for line in self.lines:
+                    if rx.search(line):
+                        return line
+            time.sleep(0.02)
+        raise AssertionError("relay log has no %r:\n%s" % (pattern, self.log()[-4000:]))
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def parse_logfmt(line):
+    out = {}
+    for m in re.finditer(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)', line):
+        v = m.group(2)
+        if v.startswith('"'):
+            v = v[1:-1]
+        out[m.group(1)] = v
+    return out
+
+
+class Peer:
+    """One lp-testpeer process: commands on stdin, JSON events on stdout."""
+
+    def __init__(self, relay, *extra, pin=None, wait_ready=True):
+        cmd = [TESTPEER, "--relay", "127.0.0.1:%d" % relay.port,
+               "--pin", pin or relay.cert] + list(extra)
+        if not wait_ready:
+            cmd.append("--no-wait")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True,
+                                     bufsize=1)
+        self.q = queue.Queue()
+        self.seen = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        if wait_ready:
+            self.ready = self.expect(lambda e: e["ev"] == "ready", 10)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                ev = {"ev": "unparsed", "line": line}
+            ev["t"] = time.monotonic()
+            self.q.put(ev)
+        self.q.put({"ev": "eof", "t": time.monotonic()})
+
+    def cmd(self, line):
+        try:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def expect(self, pred, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out; events seen: %s" % self.seen[-30:])
+            try:
+                ev = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(ev)
+            if pred(ev):
+                return ev
+            if ev["ev"] == "eof":
+                raise AssertionError("peer exited; events seen: %s" % self.seen[-30:])
+
+    def ctrl(self, mtype, timeout=5.0):
+        return self.expect(lambda e: e["ev"] == "ctrl" and e["body"].get("type") == mtype,
+                           timeout)["body"]
+
+    def closed(self, timeout=8.0):
+        return self.expect(lambda e: e["ev"] == "closed", timeout)
+
+    def drain(self, wait=0.3):
+        """Every event that arrives within `wait` seconds."""
+        out = []
+        deadline = time.monotonic() + wait
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return out
+            try:
+                ev = self.q.get(timeout=left)
+            except queue.Empty:
+                return out
+            self.seen.append(ev)
+            out.append(ev)
+
+    def dgrams(self, wait=0.5):
+        return [e for e in self.drain(wait) if e["ev"] == "dgram"]
+
+    def join(self, role, room, mac, budget=None):
+        self.cmd("hello %s %s %s%s" % (role, room, mac, "" if budget is None else " %d" % budget))
+        return self.ctrl("welcome")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.cmd("quit")
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def mac_bytes(mac):
+    return bytes(int(x, 16) for x in mac.split(":"))
+
+
+def frame(dst, src, ethertype, payload=b""):
+    body = mac_bytes(dst) + mac_bytes(src) + ethertype.to_bytes(2, "big") + payload
+    return body
+
+
+def hexs(b):
+    return b.hex()
