@@ -4,14 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
-#include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
 #include "lp_err.h"
 
 #define QCONN_MAX_GSO_SEGS 64
-#define QCONN_MAX_BURST 64
-#define QCONN_CHUNK 4096
+#define QCONN_MAX_BURST    64
+#define QCONN_CHUNK        4096
 
 const char *lp_app_error_name(uint64_t code)
 {
@@ -72,23 +70,23 @@ static ngtcp2_conn *qconn_get_conn(ngtcp2_crypto_conn_ref *ref)
 static void qconn_rand(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
 {
     (void)ctx;
-    (void)gnutls_rnd(GNUTLS_RND_RANDOM, dest, len);
+    (void)lp_tls_random(dest, len);
 }
 
-static int qconn_get_new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid,
-                             uint8_t *token, size_t cidlen, void *ud)
+static int qconn_get_new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token,
+                             size_t cidlen, void *ud)
 {
     struct lp_qconn *c = ud;
 
     (void)conn;
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) != 0)
+    if (lp_tls_random(cid->data, cidlen) != 0)
         return NGTCP2_ERR_CALLBACK_FAILURE;
     cid->datalen = cidlen;
     if (c->reset_secret != NULL) {
         if (ngtcp2_crypto_generate_stateless_reset_token(
                 token, c->reset_secret, c->reset_secretlen, cid) != 0)
             return NGTCP2_ERR_CALLBACK_FAILURE;
-    } else if (gnutls_rnd(GNUTLS_RND_RANDOM, token,
+    } else if (lp_tls_random(token,
                           NGTCP2_STATELESS_RESET_TOKENLEN) != 0) {
         return NGTCP2_ERR_CALLBACK_FAILURE;
     }
@@ -97,8 +95,7 @@ static int qconn_get_new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid,
     return 0;
 }
 
-static int qconn_remove_cid(ngtcp2_conn *conn, const ngtcp2_cid *cid,
-                            void *ud)
+static int qconn_remove_cid(ngtcp2_conn *conn, const ngtcp2_cid *cid, void *ud)
 {
     struct lp_qconn *c = ud;
 
@@ -268,8 +265,7 @@ void lp_qconn_defaults(ngtcp2_settings *settings,
     params->initial_max_data = 1024 * 1024;
 }
 
-static int qconn_common_init(struct lp_qconn *c,
-                             const struct lp_qconn_ops *ops,
+static int qconn_common_init(struct lp_qconn *c, const struct lp_qconn_ops *ops,
                              struct lp_pool *pool, uint32_t dq_cap)
 {
     memset(c, 0, sizeof(*c));
@@ -311,8 +307,8 @@ int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
     c->now = now;
     dcid.datalen = LP_QUIC_CIDLEN;
     scid.datalen = LP_QUIC_CIDLEN;
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) != 0 ||
-        gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0) {
+    if (lp_tls_random(dcid.data, dcid.datalen) != 0 ||
+        lp_tls_random(scid.data, scid.datalen) != 0) {
         lp_qconn_free(c);
         return LP_ERR_IO;
     }
@@ -387,7 +383,7 @@ void lp_qconn_free(struct lp_qconn *c)
     if (c->conn != NULL)
         ngtcp2_conn_del(c->conn);
     if (c->tls != NULL)
-        gnutls_deinit(c->tls);
+        lp_tls_session_free(c->tls);
     while (c->tx_head != NULL) {
         struct lp_ctrl_chunk *k = c->tx_head;
         c->tx_head = k->next;
@@ -469,8 +465,7 @@ static void qconn_close_app(struct lp_qconn *c, uint64_t code, lp_tstamp now)
     ngtcp2_connection_close_error ccerr;
 
     ngtcp2_connection_close_error_default(&ccerr);
-    ngtcp2_connection_close_error_set_application_error(&ccerr, code, NULL,
-                                                        0);
+    ngtcp2_connection_close_error_set_application_error(&ccerr, code, NULL, 0);
     qconn_write_close(c, now, &ccerr, LP_QC_LOCAL);
 }
 
@@ -746,8 +741,8 @@ static int path_same(const ngtcp2_path *a, const ngtcp2_path *b)
            memcmp(a->local.addr, b->local.addr, a->local.addrlen) == 0;
 }
 
-int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
-                   size_t cap, lp_qconn_send_fn send, void *arg)
+int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
+                   lp_qconn_send_fn send, void *arg)
 {
     struct qconn_batch b;
     ngtcp2_path_storage ps;
@@ -804,10 +799,10 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
             c->tx_sent < c->tx_total && qconn_ctrl_vec(c, &v)) {
             ngtcp2_ssize ndatalen = -1;
 
-            nw = ngtcp2_conn_writev_stream(
-                c->conn, &ps.path, &pi, dest, LP_QUIC_MAX_UDP_PAYLOAD,
-                &ndatalen, NGTCP2_WRITE_STREAM_FLAG_MORE, c->ctrl_stream, &v,
-                1, now);
+            nw = ngtcp2_conn_writev_stream(c->conn, &ps.path, &pi, dest,
+                                           LP_QUIC_MAX_UDP_PAYLOAD, &ndatalen,
+                                           NGTCP2_WRITE_STREAM_FLAG_MORE,
+                                           c->ctrl_stream, &v, 1, now);
             if (ndatalen > 0)
                 c->tx_sent += (uint64_t)ndatalen;
             if (nw == NGTCP2_ERR_WRITE_MORE)
@@ -868,9 +863,9 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
         npkts++;
         /* GSO rules: equal segments; a larger one starts a new run; a
          * shorter one ends the run; 64 segments at most; one path. */
-        if (b.nseg > 0 &&
-            ((size_t)nw > b.segsize || b.closed ||
-             b.nseg == QCONN_MAX_GSO_SEGS || !path_same(&ps.path, &b.ps.path))) {
+        if (b.nseg > 0 && ((size_t)nw > b.segsize || b.closed ||
+                           b.nseg == QCONN_MAX_GSO_SEGS ||
+                           !path_same(&ps.path, &b.ps.path))) {
             size_t keep = (size_t)nw;
             size_t at = b.len;
 
@@ -895,8 +890,8 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
         ngtcp2_conn_update_pkt_tx_time(c->conn, now);
     if (c->state == LP_QS_CLOSING && c->close_send_pending) {
         c->close_send_pending = 0;
-        rv = send(arg, &c->path, c->close_pkt, c->close_pktlen,
-                  c->close_pktlen);
+        rv =
+            send(arg, &c->path, c->close_pkt, c->close_pktlen, c->close_pktlen);
     }
     return rv;
 }

@@ -32,7 +32,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include <gnutls/gnutls.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 
@@ -62,26 +61,26 @@ enum lp_qstate {
 
 /* Why a connection stopped being usable (reported once to on_closed). */
 enum lp_qclose {
-    LP_QC_LOCAL = 1,   /* we closed it (lp_qconn_close) */
-    LP_QC_PEER,        /* the peer sent CONNECTION_CLOSE */
-    LP_QC_IDLE,        /* idle timeout */
+    LP_QC_LOCAL = 1, /* we closed it (lp_qconn_close) */
+    LP_QC_PEER,      /* the peer sent CONNECTION_CLOSE */
+    LP_QC_IDLE,      /* idle timeout */
     LP_QC_HANDSHAKE_TIMEOUT,
-    LP_QC_RESET,       /* stateless reset received */
-    LP_QC_TLS,         /* TLS failure (certificate, ALPN) */
-    LP_QC_ERROR,       /* any other transport or local error */
+    LP_QC_RESET, /* stateless reset received */
+    LP_QC_TLS,   /* TLS failure (certificate, ALPN) */
+    LP_QC_ERROR, /* any other transport or local error */
 };
 const char *lp_qclose_name(enum lp_qclose why);
 
-#define LP_QUIC_IDLE_TIMEOUT (30 * LP_SECONDS)
-#define LP_QUIC_KEEPALIVE (10 * LP_SECONDS)
-#define LP_QUIC_CIDLEN 16
+#define LP_QUIC_IDLE_TIMEOUT    (30 * LP_SECONDS)
+#define LP_QUIC_KEEPALIVE       (10 * LP_SECONDS)
+#define LP_QUIC_CIDLEN          16
 #define LP_QUIC_MAX_UDP_PAYLOAD 1452
 /* Bytes around a DATAGRAM payload in a short-header packet, without the
  * DCID: first byte, packet number (4 at most), AEAD tag, frame type, and a
  * 2-byte length varint. */
-#define LP_QUIC_DGRAM_OVERHEAD (1 + 4 + 16 + 1 + 2)
+#define LP_QUIC_DGRAM_OVERHEAD    (1 + 4 + 16 + 1 + 2)
 #define LP_QUIC_CTRL_MAX_BUFFERED (256 * 1024)
-#define LP_QUIC_CLOSE_WAIT (1 * LP_SECONDS)
+#define LP_QUIC_CLOSE_WAIT        (1 * LP_SECONDS)
 
 struct lp_qconn;
 
@@ -98,8 +97,8 @@ struct lp_qconn_ops {
     void (*on_datagram)(struct lp_qconn *c, const uint8_t *data, size_t len,
                         lp_tstamp now);
     /* The connection stopped being usable; called once. */
-    void (*on_closed)(struct lp_qconn *c, enum lp_qclose why,
-                      uint64_t app_code, lp_tstamp now);
+    void (*on_closed)(struct lp_qconn *c, enum lp_qclose why, uint64_t app_code,
+                      lp_tstamp now);
     /* Server routing: a CID was issued or retired. */
     int (*cid_add)(struct lp_qconn *c, const ngtcp2_cid *cid);
     void (*cid_remove)(struct lp_qconn *c, const ngtcp2_cid *cid);
@@ -120,7 +119,7 @@ typedef int (*lp_qconn_send_fn)(void *arg, const ngtcp2_path *path,
 
 struct lp_qconn {
     ngtcp2_conn *conn;
-    gnutls_session_t tls;
+    lp_tls_session tls;
     ngtcp2_crypto_conn_ref ref;
     const struct lp_qconn_ops *ops;
     void *app; /* owner's pointer */
@@ -152,7 +151,7 @@ struct lp_qconn {
     int close_is_tls, pending_violation;
 
     lp_tstamp handshake_ts;
-    lp_tstamp now; /* timestamp of the packet being processed */
+    lp_tstamp now;               /* timestamp of the packet being processed */
     const uint8_t *reset_secret; /* server: stateless reset secret */
     size_t reset_secretlen;
     int got_reset, close_send_pending;
@@ -173,7 +172,7 @@ void lp_qconn_defaults(ngtcp2_settings *settings,
  * LP_ERR_* code.
  */
 #define LP_QCONN_F_NO_DATAGRAM 0x1 /* tests: advertise no DATAGRAM */
-#define LP_QCONN_F_SMALL_UDP 0x2   /* tests: max_udp_payload_size 1200 */
+#define LP_QCONN_F_SMALL_UDP   0x2 /* tests: max_udp_payload_size 1200 */
 int lp_qconn_client_new(struct lp_qconn *c, struct lp_tls_client *tls,
                         const struct sockaddr *local, socklen_t locallen,
                         const struct sockaddr *remote, socklen_t remotelen,
@@ -204,8 +203,8 @@ void lp_qconn_read(struct lp_qconn *c, const ngtcp2_path *path,
 
 /* lp_qconn_flush writes every packet that can be sent now. buf must hold at
  * least 64 KiB. Returns 0 or <0 (send failure). */
-int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf,
-                   size_t cap, lp_qconn_send_fn send, void *arg);
+int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
+                   lp_qconn_send_fn send, void *arg);
 
 lp_tstamp lp_qconn_expiry(const struct lp_qconn *c);
 void lp_qconn_handle_expiry(struct lp_qconn *c, lp_tstamp now);

@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "lp_err.h"
 
-#define QSERVER_TXBUF (64 * 1024)
+#define QSERVER_TXBUF         (64 * 1024)
 #define QSERVER_RETRY_TIMEOUT (10 * NGTCP2_SECONDS)
 
 struct lp_cid_slot {
@@ -239,8 +238,7 @@ static int qs_on_ctrl(struct lp_qconn *c, const uint8_t *d, size_t n,
 {
     struct lp_qserver *s = c->owner;
 
-    return s->cfg.ops->on_ctrl != NULL ? s->cfg.ops->on_ctrl(c, d, n, now)
-                                       : 0;
+    return s->cfg.ops->on_ctrl != NULL ? s->cfg.ops->on_ctrl(c, d, n, now) : 0;
 }
 
 static void qs_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t n,
@@ -252,8 +250,8 @@ static void qs_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t n,
         s->cfg.ops->on_datagram(c, d, n, now);
 }
 
-static void qs_on_closed(struct lp_qconn *c, enum lp_qclose why,
-                         uint64_t code, lp_tstamp now)
+static void qs_on_closed(struct lp_qconn *c, enum lp_qclose why, uint64_t code,
+                         lp_tstamp now)
 {
     struct lp_qserver *s = c->owner;
 
@@ -284,9 +282,8 @@ int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
         s->cfg.conn_size = sizeof(struct lp_qconn);
     if (s->cfg.retry_threshold == 0)
         s->cfg.retry_threshold = 256;
-    if (gnutls_rnd(GNUTLS_RND_KEY, s->secret, sizeof(s->secret)) != 0 ||
-        gnutls_rnd(GNUTLS_RND_NONCE, &s->hash_seed, sizeof(s->hash_seed)) !=
-            0)
+    if (lp_tls_random(s->secret, sizeof(s->secret)) != 0 ||
+        lp_tls_random(&s->hash_seed, sizeof(s->hash_seed)) != 0)
         return LP_ERR_IO;
     s->wrap.on_handshake = qs_on_handshake;
     s->wrap.on_ctrl = qs_on_ctrl;
@@ -360,10 +357,10 @@ static void qserver_version_negotiation(struct lp_qserver *s,
     uint32_t sv[] = {NGTCP2_PROTO_VER_V1};
     ngtcp2_ssize n;
 
-    (void)gnutls_rnd(GNUTLS_RND_NONCE, &r, 1);
+    (void)lp_tls_random(&r, 1);
     n = ngtcp2_pkt_write_version_negotiation(buf, sizeof(buf), r, vc->scid,
-                                             vc->scidlen, vc->dcid,
-                                             vc->dcidlen, sv, 1);
+                                             vc->scidlen, vc->dcid, vc->dcidlen,
+                                             sv, 1);
     if (n > 0) {
         s->st.version_negotiation++;
         qserver_send_raw(s, path, buf, (size_t)n);
@@ -391,9 +388,8 @@ static void qserver_stateless_reset(struct lp_qserver *s,
     if (ngtcp2_crypto_generate_stateless_reset_token(
             token, s->secret, sizeof(s->secret), &cid) != 0)
         return;
-    (void)gnutls_rnd(GNUTLS_RND_NONCE, rnd, randlen);
-    n = ngtcp2_pkt_write_stateless_reset(buf, sizeof(buf), token, rnd,
-                                         randlen);
+    (void)lp_tls_random(rnd, randlen);
+    n = ngtcp2_pkt_write_stateless_reset(buf, sizeof(buf), token, rnd, randlen);
     if (n > 0) {
         s->st.resets++;
         qserver_send_raw(s, path, buf, (size_t)n);
@@ -408,7 +404,7 @@ static void qserver_send_retry(struct lp_qserver *s, const ngtcp2_path *path,
     ngtcp2_ssize tlen, n;
 
     scid.datalen = LP_QUIC_CIDLEN;
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
+    if (lp_tls_random(scid.data, scid.datalen) != 0)
         return;
     tlen = ngtcp2_crypto_generate_retry_token(
         token, s->secret, sizeof(s->secret), hd->version, path->remote.addr,
@@ -429,9 +425,8 @@ static void qserver_refuse(struct lp_qserver *s, const ngtcp2_path *path,
     uint8_t buf[256];
     ngtcp2_ssize n;
 
-    n = ngtcp2_crypto_write_connection_close(buf, sizeof(buf), hd->version,
-                                             &hd->scid, &hd->dcid, code, NULL,
-                                             0);
+    n = ngtcp2_crypto_write_connection_close(
+        buf, sizeof(buf), hd->version, &hd->scid, &hd->dcid, code, NULL, 0);
     if (n > 0)
         qserver_send_raw(s, path, buf, (size_t)n);
 }
@@ -456,7 +451,8 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
         return;
     }
     lp_qconn_defaults(&settings, &params, 1, now);
-    if (hd.token.len > 0 && hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+    if (hd.token.len > 0 &&
+        hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
         ngtcp2_cid odcid;
         if (ngtcp2_crypto_verify_retry_token(
                 &odcid, hd.token.base, hd.token.len, s->secret,
@@ -479,7 +475,7 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
         params.original_dcid = hd.dcid;
     }
     scid.datalen = LP_QUIC_CIDLEN;
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, scid.datalen) != 0)
+    if (lp_tls_random(scid.data, scid.datalen) != 0)
         return;
     if (ngtcp2_crypto_generate_stateless_reset_token(
             params.stateless_reset_token, s->secret, sizeof(s->secret),
@@ -491,8 +487,8 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
     if (c == NULL)
         return;
     if (lp_qconn_server_new(c, s->cfg.tls, &hd, &scid, path, &params, token,
-                            s->secret, sizeof(s->secret), &s->wrap,
-                            s->cfg.pool, s->cfg.dq_cap, now) != 0) {
+                            s->secret, sizeof(s->secret), &s->wrap, s->cfg.pool,
+                            s->cfg.dq_cap, now) != 0) {
         free(c);
         return;
     }

@@ -27,18 +27,18 @@ struct lp_qserver_cfg {
     struct lp_tls_server *tls;
     const struct lp_qconn_ops *ops; /* the owner's callbacks */
     struct lp_pool *pool;
-    uint32_t dq_cap;     /* datagram queue slots per connection */
-    size_t conn_size;    /* >= sizeof(struct lp_qconn) */
-    size_t max_conns;    /* connections of any state; 0 = unlimited */
-    int retry_always;    /* validate every client address with Retry */
+    uint32_t dq_cap;        /* datagram queue slots per connection */
+    size_t conn_size;       /* >= sizeof(struct lp_qconn) */
+    size_t max_conns;       /* connections of any state; 0 = unlimited */
+    int retry_always;       /* validate every client address with Retry */
     size_t retry_threshold; /* handshakes in flight above which Retry */
     lp_qconn_send_fn send;  /* transmits packets */
     void *send_arg;
 };
 
 struct lp_qserver_stats {
-    uint64_t pkts_in, pkts_dropped, version_negotiation, retries,
-        bad_tokens, resets, refused, conns_created;
+    uint64_t pkts_in, pkts_dropped, version_negotiation, retries, bad_tokens,
+        resets, refused, conns_created;
 };
 
 struct lp_qserver {

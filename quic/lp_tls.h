@@ -13,18 +13,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <gnutls/gnutls.h>
-
 #define LP_ALPN "lanparty/1"
 
+/*
+ * Backends: lp_tls_gnutls.c (Linux: relay and endpoints) and
+ * lp_tls_wolfssl.c (the Windows client). A session is the backend's native
+ * handle (gnutls_session_t or WOLFSSL *), handed to ngtcp2 as is.
+ */
+typedef void *lp_tls_session;
+
 struct lp_tls_server {
-    gnutls_certificate_credentials_t cred;
+    void *cred; /* backend credentials */
     uint8_t *leaf_der; /* the leaf certificate we present (owned) */
     size_t leaf_der_len;
 };
 
 struct lp_tls_client {
-    gnutls_certificate_credentials_t cred;
+    void *cred; /* backend credentials / context */
     uint8_t *pin_der; /* pinned leaf DER, or NULL for system trust (owned) */
     size_t pin_der_len;
     char server_name[256]; /* SNI and, in system-trust mode, the name checked */
@@ -66,10 +71,14 @@ void lp_tls_client_free(struct lp_tls_client *c);
  * up for QUIC (ngtcp2 hooks, TLS 1.3 only, ALPN). conn_ref must outlive the
  * session. Return 0 or LP_ERR_NOMEM / LP_ERR_IO.
  */
-int lp_tls_session_server(gnutls_session_t *out, struct lp_tls_server *s,
+int lp_tls_session_server(lp_tls_session *out, struct lp_tls_server *s,
                           void *conn_ref);
-int lp_tls_session_client(gnutls_session_t *out, struct lp_tls_client *c,
+int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
                           void *conn_ref);
+void lp_tls_session_free(lp_tls_session s);
+
+/* lp_tls_random fills buf from the backend's CSPRNG; 0 or LP_ERR_IO. */
+int lp_tls_random(void *buf, size_t len);
 
 /* lp_tls_read_file reads a whole small file (at most 1 MiB) into *out. */
 int lp_tls_read_file(const char *path, uint8_t **out, size_t *outlen);

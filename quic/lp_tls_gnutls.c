@@ -1,6 +1,8 @@
 /* lp_tls: GnuTLS credentials and QUIC sessions; see lp_tls.h. */
 #include "lp_tls.h"
 
+#include <gnutls/gnutls.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,8 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
     static const char cn[] = "lanparty-relay";
 
     memset(s, 0, sizeof(*s));
-    if ((rv = gnutls_certificate_allocate_credentials(&s->cred)) < 0)
+    if ((rv = gnutls_certificate_allocate_credentials(
+                 (gnutls_certificate_credentials_t *)&s->cred)) < 0)
         goto fail;
     if ((rv = gnutls_x509_privkey_init(&key)) < 0)
         goto fail;
@@ -78,11 +81,11 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
         (rv = gnutls_x509_crt_set_activation_time(crt, now - 3600)) < 0 ||
         (rv = gnutls_x509_crt_set_expiration_time(crt, now + 365 * 86400)) <
             0 ||
-        (rv = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME,
-                                            0, cn, sizeof(cn) - 1)) < 0 ||
-        (rv = gnutls_x509_crt_set_subject_alt_name(
-             crt, GNUTLS_SAN_DNSNAME, cn, sizeof(cn) - 1, GNUTLS_FSAN_SET)) <
-            0 ||
+        (rv = gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                            cn, sizeof(cn) - 1)) < 0 ||
+        (rv = gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, cn,
+                                                   sizeof(cn) - 1,
+                                                   GNUTLS_FSAN_SET)) < 0 ||
         (rv = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
         (rv = gnutls_x509_crt_set_key_usage(
              crt, GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
@@ -140,7 +143,8 @@ int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
         return LP_ERR_IO;
     }
     fclose(f);
-    if ((rv = gnutls_certificate_allocate_credentials(&s->cred)) < 0)
+    if ((rv = gnutls_certificate_allocate_credentials(
+                 (gnutls_certificate_credentials_t *)&s->cred)) < 0)
         goto fail;
     rv = gnutls_certificate_set_x509_key_file2(s->cred, cert_file, key_file,
                                                GNUTLS_X509_FMT_PEM, NULL, 0);
@@ -217,16 +221,16 @@ int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
     c->alpn = LP_ALPN;
     snprintf(c->server_name, sizeof(c->server_name), "%s",
              server_name != NULL ? server_name : "");
-    if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+    if (gnutls_certificate_allocate_credentials(
+            (gnutls_certificate_credentials_t *)&c->cred) < 0) {
         snprintf(err, errlen, "out of memory");
         return LP_ERR_NOMEM;
     }
     if (pin_file != NULL) {
         rv = lp_tls_read_file(pin_file, &c->pin_der, &c->pin_der_len);
         if (rv != 0 || c->pin_der_len == 0) {
-            snprintf(err, errlen,
-                     "cannot read the relay certificate '%s'%s%s", pin_file,
-                     rv != 0 ? ": " : ": file is empty",
+            snprintf(err, errlen, "cannot read the relay certificate '%s'%s%s",
+                     pin_file, rv != 0 ? ": " : ": file is empty",
                      rv != 0 ? strerror(errno) : "");
             lp_tls_client_free(c);
             return LP_ERR_IO;
@@ -286,8 +290,7 @@ static int tls_session_common(gnutls_session_t s, const char *alpn,
     if (alpn != NULL && alpn[0] != '\0') {
         proto.data = (unsigned char *)(uintptr_t)alpn;
         proto.size = (unsigned int)strlen(alpn);
-        if (gnutls_alpn_set_protocols(s, &proto, 1, GNUTLS_ALPN_MANDATORY) <
-            0)
+        if (gnutls_alpn_set_protocols(s, &proto, 1, GNUTLS_ALPN_MANDATORY) < 0)
             return LP_ERR_IO;
     }
     if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
@@ -296,7 +299,7 @@ static int tls_session_common(gnutls_session_t s, const char *alpn,
     return 0;
 }
 
-int lp_tls_session_server(gnutls_session_t *out, struct lp_tls_server *srv,
+int lp_tls_session_server(lp_tls_session *out, struct lp_tls_server *srv,
                           void *conn_ref)
 {
     gnutls_session_t s;
@@ -312,7 +315,7 @@ int lp_tls_session_server(gnutls_session_t *out, struct lp_tls_server *srv,
     return 0;
 }
 
-int lp_tls_session_client(gnutls_session_t *out, struct lp_tls_client *c,
+int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
                           void *conn_ref)
 {
     gnutls_session_t s;
@@ -323,8 +326,8 @@ int lp_tls_session_client(gnutls_session_t *out, struct lp_tls_client *c,
     if (ngtcp2_crypto_gnutls_configure_client_session(s) != 0 ||
         tls_session_common(s, c->alpn, c->cred, conn_ref) != 0)
         goto fail;
-    if (name[0] != '\0' && strspn(name, "0123456789.:[]abcdefABCDEF") !=
-                               strlen(name)) {
+    if (name[0] != '\0' &&
+        strspn(name, "0123456789.:[]abcdefABCDEF") != strlen(name)) {
         /* SNI carries DNS names only (RFC 6066 section 3). */
         if (gnutls_server_name_set(s, GNUTLS_NAME_DNS, name, strlen(name)) < 0)
             goto fail;
@@ -340,4 +343,15 @@ int lp_tls_session_client(gnutls_session_t *out, struct lp_tls_client *c,
 fail:
     gnutls_deinit(s);
     return LP_ERR_IO;
+}
+
+void lp_tls_session_free(lp_tls_session s)
+{
+    if (s != NULL)
+        gnutls_deinit((gnutls_session_t)s);
+}
+
+int lp_tls_random(void *buf, size_t len)
+{
+    return gnutls_rnd(GNUTLS_RND_RANDOM, buf, len) == 0 ? 0 : LP_ERR_IO;
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Builds lanparty and runs every check: formatting, static analysis, unit
+# tests (plain and under ASan/UBSan), short libFuzzer runs, the relay's
+# system tests (plain and under sanitizers), and the end-to-end LAN party in
+# network namespaces. Prints one line per step and a closing
+# "N passed, N failed" line; exits non-zero if any step failed.
+#
+#   scripts/test.sh            everything
+#   LP_FUZZ_SECONDS=60 ...     longer fuzz runs (default 20 s per target)
+#   LP_SKIP=fuzz,netns ...     skip named steps (for quick local runs)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=/usr/bin/python3
+FUZZ_SECONDS=${LP_FUZZ_SECONDS:-20}
+SKIP=",${LP_SKIP:-},"
+LOGDIR=$ROOT/build-logs
+mkdir -p "$LOGDIR"
+passed=0
+failed=0
+failed_names=()
+
+step() {
+  local name=$1
+  shift
+  if [[ $SKIP == *",$name,"* ]]; then
+    printf '%-22s skipped\n' "$name"
+    return 0
+  fi
+  local t0=$SECONDS
+  if "$@" >"$LOGDIR/$name.log" 2>&1; then
+    printf '%-22s ok     (%ds)\n' "$name" $((SECONDS - t0))
+    passed=$((passed + 1))
+  else
+    printf '%-22s FAILED (%ds) -- last lines of %s:\n' "$name" $((SECONDS - t0)) "build-logs/$name.log"
+    tail -n 40 "$LOGDIR/$name.log" | sed 's/^/    /'
+    failed=$((failed + 1))
+    failed_names+=("$name")
+  fi
+}
+
+deps() { scripts/install-deps.sh; }
+build() {
+  { [ -f build/build.ninja ] || meson setup build; } && ninja -C build
+}
+build_asan() {
+  { [ -f build-asan/build.ninja ] ||
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dbuildtype=debug; } && ninja -C build-asan
+}
+build_fuzz() {
+  { [ -f build-fuzz/build.ninja ] ||
+    CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false; } &&
+    ninja -C build-fuzz
+}
+format() {
+  local bad=0 f
+  for f in $(git ls-files '*.c' '*.h'); do
+    clang-format --dry-run --Werror "$f" || bad=1
+  done
+  return $bad
+}
+static() {
+  cppcheck --enable=warning,performance,portability --error-exitcode=1 \
+    --inline-suppr -q --std=c11 -D__linux__ -D_GNU_SOURCE \
+    -I lib -I quic -I io -I relay -I client \
+    --suppress=missingIncludeSystem \
+    lib quic io relay cmd client tests/tools
+}
+unit() { meson test -C build --suite unit --print-errorlogs; }
+unit_asan() {
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --suite unit --print-errorlogs
+}
+fuzz() {
+  local t rc=0
+  meson test -C build-fuzz --suite fuzz --print-errorlogs || return 1
+  for t in overlay ctrl endpoint policy; do
+    mkdir -p "build-fuzz/corpus-$t"
+    echo "== fuzz_$t for ${FUZZ_SECONDS}s"
+    build-fuzz/fuzz/fuzz_$t -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+      -artifact_prefix="build-fuzz/crash-$t-" -print_final_stats=1 \
+      "build-fuzz/corpus-$t" "fuzz/corpus/$t" 2>&1 | tail -n 12 || rc=1
+  done
+  return $rc
+}
+relay_tests() {
+  LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider tests/system/test_relay.py
+}
+relay_tests_asan() {
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    LP_BUILD_DIR=$ROOT/build-asan LP_SANITIZED=1 \
+    $PY -m pytest -q -p no:cacheprovider tests/system/test_relay.py
+}
+netns_tests() {
+  if [ ! -f tests/system/test_lanparty.py ]; then
+    echo "no end-to-end tests yet"; return 0
+  fi
+  LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider tests/system/test_lanparty.py
+}
+
+step deps deps
+step build build
+step format format
+step static-analysis static
+step unit unit
+step build-asan build_asan
+step unit-asan unit_asan
+step build-fuzz build_fuzz
+step fuzz fuzz
+step relay-system relay_tests
+step relay-system-asan relay_tests_asan
+step lanparty-netns netns_tests
+
+echo
+[ $failed -eq 0 ] || echo "failed steps: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
