@@ -73,7 +73,8 @@ static uint64_t parse_u64(const char *flag, const char *v, uint64_t max)
     errno = 0;
     n = strtoull(v, &end, 10);
     if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n > max) {
-        fprintf(stderr, "lanparty-relay: %s: '%s' is not a number up to %" PRIu64 "\n",
+        fprintf(stderr,
+                "lanparty-relay: %s: '%s' is not a number up to %" PRIu64 "\n",
                 flag, v, max);
         exit(2);
     }
@@ -177,8 +178,8 @@ int main(int argc, char **argv)
             cfg.rate_bytes = parse_u64("--rate-bytes", optarg, 1ULL << 40);
             break;
         case 'T':
-            cfg.malformed_threshold = (uint32_t)parse_u64(
-                "--malformed-threshold", optarg, 1000000);
+            cfg.malformed_threshold =
+                (uint32_t)parse_u64("--malformed-threshold", optarg, 1000000);
             if (cfg.malformed_threshold == 0)
                 cfg.malformed_threshold = 1;
             break;
@@ -256,14 +257,13 @@ int main(int argc, char **argv)
         const struct sockaddr *sa = (const struct sockaddr *)&io.udp.local;
         char ip[64];
         if (sa->sa_family == AF_INET6) {
-            inet_ntop(AF_INET6,
-                      &((const struct sockaddr_in6 *)sa)->sin6_addr, ip,
-                      sizeof(ip));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                      ip, sizeof(ip));
             snprintf(a, sizeof(a), "[%s]:%u", ip,
                      ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
         } else {
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-                      ip, sizeof(ip));
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip,
+                      sizeof(ip));
             snprintf(a, sizeof(a), "%s:%u", ip,
                      ntohs(((const struct sockaddr_in *)sa)->sin_port));
         }

@@ -1,0 +1,528 @@
+/* lp_runner: Linux endpoint event loop; see lp_runner.h. */
+#include "lp_runner.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "lp_clock.h"
+#include "lp_endpoint.h"
+#include "lp_err.h"
+#include "lp_log.h"
+#include "lp_udp.h"
+
+#define RUNNER_TICK      LP_SECONDS
+#define RUNNER_STOP_WAIT (2 * LP_SECONDS)
+
+struct runner_io {
+    struct lp_udp udp;
+    int have_udp;
+    struct lp_pool pool;
+    struct lp_udp_rxbatch rxb;
+    struct lp_tls_client tls;
+    uint8_t txbuf[65536];
+    int ep, tfd, sfd;
+    lp_tstamp armed, next_tick, stop_deadline;
+};
+
+lp_tstamp lp_runner_backoff(unsigned attempt, uint32_t rnd)
+{
+    lp_tstamp base = 500 * LP_MILLISECONDS;
+    lp_tstamp max = 30 * LP_SECONDS;
+    lp_tstamp d, jitter;
+
+    if (attempt == 0)
+        return 0;
+    d = base;
+    for (unsigned i = 1; i < attempt && d < max; i++)
+        d *= 2;
+    if (d > max)
+        d = max;
+    /* +-25%: d * (0.75 + 0.5 * rnd / 2^32) */
+    jitter = (d / 2) * (lp_tstamp)rnd / 4294967296ULL;
+    return d - d / 4 + jitter;
+}
+
+static int runner_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
+                       size_t len, size_t segsize)
+{
+    struct runner_io *io = arg;
+
+    (void)path;
+    return lp_udp_send(&io->udp, NULL, 0, NULL, 0, data, len, segsize);
+}
+
+struct lp_session *lp_runner_session(struct lp_runner *r)
+{
+    return r->have_session && r->s.state == LP_SS_READY ? &r->s : NULL;
+}
+
+enum lp_reason lp_runner_send_frame(struct lp_runner *r, const uint8_t *frame,
+                                    size_t len, lp_tstamp now)
+{
+    if (!r->have_session || r->s.state != LP_SS_READY)
+        return LP_REASON_NOT_READY;
+    return lp_session_send_frame(&r->s, frame, len, now);
+}
+
+static void runner_on_welcome(struct lp_session *s,
+                              const struct lp_msg_welcome *w, lp_tstamp now)
+{
+    struct lp_runner *r = s->app;
+    struct lp_logbuf b;
+
+    r->welcome_at = now;
+    r->attempt = 0;
+    if (lp_log_begin(&b, LP_LOG_INFO, "welcome")) {
+        lp_log_str(&b, "relay", r->relay_str);
+        lp_log_str(&b, "room", s->cfg.room);
+        lp_log_u64(&b, "peer_id", w->peer_id);
+        lp_log_u64(&b, "effective_mtu", w->effective_mtu);
+        lp_log_u64(&b, "datagram_budget", s->budget);
+        lp_log_str(&b, "gateway_present",
+                   w->gateway_present ? "true" : "false");
+        if (w->gateway_present)
+            lp_log_u64(&b, "gateway_peer_id", w->gateway_peer_id);
+        lp_log_end(&b);
+    }
+    if (w->effective_mtu < 1280)
+        lp_logf(LP_LOG_WARN, "small_mtu",
+                "the room's MTU %u is below 1280: IPv6 will not work on the "
+                "adapter",
+                w->effective_mtu);
+    if (r->cfg->check_only) {
+        printf("welcome: room %s, peer id %u, MTU %u, LAN gateway %s\n",
+               s->cfg.room, w->peer_id, w->effective_mtu,
+               w->gateway_present ? "present" : "not present");
+        fflush(stdout);
+        r->stopping = 1;
+        lp_session_disconnect(s, "check_done", now);
+        return;
+    }
+    if (r->dev->on_welcome != NULL)
+        r->dev->on_welcome(r->dev->arg, r, now);
+}
+
+static void runner_on_reject(struct lp_session *s,
+                             const struct lp_msg_reject *rj, lp_tstamp now)
+{
+    struct lp_runner *r = s->app;
+
+    (void)now;
+    lp_logf(LP_LOG_ERROR, "rejected",
+            "the relay refused to join room %s: %s (%s)", s->cfg.room,
+            rj->message, lp_reject_name(rj->reason));
+    fprintf(stderr, "lanparty: the relay refused us: %s (%s)\n", rj->message,
+            lp_reject_name(rj->reason));
+    r->stopping = 1;
+    r->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
+}
+
+static void runner_on_peer_joined(struct lp_session *s,
+                                  const struct lp_session_peer *p,
+                                  lp_tstamp now)
+{
+    struct lp_runner *r = s->app;
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, "peer_joined")) {
+        lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_str(&b, "role", lp_role_name(p->role));
+        lp_log_mac(&b, "mac", p->mac);
+        lp_log_end(&b);
+    }
+    if (r->dev->on_peer_joined != NULL)
+        r->dev->on_peer_joined(r->dev->arg, r, p, now);
+}
+
+static void runner_on_peer_left(struct lp_session *s,
+                                const struct lp_session_peer *p,
+                                const char *reason, lp_tstamp now)
+{
+    struct lp_runner *r = s->app;
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, "peer_left")) {
+        lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_str(&b, "role", lp_role_name(p->role));
+        lp_log_mac(&b, "mac", p->mac);
+        lp_log_str(&b, "reason", reason);
+        lp_log_end(&b);
+    }
+    if (p->role == LP_ROLE_GATEWAY)
+        lp_logf(LP_LOG_WARN, "gateway_left",
+                "the LAN gateway left the room (%s)", reason);
+    if (r->dev->on_peer_left != NULL)
+        r->dev->on_peer_left(r->dev->arg, r, p, reason, now);
+}
+
+static void runner_on_frame(struct lp_session *s, uint16_t peer_id,
+                            const uint8_t *frame, size_t len, lp_tstamp now)
+{
+    struct lp_runner *r = s->app;
+
+    (void)peer_id;
+    (void)now;
+    if (r->dev->write_frame != NULL &&
+        r->dev->write_frame(r->dev->arg, frame, len) < 0) {
+        lp_logf(LP_LOG_ERROR, "device_error",
+                "cannot write to the local device: %s", strerror(errno));
+        r->stopping = 1;
+        r->exit_code = LP_EXIT_DEVICE;
+    }
+}
+
+static void runner_on_disconnect(struct lp_session *s, const char *reason,
+                                 lp_tstamp now)
+{
+    (void)s;
+    (void)now;
+    lp_logf(LP_LOG_WARN, "relay_disconnect", "the relay said goodbye: %s",
+            reason);
+}
+
+static void runner_on_closed(struct lp_session *s, enum lp_qclose why,
+                             uint64_t code, lp_tstamp now)
+{
+    struct lp_runner *r = s->app;
+    struct lp_logbuf b;
+
+    (void)now;
+    if (lp_log_begin(&b, why == LP_QC_LOCAL ? LP_LOG_INFO : LP_LOG_WARN,
+                     "relay_connection_closed")) {
+        lp_log_str(&b, "relay", r->relay_str);
+        lp_log_str(&b, "why", lp_qclose_name(why));
+        lp_log_str(&b, "code", lp_app_error_name(code));
+        if (why == LP_QC_TLS)
+            lp_log_u64(&b, "tls_alert", lp_qconn_tls_alert(&s->q));
+        lp_log_end(&b);
+    }
+    if (why == LP_QC_TLS && r->welcome_at == 0) {
+        fprintf(stderr,
+                "lanparty: TLS handshake with the relay failed (alert %u): "
+                "the relay's certificate does not match %s\n",
+                lp_qconn_tls_alert(&s->q),
+                r->cfg->pin_file != NULL ? "the pinned --relay-ca-cert"
+                                         : "the system trust store");
+        r->stopping = 1;
+        r->exit_code = LP_EXIT_TLS;
+    }
+}
+
+static const struct lp_session_ops runner_sops = {
+    .on_welcome = runner_on_welcome,
+    .on_reject = runner_on_reject,
+    .on_peer_joined = runner_on_peer_joined,
+    .on_peer_left = runner_on_peer_left,
+    .on_frame = runner_on_frame,
+    .on_disconnect = runner_on_disconnect,
+    .on_closed = runner_on_closed,
+};
+
+static void runner_end_session(struct lp_runner *r, lp_tstamp now)
+{
+    struct runner_io *io = r->io;
+
+    if (!r->have_session)
+        return;
+    lp_session_free(&r->s);
+    r->have_session = 0;
+    if (io->have_udp) {
+        epoll_ctl(io->ep, EPOLL_CTL_DEL, io->udp.fd, NULL);
+        lp_udp_close(&io->udp);
+        io->have_udp = 0;
+    }
+    if (r->dev->on_disconnected != NULL)
+        r->dev->on_disconnected(r->dev->arg, r, now);
+    if (!r->stopping) {
+        uint32_t rnd = 0;
+        r->attempt++;
+        (void)lp_tls_random(&rnd, sizeof(rnd));
+        r->next_attempt = now + lp_runner_backoff(r->attempt, rnd);
+        lp_logf(LP_LOG_INFO, "reconnect",
+                "reconnecting to the relay in %llu ms (attempt %u)",
+                (unsigned long long)((r->next_attempt - now) / LP_MILLISECONDS),
+                r->attempt);
+    }
+}
+
+static int runner_connect(struct lp_runner *r, lp_tstamp now)
+{
+    struct runner_io *io = r->io;
+    char err[512];
+    struct epoll_event ev;
+
+    if (r->dev->before_connect != NULL &&
+        r->dev->before_connect(r->dev->arg, (struct sockaddr *)&r->relay_addr,
+                               r->relay_addrlen, err, sizeof(err)) != 0) {
+        lp_logf(LP_LOG_ERROR, "route", "%s", err);
+        return -1;
+    }
+    if (lp_udp_connect(&io->udp, (struct sockaddr *)&r->relay_addr,
+                       r->relay_addrlen, err, sizeof(err)) != 0) {
+        lp_logf(LP_LOG_WARN, "connect", "%s", err);
+        return -1;
+    }
+    io->have_udp = 1;
+    if (lp_session_start(&r->s, &r->cfg->session, &runner_sops, r, &io->tls,
+                         (struct sockaddr *)&io->udp.local, io->udp.locallen,
+                         (struct sockaddr *)&r->relay_addr, r->relay_addrlen,
+                         &io->pool, now) != 0) {
+        lp_udp_close(&io->udp);
+        io->have_udp = 0;
+        return -1;
+    }
+    r->have_session = 1;
+    r->connected_at = now;
+    r->welcome_at = 0;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.u32 = 1;
+    epoll_ctl(io->ep, EPOLL_CTL_ADD, io->udp.fd, &ev);
+    lp_logf(LP_LOG_INFO, "connecting", "connecting to the relay at %s",
+            r->relay_str);
+    return 0;
+}
+
+static void runner_arm(struct runner_io *io, lp_tstamp when)
+{
+    struct itimerspec its;
+
+    if (when == io->armed)
+        return;
+    io->armed = when;
+    memset(&its, 0, sizeof(its));
+    if (when != UINT64_MAX) {
+        if (when == 0)
+            when = 1;
+        its.it_value.tv_sec = (time_t)(when / LP_SECONDS);
+        its.it_value.tv_nsec = (long)(when % LP_SECONDS);
+    }
+    timerfd_settime(io->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int runner_resolve(struct lp_runner *r)
+{
+    struct lp_endpoint ep;
+    struct sockaddr_storage addrs[8];
+    socklen_t lens[8];
+    size_t n = 0;
+    char err[512];
+
+    if (lp_endpoint_parse(&ep, r->cfg->relay, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty: --relay: %s\n", err);
+        return LP_EXIT_USAGE;
+    }
+    if (lp_endpoint_resolve(&ep, addrs, lens, 8, &n, err, sizeof(err)) != 0 ||
+        n == 0) {
+        fprintf(stderr, "lanparty: %s\n", err);
+        return LP_EXIT_RESOLVE;
+    }
+    memcpy(&r->relay_addr, &addrs[0], lens[0]);
+    r->relay_addrlen = lens[0];
+    if (addrs[0].ss_family == AF_INET6) {
+        char ip[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addrs[0])->sin6_addr, ip,
+                  sizeof(ip));
+        snprintf(r->relay_str, sizeof(r->relay_str), "[%s]:%u", ip, ep.port);
+    } else {
+        char ip[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&addrs[0])->sin_addr, ip,
+                  sizeof(ip));
+        snprintf(r->relay_str, sizeof(r->relay_str), "%s:%u", ip, ep.port);
+    }
+    return 0;
+}
+
+int lp_runner_run(const struct lp_runner_cfg *cfg,
+                  const struct lp_runner_dev *dev)
+{
+    static struct lp_runner r;
+    static struct runner_io io;
+    struct epoll_event ev, evs[8];
+    sigset_t mask;
+    char err[512];
+    const char *sni;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    memset(&io, 0, sizeof(io));
+    r.cfg = cfg;
+    r.dev = dev;
+    r.io = &io;
+    /* Resolve before any tunnel interface is active. */
+    if ((rc = runner_resolve(&r)) != 0)
+        return rc;
+    sni = cfg->server_name;
+    if (sni == NULL) {
+        struct lp_endpoint ep;
+        if (lp_endpoint_parse(&ep, cfg->relay, err, sizeof(err)) == 0 &&
+            !ep.is_ip_literal) {
+            static char host[256];
+            snprintf(host, sizeof(host), "%s", ep.host);
+            sni = host;
+        } else {
+            sni = "";
+        }
+    }
+    if (lp_tls_client_init(&io.tls, cfg->pin_file, sni, err, sizeof(err)) !=
+        0) {
+        fprintf(stderr, "lanparty: %s\n", err);
+        return LP_EXIT_TLS;
+    }
+    if (lp_pool_init(&io.pool, 2048, 2048) != 0 ||
+        lp_udp_rxbatch_init(&io.rxb) != 0) {
+        fprintf(stderr, "lanparty: out of memory\n");
+        return LP_EXIT_ERROR;
+    }
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    io.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    io.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    io.ep = epoll_create1(EPOLL_CLOEXEC);
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.u32 = 2;
+    epoll_ctl(io.ep, EPOLL_CTL_ADD, io.tfd, &ev);
+    ev.data.u32 = 3;
+    epoll_ctl(io.ep, EPOLL_CTL_ADD, io.sfd, &ev);
+    if (dev->fd >= 0) {
+        ev.data.u32 = 4;
+        epoll_ctl(io.ep, EPOLL_CTL_ADD, dev->fd, &ev);
+    }
+    r.exit_code = LP_EXIT_OK;
+    r.next_attempt = lp_clock_now();
+    io.next_tick = r.next_attempt + RUNNER_TICK;
+
+    for (;;) {
+        lp_tstamp now = lp_clock_now(), next = io.next_tick;
+        int n;
+
+        if (r.have_session) {
+            lp_tstamp e = lp_session_expiry(&r.s);
+            if (e < next)
+                next = e;
+        } else if (!r.stopping && r.next_attempt < next) {
+            next = r.next_attempt;
+        }
+        if (io.stop_deadline != 0 && io.stop_deadline < next)
+            next = io.stop_deadline;
+        runner_arm(&io, next);
+        n = epoll_wait(io.ep, evs, 8, -1);
+        if (n < 0 && errno != EINTR)
+            break;
+        now = lp_clock_now();
+        for (int i = 0; i < n; i++) {
+            switch (evs[i].data.u32) {
+            case 1: {
+                int got;
+                int rounds = 0;
+                while (r.have_session && rounds++ < 16 &&
+                       (got = lp_udp_recv(&io.udp, &io.rxb)) > 0) {
+                    for (int k = 0; k < got; k++) {
+                        struct lp_udp_rx *rx = &io.rxb.rx[k];
+                        for (size_t off = 0; off < rx->len;
+                             off += rx->segsize) {
+                            size_t l = rx->len - off < rx->segsize
+                                           ? rx->len - off
+                                           : rx->segsize;
+                            lp_session_read(&r.s, rx->data + off, l, now);
+                        }
+                    }
+                }
+                break;
+            }
+            case 2: {
+                uint64_t x;
+                ssize_t rd = read(io.tfd, &x, sizeof(x));
+                (void)rd;
+                io.armed = 0;
+                break;
+            }
+            case 3: {
+                struct signalfd_siginfo si;
+                while (read(io.sfd, &si, sizeof(si)) == sizeof(si)) {
+                    if (r.stopping)
+                        continue;
+                    lp_logf(LP_LOG_INFO, "shutdown",
+                            "signal %u: leaving the room", si.ssi_signo);
+                    r.stopping = 1;
+                    io.stop_deadline = now + RUNNER_STOP_WAIT;
+                    if (r.have_session)
+                        lp_session_disconnect(&r.s, "shutdown", now);
+                }
+                break;
+            }
+            case 4:
+                if (dev->readable != NULL &&
+                    dev->readable(dev->arg, &r, now) < 0) {
+                    lp_logf(LP_LOG_ERROR, "device_error",
+                            "the local device failed: %s", strerror(errno));
+                    r.stopping = 1;
+                    r.exit_code = LP_EXIT_DEVICE;
+                    io.stop_deadline = now + RUNNER_STOP_WAIT;
+                    if (r.have_session)
+                        lp_session_disconnect(&r.s, "device_error", now);
+                }
+                break;
+            }
+        }
+        now = lp_clock_now();
+        if (r.have_session && lp_session_expiry(&r.s) <= now)
+            lp_session_handle_expiry(&r.s, now);
+        if (now >= io.next_tick) {
+            io.next_tick = now + RUNNER_TICK;
+            if (dev->on_tick != NULL)
+                dev->on_tick(dev->arg, &r, now);
+        }
+        if (r.have_session)
+            lp_session_flush(&r.s, now, io.txbuf, sizeof(io.txbuf), runner_send,
+                             &io);
+        if (r.have_session &&
+            (r.s.q.state == LP_QS_DEAD || r.s.q.state == LP_QS_DRAINING ||
+             (r.s.q.state == LP_QS_CLOSING && !r.s.q.close_send_pending)))
+            runner_end_session(&r, now);
+        if (r.stopping && (!r.have_session || now >= io.stop_deadline)) {
+            if (io.stop_deadline == 0 && r.have_session) {
+                /* a reject: the relay closes; give it a moment */
+                io.stop_deadline = now + RUNNER_STOP_WAIT;
+                continue;
+            }
+            break;
+        }
+        if (!r.have_session && !r.stopping && now >= r.next_attempt) {
+            if (!cfg->reconnect && r.attempt > 0) {
+                r.exit_code = LP_EXIT_ERROR;
+                break;
+            }
+            if (runner_connect(&r, now) != 0) {
+                uint32_t rnd = 0;
+                r.attempt++;
+                (void)lp_tls_random(&rnd, sizeof(rnd));
+                r.next_attempt = now + lp_runner_backoff(r.attempt, rnd);
+            }
+        }
+    }
+    if (r.have_session) {
+        r.stopping = 1;
+        runner_end_session(&r, lp_clock_now());
+    }
+    lp_tls_client_free(&io.tls);
+    lp_pool_free(&io.pool);
+    lp_udp_rxbatch_free(&io.rxb);
+    close(io.ep);
+    close(io.tfd);
+    close(io.sfd);
+    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", r.exit_code);
+    return r.exit_code;
+}

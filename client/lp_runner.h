@@ -1,0 +1,95 @@
+/*
+ * lp_runner: the Linux event loop shared by lanparty-gateway and the Linux
+ * lanparty-client. It resolves the relay (before any tunnel interface is
+ * active), runs one lp_session at a time over a connected UDP socket, moves
+ * frames between the session and a local device (AF_PACKET or TAP) through
+ * callbacks, and reconnects with exponential backoff and jitter when the
+ * relay goes away, keeping the device open so games see a pause, not a lost
+ * interface. SIGINT/SIGTERM send a graceful `disconnect`.
+ */
+#ifndef LP_RUNNER_H
+#define LP_RUNNER_H
+
+#include <sys/socket.h>
+
+#include "lp_session.h"
+
+/* Exit statuses (documented in the README). */
+enum lp_exit {
+    LP_EXIT_OK = 0,
+    LP_EXIT_ERROR = 1,
+    LP_EXIT_USAGE = 2,
+    LP_EXIT_UNSUPPORTED = 3, /* no backend for this platform */
+    LP_EXIT_RESOLVE = 4,     /* the relay name does not resolve */
+    LP_EXIT_TLS = 5,         /* the relay's certificate was refused */
+    LP_EXIT_DEVICE = 6,      /* the local device failed */
+    LP_EXIT_REJECT_BASE = 10 /* + enum lp_reject: rejected by the relay */
+};
+
+struct lp_runner;
+
+struct lp_runner_dev {
+    void *arg;
+    int fd; /* polled for input; -1 for none */
+    /* Drain the device: read frames and hand each to
+     * lp_runner_send_frame. Return <0 on a fatal device error. */
+    int (*readable)(void *arg, struct lp_runner *r, lp_tstamp now);
+    /* A checked frame from the relay for the device. <0 is fatal. */
+    int (*write_frame)(void *arg, const uint8_t *frame, size_t len);
+    /* Called before each connection attempt with the relay's address. */
+    int (*before_connect)(void *arg, const struct sockaddr *relay,
+                          socklen_t len, char *err, size_t errlen);
+    void (*on_welcome)(void *arg, struct lp_runner *r, lp_tstamp now);
+    void (*on_peer_joined)(void *arg, struct lp_runner *r,
+                           const struct lp_session_peer *p, lp_tstamp now);
+    void (*on_peer_left)(void *arg, struct lp_runner *r,
+                         const struct lp_session_peer *p, const char *reason,
+                         lp_tstamp now);
+    /* Once a second while running (connected or not). */
+    void (*on_tick)(void *arg, struct lp_runner *r, lp_tstamp now);
+    /* The session ended; the runner will reconnect unless stopping. */
+    void (*on_disconnected)(void *arg, struct lp_runner *r, lp_tstamp now);
+};
+
+struct lp_runner_cfg {
+    const char *relay;       /* host, host:port, [v6]:port */
+    const char *server_name; /* SNI / name to verify; default: relay host */
+    const char *pin_file;    /* --relay-ca-cert; NULL = system trust */
+    struct lp_session_cfg session;
+    int reconnect;  /* reconnect after losses (not after rejects) */
+    int check_only; /* connect, print the welcome, disconnect */
+};
+
+struct lp_runner {
+    const struct lp_runner_cfg *cfg;
+    const struct lp_runner_dev *dev;
+    struct lp_session s;
+    int have_session;
+    int stopping;
+    int exit_code;
+    unsigned attempt;
+    lp_tstamp next_attempt, connected_at, welcome_at;
+    struct sockaddr_storage relay_addr;
+    socklen_t relay_addrlen;
+    char relay_str[80];
+    /* shell state (fds, buffers) */
+    void *io;
+};
+
+/* Runs until stopped by a signal, a reject, or a fatal error. Returns an
+ * enum lp_exit value. */
+int lp_runner_run(const struct lp_runner_cfg *cfg,
+                  const struct lp_runner_dev *dev);
+
+/* Hands a frame from the device to the session (when ready). */
+enum lp_reason lp_runner_send_frame(struct lp_runner *r, const uint8_t *frame,
+                                    size_t len, lp_tstamp now);
+
+/* The session if it is ready, else NULL. */
+struct lp_session *lp_runner_session(struct lp_runner *r);
+
+/* Backoff before reconnect attempt n (1-based): 0.5 s doubling to 30 s,
+ * with +-25% jitter from rnd (any 32-bit value). Pure. */
+lp_tstamp lp_runner_backoff(unsigned attempt, uint32_t rnd);
+
+#endif

@@ -1,0 +1,554 @@
+/* lp_session: the endpoint protocol session; see lp_session.h. */
+#include "lp_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_log.h"
+#include "lp_overlay.h"
+#include "lp_policy.h"
+
+#define SESSION_DQ 1024
+
+static uint8_t session_ctrl_buf[LP_CTRL_MAX_LEN + 4];
+
+const char *lp_session_state_name(enum lp_session_state st)
+{
+    switch (st) {
+    case LP_SS_CONNECTING:
+        return "connecting";
+    case LP_SS_SETTLING:
+        return "settling";
+    case LP_SS_HELLO_SENT:
+        return "hello_sent";
+    case LP_SS_READY:
+        return "ready";
+    case LP_SS_CLOSED:
+        return "closed";
+    }
+    return "unknown";
+}
+
+static void session_send_msg(struct lp_session *s, const struct lp_msg *m)
+{
+    ssize_t n = lp_ctrl_encode(session_ctrl_buf, sizeof(session_ctrl_buf), m);
+
+    if (n > 0)
+        (void)lp_qconn_send_ctrl(&s->q, session_ctrl_buf, (size_t)n);
+}
+
+const struct lp_session_peer *lp_session_peer(const struct lp_session *s,
+                                              uint16_t peer_id)
+{
+    for (size_t i = 0; i < s->npeers; i++)
+        if (s->peers[i].peer_id == peer_id)
+            return &s->peers[i];
+    return NULL;
+}
+
+const struct lp_session_peer *
+lp_session_client_by_mac(const struct lp_session *s, const uint8_t *mac)
+{
+    for (size_t i = 0; i < s->npeers; i++)
+        if (s->peers[i].role == LP_ROLE_CLIENT &&
+            memcmp(s->peers[i].mac, mac, LP_MAC_LEN) == 0)
+            return &s->peers[i];
+    return NULL;
+}
+
+static void session_peer_add(struct lp_session *s, const struct lp_msg_peer *m)
+{
+    struct lp_session_peer *p =
+        (struct lp_session_peer *)lp_session_peer(s, m->peer_id);
+
+    if (p == NULL) {
+        if (s->npeers == s->peers_cap) {
+            size_t cap = s->peers_cap ? s->peers_cap * 2 : 16;
+            struct lp_session_peer *np;
+            if (cap > LP_SESSION_MAX_PEERS)
+                return;
+            np = realloc(s->peers, cap * sizeof(*np));
+            if (np == NULL)
+                return;
+            s->peers = np;
+            s->peers_cap = cap;
+        }
+        p = &s->peers[s->npeers++];
+    }
+    p->peer_id = m->peer_id;
+    p->role = m->role;
+    memcpy(p->mac, m->mac, LP_MAC_LEN);
+}
+
+static void session_peer_remove(struct lp_session *s, uint16_t peer_id)
+{
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (s->peers[i].peer_id == peer_id) {
+            s->peers[i] = s->peers[--s->npeers];
+            return;
+        }
+    }
+}
+
+static void session_hello(struct lp_session *s)
+{
+    struct lp_msg m;
+    size_t budget = lp_qconn_max_dgram(&s->q);
+
+    if (budget > 65535)
+        budget = 65535;
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_HELLO;
+    m.u.hello.version = 1;
+    m.u.hello.role = s->cfg.role;
+    snprintf(m.u.hello.room, sizeof(m.u.hello.room), "%s", s->cfg.room);
+    memcpy(m.u.hello.mac, s->cfg.mac, LP_MAC_LEN);
+    m.u.hello.datagram_budget = (uint16_t)budget;
+    if (s->cfg.software != NULL) {
+        m.u.hello.has_software = 1;
+        snprintf(m.u.hello.software, sizeof(m.u.hello.software), "%s",
+                 s->cfg.software);
+    }
+    s->budget = (uint16_t)budget;
+    session_send_msg(s, &m);
+    s->state = LP_SS_HELLO_SENT;
+    {
+        struct lp_logbuf b;
+        if (lp_log_begin(&b, LP_LOG_INFO, "hello_sent")) {
+            lp_log_str(&b, "room", s->cfg.room);
+            lp_log_str(&b, "role", lp_role_name(s->cfg.role));
+            lp_log_mac(&b, "mac", s->cfg.mac);
+            lp_log_u64(&b, "datagram_budget", budget);
+            lp_log_u64(&b, "pmtud_done", (uint64_t)lp_qconn_pmtud_done(&s->q));
+            lp_log_end(&b);
+        }
+    }
+}
+
+static void session_stats(struct lp_session *s)
+{
+    static struct lp_msg m;
+
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_STATS;
+    lp_counters_to_stats(&s->ctr, &m.u.stats);
+    session_send_msg(s, &m);
+}
+
+static void session_tick(struct lp_session *s, lp_tstamp now)
+{
+    if (s->state == LP_SS_SETTLING &&
+        (lp_qconn_pmtud_done(&s->q) ||
+         now - s->handshake_at >= s->cfg.pmtud_wait))
+        session_hello(s);
+    if (s->state == LP_SS_READY && s->cfg.stats_interval > 0 &&
+        now >= s->next_stats) {
+        s->next_stats = now + s->cfg.stats_interval;
+        session_stats(s);
+    }
+}
+
+static void session_on_handshake(struct lp_qconn *c, lp_tstamp now)
+{
+    struct lp_session *s = (struct lp_session *)c;
+
+    s->state = LP_SS_SETTLING;
+    s->handshake_at = now;
+}
+
+static int session_handle(struct lp_session *s, const struct lp_msg *m,
+                          lp_tstamp now)
+{
+    const struct lp_session_peer *p;
+    struct lp_session_peer tmp;
+
+    switch (m->type) {
+    case LP_MSG_WELCOME:
+        if (s->state != LP_SS_HELLO_SENT)
+            return -1;
+        s->peer_id = m->u.welcome.peer_id;
+        s->mtu = m->u.welcome.effective_mtu;
+        s->gateway_present = m->u.welcome.gateway_present;
+        s->gateway_peer_id = m->u.welcome.gateway_peer_id;
+        s->state = LP_SS_READY;
+        s->next_stats = now + s->cfg.stats_interval;
+        if (s->ops->on_welcome != NULL)
+            s->ops->on_welcome(s, &m->u.welcome, now);
+        return 0;
+    case LP_MSG_REJECT:
+        if (s->state != LP_SS_HELLO_SENT)
+            return -1;
+        if (s->ops->on_reject != NULL)
+            s->ops->on_reject(s, &m->u.reject, now);
+        return 0;
+    case LP_MSG_PEER_JOINED:
+        if (s->state != LP_SS_READY)
+            return -1;
+        session_peer_add(s, &m->u.peer);
+        if (m->u.peer.role == LP_ROLE_GATEWAY) {
+            s->gateway_present = 1;
+            s->gateway_peer_id = m->u.peer.peer_id;
+        }
+        p = lp_session_peer(s, m->u.peer.peer_id);
+        if (p != NULL && s->ops->on_peer_joined != NULL)
+            s->ops->on_peer_joined(s, p, now);
+        return 0;
+    case LP_MSG_PEER_LEFT:
+        if (s->state != LP_SS_READY)
+            return -1;
+        p = lp_session_peer(s, m->u.peer.peer_id);
+        if (p != NULL) {
+            tmp = *p;
+        } else {
+            tmp.peer_id = m->u.peer.peer_id;
+            tmp.role = m->u.peer.role;
+            memcpy(tmp.mac, m->u.peer.mac, LP_MAC_LEN);
+        }
+        session_peer_remove(s, tmp.peer_id);
+        if (tmp.peer_id == s->gateway_peer_id) {
+            s->gateway_present = 0;
+            s->gateway_peer_id = 0;
+        }
+        if (s->ops->on_peer_left != NULL)
+            s->ops->on_peer_left(s, &tmp, m->u.peer.reason, now);
+        return 0;
+    case LP_MSG_DISCONNECT:
+        snprintf(s->disconnect_reason, sizeof(s->disconnect_reason), "%s",
+                 m->u.disconnect.reason);
+        if (s->ops->on_disconnect != NULL)
+            s->ops->on_disconnect(s, m->u.disconnect.reason, now);
+        return 0;
+    case LP_MSG_UNKNOWN:
+        s->ctr.ctrl_unknown++;
+        return 0;
+    default:
+        return -1; /* hello or stats from the relay */
+    }
+}
+
+static int session_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
+                           lp_tstamp now)
+{
+    struct lp_session *s = (struct lp_session *)c;
+    static struct lp_msg m;
+    struct lp_ctrl_err err;
+
+    while (len > 0) {
+        size_t used = 0;
+        int rv = lp_ctrl_decoder_feed(&s->dec, data, len, &used, &m, &err);
+
+        if (rv < 0) {
+            lp_logf(LP_LOG_WARN, "protocol_violation",
+                    "bad control message from the relay: %s", err.message);
+            return -1;
+        }
+        if (used > len)
+            used = len;
+        data += used;
+        len -= used;
+        if (rv == 0)
+            break;
+        if (session_handle(s, &m, now) != 0) {
+            lp_logf(LP_LOG_WARN, "protocol_violation",
+                    "unexpected '%s' from the relay in state %s",
+                    lp_msg_type_name(m.type), lp_session_state_name(s->state));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void session_drop(struct lp_session *s, const char *dir,
+                         uint16_t peer_id, const uint8_t *frame, size_t len,
+                         enum lp_reason why)
+{
+    struct lp_framelog f;
+
+    lp_counters_drop(&s->ctr, why);
+    if (lp_log_get_level() < LP_LOG_DEBUG)
+        return;
+    memset(&f, 0, sizeof(f));
+    f.dir = dir;
+    f.room = s->cfg.room;
+    f.peer_id = peer_id;
+    f.frame = frame;
+    f.len = len;
+    f.action = lp_reason_action(why);
+    f.reason = why;
+    lp_framelog_emit(LP_LOG_DEBUG, &f);
+}
+
+static void session_on_datagram(struct lp_qconn *c, const uint8_t *d,
+                                size_t len, lp_tstamp now)
+{
+    struct lp_session *s = (struct lp_session *)c;
+    const char *dir =
+        s->cfg.role == LP_ROLE_GATEWAY ? "relay_to_lan" : "relay_to_tap";
+    struct lp_overlay ov;
+    const struct lp_session_peer *p;
+    enum lp_reason why;
+    enum lp_origin origin;
+
+    s->ctr.datagrams_rx++;
+    if (s->state != LP_SS_READY) {
+        lp_counters_drop(&s->ctr, LP_REASON_NOT_READY);
+        return;
+    }
+    if (lp_overlay_decode(&ov, d, len) != 0 || ov.peer_id == 0) {
+        session_drop(s, dir, 0, NULL, 0, LP_REASON_MALFORMED);
+        return;
+    }
+    s->ctr.frames_rx++;
+    s->ctr.bytes_rx += ov.framelen;
+    if (ov.framelen - LP_ETH_HDR_LEN > s->mtu) {
+        session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+                     LP_REASON_OVER_MTU);
+        return;
+    }
+    p = lp_session_peer(s, ov.peer_id);
+    if (s->cfg.role == LP_ROLE_GATEWAY) {
+        /* Only announced clients, each with its own MAC, reach the LAN. */
+        if (p == NULL || p->role != LP_ROLE_CLIENT) {
+            session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+                         LP_REASON_UNKNOWN_PEER);
+            return;
+        }
+        if (memcmp(ov.frame + 6, p->mac, LP_MAC_LEN) != 0) {
+            session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+                         LP_REASON_SOURCE_MAC);
+            return;
+        }
+        origin = LP_ORIGIN_CLIENT;
+    } else {
+        origin = (s->gateway_present && ov.peer_id == s->gateway_peer_id)
+                     ? LP_ORIGIN_LAN
+                     : LP_ORIGIN_CLIENT;
+        if (!lp_mac_is_multicast(ov.frame) &&
+            memcmp(ov.frame, s->cfg.mac, LP_MAC_LEN) != 0) {
+            session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+                         LP_REASON_NOT_FOR_US);
+            return;
+        }
+    }
+    why = lp_policy_check(ov.frame, ov.framelen, origin);
+    if (why != LP_REASON_NONE) {
+        session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen, why);
+        return;
+    }
+    if (lp_mac_is_multicast(ov.frame)) {
+        s->bcast_rx++;
+        s->last_bcast_rx = now;
+    }
+    if (lp_log_get_level() >= LP_LOG_DEBUG) {
+        struct lp_framelog f;
+        memset(&f, 0, sizeof(f));
+        f.dir = dir;
+        f.room = s->cfg.room;
+        f.peer_id = ov.peer_id;
+        f.frame = ov.frame;
+        f.len = ov.framelen;
+        f.action = LP_ACTION_FORWARDED;
+        f.targets = 1;
+        lp_framelog_emit(LP_LOG_DEBUG, &f);
+    }
+    if (s->ops->on_frame != NULL)
+        s->ops->on_frame(s, ov.peer_id, ov.frame, ov.framelen, now);
+}
+
+static void session_on_closed(struct lp_qconn *c, enum lp_qclose why,
+                              uint64_t code, lp_tstamp now)
+{
+    struct lp_session *s = (struct lp_session *)c;
+
+    s->state = LP_SS_CLOSED;
+    if (s->ops->on_closed != NULL)
+        s->ops->on_closed(s, why, code, now);
+}
+
+static const struct lp_qconn_ops session_qops = {
+    .on_handshake = session_on_handshake,
+    .on_ctrl = session_on_ctrl,
+    .on_datagram = session_on_datagram,
+    .on_closed = session_on_closed,
+};
+
+int lp_session_start(struct lp_session *s, const struct lp_session_cfg *cfg,
+                     const struct lp_session_ops *ops, void *app,
+                     struct lp_tls_client *tls, const struct sockaddr *local,
+                     socklen_t locallen, const struct sockaddr *remote,
+                     socklen_t remotelen, struct lp_pool *pool, lp_tstamp now)
+{
+    int rv;
+
+    rv = lp_qconn_client_new(&s->q, tls, local, locallen, remote, remotelen,
+                             &session_qops, pool, SESSION_DQ, 0, now);
+    if (rv != 0)
+        return rv;
+    /* lp_qconn_client_new zeroed only the lp_qconn part. */
+    memset((char *)s + sizeof(s->q), 0, sizeof(*s) - sizeof(s->q));
+    s->cfg = *cfg;
+    if (s->cfg.pmtud_wait == 0)
+        s->cfg.pmtud_wait = LP_SECONDS;
+    s->ops = ops;
+    s->app = app;
+    s->state = LP_SS_CONNECTING;
+    lp_ctrl_decoder_init(&s->dec);
+    return 0;
+}
+
+void lp_session_free(struct lp_session *s)
+{
+    if (s == NULL)
+        return;
+    lp_qconn_free(&s->q);
+    lp_ctrl_decoder_free(&s->dec);
+    free(s->peers);
+    s->peers = NULL;
+    s->npeers = s->peers_cap = 0;
+}
+
+void lp_session_read(struct lp_session *s, const uint8_t *pkt, size_t len,
+                     lp_tstamp now)
+{
+    lp_qconn_read(&s->q, &s->q.path, pkt, len, now);
+}
+
+int lp_session_flush(struct lp_session *s, lp_tstamp now, uint8_t *buf,
+                     size_t cap, lp_qconn_send_fn send, void *arg)
+{
+    session_tick(s, now);
+    return lp_qconn_flush(&s->q, now, buf, cap, send, arg);
+}
+
+lp_tstamp lp_session_expiry(const struct lp_session *s)
+{
+    lp_tstamp t = lp_qconn_expiry(&s->q);
+
+    if (s->state == LP_SS_SETTLING) {
+        /* Poll PMTUD every 10 ms until the wait ends. */
+        lp_tstamp w = s->handshake_at + s->cfg.pmtud_wait;
+        lp_tstamp poll = s->q.now + 10 * LP_MILLISECONDS;
+        if (poll < w)
+            w = poll;
+        if (w < t)
+            t = w;
+    }
+    if (s->state == LP_SS_READY && s->cfg.stats_interval > 0 &&
+        s->next_stats < t)
+        t = s->next_stats;
+    return t;
+}
+
+void lp_session_handle_expiry(struct lp_session *s, lp_tstamp now)
+{
+    lp_qconn_handle_expiry(&s->q, now);
+    session_tick(s, now);
+    s->q.now = now;
+}
+
+size_t lp_session_max_frame(const struct lp_session *s)
+{
+    size_t path = lp_qconn_max_dgram(&s->q), n;
+
+    if (path > s->budget)
+        path = s->budget;
+    n = lp_budget_max_frame(path);
+    if (n > (size_t)s->mtu + LP_ETH_HDR_LEN)
+        n = (size_t)s->mtu + LP_ETH_HDR_LEN;
+    return n;
+}
+
+enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
+                                     size_t len, lp_tstamp now)
+{
+    const char *dir =
+        s->cfg.role == LP_ROLE_GATEWAY ? "lan_to_relay" : "tap_to_relay";
+    enum lp_reason why = LP_REASON_NONE;
+    struct lp_pbuf *b;
+
+    (void)now;
+    if (s->state != LP_SS_READY) {
+        lp_counters_drop(&s->ctr, LP_REASON_NOT_READY);
+        return LP_REASON_NOT_READY;
+    }
+    if (len < LP_ETH_HDR_LEN) {
+        why = LP_REASON_RUNT;
+    } else if (len - LP_ETH_HDR_LEN > s->mtu) {
+        why =
+            len - LP_ETH_HDR_LEN > 1500 ? LP_REASON_JUMBO : LP_REASON_OVER_MTU;
+    } else if (!lp_frame_fits_budget(len, s->budget) ||
+               len + LP_OVERLAY_HDR_LEN > lp_qconn_max_dgram(&s->q)) {
+        why = LP_REASON_DATAGRAM_BUDGET;
+    } else if (s->cfg.role == LP_ROLE_CLIENT) {
+        if (memcmp(frame + 6, s->cfg.mac, LP_MAC_LEN) != 0)
+            why = LP_REASON_SOURCE_MAC;
+    } else {
+        if (!lp_mac_valid_gateway(frame + 6) ||
+            lp_session_client_by_mac(s, frame + 6) != NULL)
+            why = LP_REASON_SOURCE_MAC;
+        else if (!lp_mac_is_multicast(frame) &&
+                 lp_session_client_by_mac(s, frame) == NULL)
+            why = LP_REASON_UNKNOWN_UNICAST;
+    }
+    if (why == LP_REASON_NONE)
+        why = lp_policy_check(frame, len,
+                              s->cfg.role == LP_ROLE_CLIENT ? LP_ORIGIN_CLIENT
+                                                            : LP_ORIGIN_LAN);
+    if (why != LP_REASON_NONE) {
+        /* LAN unicast for other LAN hosts is the normal case on a gateway:
+         * counted, logged only at debug like every other drop. */
+        session_drop(s, dir, s->peer_id, frame, len, why);
+        return why;
+    }
+    b = lp_pool_get(s->q.pool);
+    if (b == NULL) {
+        session_drop(s, dir, s->peer_id, frame, len, LP_REASON_QUEUE_FULL);
+        return LP_REASON_QUEUE_FULL;
+    }
+    lp_overlay_write_hdr(b->data, 0);
+    memcpy(b->data + LP_OVERLAY_HDR_LEN, frame, len);
+    b->len = (uint32_t)(len + LP_OVERLAY_HDR_LEN);
+    if (lp_qconn_queue_dgram(&s->q, b) != 0) {
+        lp_pool_put(s->q.pool, b);
+        session_drop(s, dir, s->peer_id, frame, len, LP_REASON_QUEUE_FULL);
+        return LP_REASON_QUEUE_FULL;
+    }
+    lp_pool_put(s->q.pool, b);
+    s->ctr.frames_tx++;
+    s->ctr.datagrams_tx++;
+    s->ctr.bytes_tx += len;
+    if (lp_mac_is_multicast(frame))
+        s->bcast_tx++;
+    if (lp_log_get_level() >= LP_LOG_DEBUG) {
+        struct lp_framelog f;
+        memset(&f, 0, sizeof(f));
+        f.dir = dir;
+        f.room = s->cfg.room;
+        f.peer_id = s->peer_id;
+        f.frame = frame;
+        f.len = len;
+        f.action = LP_ACTION_FORWARDED;
+        f.targets = 1;
+        lp_framelog_emit(LP_LOG_DEBUG, &f);
+    }
+    return LP_REASON_NONE;
+}
+
+void lp_session_disconnect(struct lp_session *s, const char *reason,
+                           lp_tstamp now)
+{
+    struct lp_msg m;
+
+    if (s->q.state == LP_QS_OPEN && s->q.ctrl_stream >= 0) {
+        memset(&m, 0, sizeof(m));
+        m.type = LP_MSG_DISCONNECT;
+        snprintf(m.u.disconnect.reason, sizeof(m.u.disconnect.reason), "%s",
+                 reason);
+        session_send_msg(s, &m);
+    }
+    s->closed_by_us = 1;
+    lp_qconn_close(&s->q, LP_APP_NO_ERROR, now);
+}

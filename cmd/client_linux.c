@@ -1,0 +1,382 @@
+/*
+ * lanparty-client (Linux): a TAP device from /dev/net/tun bridged to the
+ * relay. The TAP gets the identity MAC at once but comes up (with the room's
+ * MTU) only after the welcome; the relay's route is pinned before that.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lp_diag.h"
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_identity.h"
+#include "lp_log.h"
+#include "lp_route_linux.h"
+#include "lp_runner.h"
+
+struct cl {
+    char tap[IFNAMSIZ];
+    int fd, ctl;
+    uint8_t mac[6];
+    int up, routes_added, protect;
+    struct lp_route_pin pin;
+    struct lp_diag_state diag;
+    lp_tstamp next_diag, next_route_check;
+    int route_ok;
+    uint8_t buf[65536];
+};
+
+static int tap_open(struct cl *c, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+
+    c->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (c->fd < 0) {
+        snprintf(err, errlen,
+                 "cannot open /dev/net/tun: %s (load the tun module; run as "
+                 "root or with CAP_NET_ADMIN)",
+                 strerror(errno));
+        return -1;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", c->tap);
+    if (ioctl(c->fd, TUNSETIFF, &ifr) != 0) {
+        snprintf(err, errlen, "cannot create TAP device '%s': %s", c->tap,
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(c->tap, sizeof(c->tap), "%s", ifr.ifr_name);
+    c->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", c->tap);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    memcpy(ifr.ifr_hwaddr.sa_data, c->mac, 6);
+    if (ioctl(c->ctl, SIOCSIFHWADDR, &ifr) != 0) {
+        snprintf(err, errlen, "cannot set the MAC of '%s': %s", c->tap,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int tap_up(struct cl *c, unsigned mtu)
+{
+    struct ifreq ifr;
+
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", c->tap);
+    ifr.ifr_mtu = (int)mtu;
+    if (ioctl(c->ctl, SIOCSIFMTU, &ifr) != 0)
+        return -1;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", c->tap);
+    if (ioctl(c->ctl, SIOCGIFFLAGS, &ifr) != 0)
+        return -1;
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(c->ctl, SIOCSIFFLAGS, &ifr) != 0)
+        return -1;
+    c->up = 1;
+    return 0;
+}
+
+static void tap_ipv4(const struct cl *c, char *out, size_t outlen)
+{
+    struct ifaddrs *ifa, *i;
+
+    out[0] = '\0';
+    if (getifaddrs(&ifa) != 0)
+        return;
+    for (i = ifa; i != NULL; i = i->ifa_next) {
+        if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+            strcmp(i->ifa_name, c->tap) != 0)
+            continue;
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
+                  (socklen_t)outlen);
+        if (strncmp(out, "169.254.", 8) != 0)
+            break; /* prefer a non-link-local address */
+    }
+    freeifaddrs(ifa);
+}
+
+static int cl_readable(void *arg, struct lp_runner *r, lp_tstamp now)
+{
+    struct cl *c = arg;
+
+    for (int i = 0; i < 64; i++) {
+        ssize_t n = read(c->fd, c->buf, sizeof(c->buf));
+        if (n < 0)
+            return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+        if (n == 0)
+            return 0;
+        (void)lp_runner_send_frame(r, c->buf, (size_t)n, now);
+    }
+    return 0;
+}
+
+static int cl_write(void *arg, const uint8_t *frame, size_t len)
+{
+    struct cl *c = arg;
+
+    if (write(c->fd, frame, len) < 0) {
+        if (errno == EAGAIN || errno == EIO || errno == ENOBUFS)
+            return 0; /* TAP down or full: the frame is lost, not fatal */
+        return -1;
+    }
+    return 0;
+}
+
+static int cl_before_connect(void *arg, const struct sockaddr *relay,
+                             socklen_t len, char *err, size_t errlen)
+{
+    struct cl *c = arg;
+
+    (void)len;
+    if (!c->protect || c->pin.pinned)
+        return 0;
+    return lp_route_pin(&c->pin, relay, err, errlen);
+}
+
+static void cl_on_welcome(void *arg, struct lp_runner *r, lp_tstamp now)
+{
+    struct cl *c = arg;
+    struct lp_session *s = lp_runner_session(r);
+    char err[256];
+
+    if (s == NULL)
+        return;
+    if (!c->up) {
+        if (tap_up(c, s->mtu) != 0) {
+            lp_logf(LP_LOG_ERROR, "tap", "cannot bring %s up: %s", c->tap,
+                    strerror(errno));
+            return;
+        }
+        lp_logf(LP_LOG_INFO, "tap_up",
+                "%s is up with MTU %u and MAC %02x:%02x:%02x:%02x:%02x:%02x",
+                c->tap, s->mtu, c->mac[0], c->mac[1], c->mac[2], c->mac[3],
+                c->mac[4], c->mac[5]);
+    }
+    if (c->protect && !c->routes_added) {
+        if (lp_route_tap_add(c->tap, err, sizeof(err)) == 0)
+            c->routes_added = 1;
+        else
+            lp_logf(LP_LOG_WARN, "route", "%s", err);
+    }
+    if (c->protect) {
+        c->route_ok = lp_route_verify(&c->pin);
+        if (!c->route_ok)
+            lp_logf(LP_LOG_WARN, "route",
+                    "traffic to the relay no longer goes through %s",
+                    c->pin.dev);
+    }
+    c->next_diag = now + LP_SECONDS;
+}
+
+static void cl_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
+{
+    struct cl *c = arg;
+    struct lp_session *s = lp_runner_session(r);
+    struct lp_diag d;
+
+    if (c->protect && c->pin.pinned && now >= c->next_route_check) {
+        c->next_route_check = now + 10 * LP_SECONDS;
+        c->route_ok = lp_route_verify(&c->pin);
+        if (!c->route_ok) {
+            lp_logf(LP_LOG_WARN, "route",
+                    "the relay route moved away from %s: pinning again",
+                    c->pin.dev);
+            if (c->pin.created)
+                lp_route_unpin(&c->pin);
+            c->pin.pinned = 0;
+        }
+    }
+    if (now < c->next_diag)
+        return;
+    c->next_diag = now + 5 * LP_SECONDS;
+    memset(&d, 0, sizeof(d));
+    d.relay_connected = s != NULL;
+    d.adapter = c->tap;
+    d.adapter_up = c->up;
+    d.route_ok = c->protect && c->pin.pinned ? c->route_ok : -1;
+    tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
+    if (s != NULL) {
+        d.gateway_present = s->gateway_present;
+        d.datagram_budget = s->budget;
+        d.effective_mtu = s->mtu;
+        d.rtt_ns = lp_qconn_rtt(&s->q);
+        d.bcast_tx = s->bcast_tx;
+        d.bcast_rx = s->bcast_rx;
+        d.connected_for = now - r->welcome_at;
+        d.ctr = &s->ctr;
+    }
+    lp_diag_log(&d, &c->diag);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
+            "[options]\n"
+            "  --relay-ca-cert FILE.der  pin the relay's certificate\n"
+            "  --server-name NAME        name to verify (system trust)\n"
+            "  --virtual-mac MAC         override the stored identity\n"
+            "  --identity FILE           identity file (default ./%s)\n"
+            "  --tap-name NAME           TAP device name (default lp0)\n"
+            "  --no-route-protection     do not pin the relay route or "
+            "route broadcasts\n"
+            "  --check-relay             connect, print the welcome, "
+            "disconnect\n"
+            "  --log-level LEVEL         error, warn, info, debug\n",
+            LP_IDENTITY_FILE);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"relay", required_argument, NULL, 'r'},
+        {"server-name", required_argument, NULL, 's'},
+        {"relay-ca-cert", required_argument, NULL, 'c'},
+        {"room", required_argument, NULL, 'R'},
+        {"virtual-mac", required_argument, NULL, 'm'},
+        {"identity", required_argument, NULL, 'I'},
+        {"tap-name", required_argument, NULL, 't'},
+        {"no-route-protection", no_argument, NULL, 'n'},
+        {"check-relay", no_argument, NULL, 'k'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct cl c;
+    struct lp_runner_cfg cfg;
+    struct lp_runner_dev dev;
+    const char *room = NULL, *vmac = NULL, *identity = LP_IDENTITY_FILE;
+    enum lp_log_level lvl;
+    char err[512];
+    int opt, rc, created = 0;
+
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&dev, 0, sizeof(dev));
+    snprintf(c.tap, sizeof(c.tap), "lp0");
+    c.protect = 1;
+    c.fd = -1;
+    lp_log_set_component("client");
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            cfg.relay = optarg;
+            break;
+        case 's':
+            cfg.server_name = optarg;
+            break;
+        case 'c':
+            cfg.pin_file = optarg;
+            break;
+        case 'R':
+            room = optarg;
+            break;
+        case 'm':
+            vmac = optarg;
+            break;
+        case 'I':
+            identity = optarg;
+            break;
+        case 't':
+            if (strlen(optarg) >= IFNAMSIZ || optarg[0] == '\0') {
+                fprintf(stderr,
+                        "lanparty-client: --tap-name '%s' must be 1 "
+                        "to 15 characters\n",
+                        optarg);
+                return LP_EXIT_USAGE;
+            }
+            snprintf(c.tap, sizeof(c.tap), "%s", optarg);
+            break;
+        case 'n':
+            c.protect = 0;
+            break;
+        case 'k':
+            cfg.check_only = 1;
+            break;
+        case 'L':
+            if (lp_log_parse_level(optarg, &lvl) != 0) {
+                fprintf(stderr, "lanparty-client: unknown log level '%s'\n",
+                        optarg);
+                return LP_EXIT_USAGE;
+            }
+            lp_log_set_level(lvl);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return LP_EXIT_USAGE;
+        }
+    }
+    if (cfg.relay == NULL || room == NULL) {
+        usage(stderr);
+        return LP_EXIT_USAGE;
+    }
+    if (!lp_room_valid(room)) {
+        fprintf(stderr,
+                "lanparty-client: --room '%s': 1 to 32 characters from A-Z "
+                "a-z 0-9 _ -\n",
+                room);
+        return LP_EXIT_USAGE;
+    }
+    if (vmac != NULL) {
+        if (lp_mac_parse(c.mac, vmac) != 0 || !lp_mac_valid_client(c.mac)) {
+            fprintf(stderr,
+                    "lanparty-client: --virtual-mac '%s' is not a locally "
+                    "administered unicast MAC (e.g. 02:xx:xx:xx:xx:xx)\n",
+                    vmac);
+            return LP_EXIT_USAGE;
+        }
+    } else if (lp_identity_load_or_create(identity, c.mac, &created, err,
+                                          sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return LP_EXIT_ERROR;
+    } else if (created) {
+        lp_logf(LP_LOG_INFO, "identity", "created %s with a new virtual MAC",
+                identity);
+    }
+    if (!cfg.check_only) {
+        if (tap_open(&c, err, sizeof(err)) != 0) {
+            fprintf(stderr, "lanparty-client: %s\n", err);
+            return LP_EXIT_DEVICE;
+        }
+    } else {
+        c.protect = 0;
+    }
+    cfg.session.role = LP_ROLE_CLIENT;
+    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", room);
+    memcpy(cfg.session.mac, c.mac, 6);
+    cfg.session.software = "lanparty-client-linux/0.1";
+    cfg.session.stats_interval = 5 * LP_SECONDS;
+    cfg.reconnect = !cfg.check_only;
+    dev.arg = &c;
+    dev.fd = c.fd;
+    dev.readable = cl_readable;
+    dev.write_frame = cl_write;
+    dev.before_connect = cl_before_connect;
+    dev.on_welcome = cl_on_welcome;
+    dev.on_tick = cl_on_tick;
+    rc = lp_runner_run(&cfg, &dev);
+    if (c.routes_added)
+        lp_route_tap_del(c.tap);
+    lp_route_unpin(&c.pin);
+    if (c.fd >= 0)
+        close(c.fd);
+    return rc;
+}

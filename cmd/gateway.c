@@ -1,0 +1,444 @@
+/*
+ * lanparty-gateway: bridges a wired LAN to the relay.
+ *
+ * The wired NIC is opened as an AF_PACKET socket (promiscuous, with
+ * PACKET_VNET_HDR so that merged GRO/TSO super-frames and unfinished
+ * checksums can be split and completed here) before the relay is contacted.
+ * Frames are read in batches with recvmmsg; the session (client/lp_session)
+ * applies the gateway's rules; lp_runner keeps the relay connection.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_gso.h"
+#include "lp_log.h"
+#include "lp_runner.h"
+
+#ifndef PACKET_VNET_HDR
+#define PACKET_VNET_HDR 15
+#endif
+
+#define GW_BATCH   32
+#define GW_BUFSZ   (LP_VNET_HDR_LEN + 65536)
+#define GW_CAM_MAX 1024
+
+struct gw {
+    char ifname[IFNAMSIZ];
+    int ifindex;
+    int fd;
+    uint8_t mac[6];
+    uint8_t *bufs;
+    uint8_t scratch[65536];
+    struct lp_runner *r;
+    lp_tstamp now;
+    lp_tstamp cam_interval, next_cam, next_counters;
+    uint64_t rx_frames, rx_super, rx_echo, tx_frames, tx_errors, split_errors,
+        cam_sent;
+};
+
+static int read_sysfs(const char *ifname, const char *attr, char *out,
+                      size_t outlen)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    if (fgets(out, (int)outlen, f) == NULL) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+    return 0;
+}
+
+static int sysfs_exists(const char *ifname, const char *attr)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+    return stat(path, &st) == 0;
+}
+
+/* gw_open checks the interface and opens it; prints a clear error. */
+static int gw_open(struct gw *g)
+{
+    char v[64];
+    int one = 1;
+    struct sockaddr_ll sll;
+    struct packet_mreq mr;
+
+    if (!sysfs_exists(g->ifname, "")) {
+        fprintf(stderr, "lanparty-gateway: no interface named '%s'\n",
+                g->ifname);
+        return -1;
+    }
+    if (sysfs_exists(g->ifname, "wireless") ||
+        sysfs_exists(g->ifname, "phy80211")) {
+        fprintf(stderr,
+                "lanparty-gateway: '%s' is a wireless interface; the gateway "
+                "needs a wired port on the LAN's switch\n",
+                g->ifname);
+        return -1;
+    }
+    if (read_sysfs(g->ifname, "carrier", v, sizeof(v)) != 0 ||
+        strcmp(v, "1") != 0) {
+        fprintf(stderr,
+                "lanparty-gateway: '%s' has no carrier: is the cable plugged "
+                "into the LAN's switch, and the interface up?\n",
+                g->ifname);
+        return -1;
+    }
+    if (read_sysfs(g->ifname, "address", v, sizeof(v)) != 0 ||
+        lp_mac_parse(g->mac, v) != 0 || !lp_mac_valid_gateway(g->mac)) {
+        fprintf(stderr, "lanparty-gateway: '%s' has no usable MAC ('%s')\n",
+                g->ifname, v);
+        return -1;
+    }
+    g->ifindex = (int)if_nametoindex(g->ifname);
+    g->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                   htons(ETH_P_ALL));
+    if (g->fd < 0) {
+        fprintf(stderr,
+                "lanparty-gateway: cannot open a packet socket: %s (run as "
+                "root or with CAP_NET_RAW)\n",
+                strerror(errno));
+        return -1;
+    }
+    if (setsockopt(g->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) !=
+        0) {
+        fprintf(stderr, "lanparty-gateway: PACKET_VNET_HDR: %s\n",
+                strerror(errno));
+        return -1;
+    }
+    memset(&sll, 0, sizeof(sll));
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = g->ifindex;
+    if (bind(g->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+        fprintf(stderr, "lanparty-gateway: cannot bind to '%s': %s\n",
+                g->ifname, strerror(errno));
+        return -1;
+    }
+    memset(&mr, 0, sizeof(mr));
+    mr.mr_ifindex = g->ifindex;
+    mr.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(g->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) !=
+        0) {
+        fprintf(stderr, "lanparty-gateway: promiscuous mode on '%s': %s\n",
+                g->ifname, strerror(errno));
+        return -1;
+    }
+    {
+        int sz = 8 * 1024 * 1024;
+        (void)setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+        (void)setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+    }
+    g->bufs = malloc((size_t)GW_BATCH * GW_BUFSZ);
+    if (g->bufs == NULL)
+        return -1;
+    return 0;
+}
+
+static int gw_inject(struct gw *g, const uint8_t *frame, size_t len)
+{
+    uint8_t vh[LP_VNET_HDR_LEN] = {0};
+    struct iovec iov[2] = {{vh, sizeof(vh)}, {(void *)(uintptr_t)frame, len}};
+    struct msghdr m;
+
+    memset(&m, 0, sizeof(m));
+    m.msg_iov = iov;
+    m.msg_iovlen = 2;
+    if (sendmsg(g->fd, &m, MSG_DONTWAIT) < 0) {
+        g->tx_errors++;
+        if (errno == EAGAIN || errno == ENOBUFS || errno == EMSGSIZE)
+            return 0; /* counted; the LAN drops frames too */
+        return -1;
+    }
+    g->tx_frames++;
+    return 0;
+}
+
+static void gw_emit(void *arg, const uint8_t *frame, size_t len)
+{
+    struct gw *g = arg;
+
+    (void)lp_runner_send_frame(g->r, frame, len, g->now);
+}
+
+static int gw_readable(void *arg, struct lp_runner *r, lp_tstamp now)
+{
+    struct gw *g = arg;
+    struct mmsghdr msgs[GW_BATCH];
+    struct iovec iov[GW_BATCH];
+    struct sockaddr_ll from[GW_BATCH];
+    int n;
+
+    g->r = r;
+    g->now = now;
+    for (int round = 0; round < 8; round++) {
+        memset(msgs, 0, sizeof(msgs));
+        for (int i = 0; i < GW_BATCH; i++) {
+            iov[i].iov_base = g->bufs + (size_t)i * GW_BUFSZ;
+            iov[i].iov_len = GW_BUFSZ;
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+            msgs[i].msg_hdr.msg_name = &from[i];
+            msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+        }
+        n = recvmmsg(g->fd, msgs, GW_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0)
+            return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+        for (int i = 0; i < n; i++) {
+            const uint8_t *p = iov[i].iov_base;
+            size_t len = msgs[i].msg_len;
+            struct lp_vnet_hdr vh;
+            struct lp_session *s = lp_runner_session(r);
+
+            if (len < LP_VNET_HDR_LEN)
+                continue;
+            lp_vnet_hdr_decode(&vh, p);
+            p += LP_VNET_HDR_LEN;
+            len -= LP_VNET_HDR_LEN;
+            /* Our own injections come back as outgoing frames: skip them
+             * quietly (they carry a client's MAC as source). */
+            if (from[i].sll_pkttype == PACKET_OUTGOING && len >= 12 &&
+                s != NULL && lp_session_client_by_mac(s, p + 6) != NULL) {
+                g->rx_echo++;
+                continue;
+            }
+            g->rx_frames++;
+            if (s == NULL)
+                continue; /* not connected: nothing to bridge to */
+            if (vh.gso_type != LP_VNET_GSO_NONE)
+                g->rx_super++;
+            if (lp_gso_split(&vh, p, len, g->scratch, gw_emit, g) < 0) {
+                g->split_errors++;
+                lp_counters_drop(&s->ctr, LP_REASON_JUMBO);
+            }
+        }
+        if (n < GW_BATCH)
+            break;
+    }
+    return 0;
+}
+
+static int gw_write(void *arg, const uint8_t *frame, size_t len)
+{
+    return gw_inject(arg, frame, len);
+}
+
+/* A tiny frame from a client's MAC to itself: the switch learns that the
+ * MAC lives behind the gateway's port and, once learned, drops the frame. */
+static void gw_cam_refresh(struct gw *g, const uint8_t *mac, const char *reason)
+{
+    uint8_t f[60];
+    struct lp_logbuf b;
+
+    memset(f, 0, sizeof(f));
+    memcpy(f, mac, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x88;
+    f[13] = 0xb5; /* IEEE 802 local experimental EtherType */
+    memcpy(f + 14, "lanparty cam refresh", 20);
+    if (gw_inject(g, f, sizeof(f)) == 0)
+        g->cam_sent++;
+    if (lp_log_begin(&b,
+                     reason[0] == 'p' && reason[1] == 'e' ? LP_LOG_INFO
+                                                          : LP_LOG_DEBUG,
+                     "cam_refresh")) {
+        lp_log_mac(&b, "mac", mac);
+        lp_log_str(&b, "interface", g->ifname);
+        lp_log_str(&b, "reason", reason);
+        lp_log_end(&b);
+    }
+}
+
+static void gw_on_welcome(void *arg, struct lp_runner *r, lp_tstamp now)
+{
+    struct gw *g = arg;
+
+    (void)r;
+    g->next_cam = now + g->cam_interval;
+    lp_logf(LP_LOG_INFO, "bridging", "bridging %s to the relay", g->ifname);
+}
+
+static void gw_on_peer_joined(void *arg, struct lp_runner *r,
+                              const struct lp_session_peer *p, lp_tstamp now)
+{
+    struct gw *g = arg;
+
+    (void)r;
+    (void)now;
+    if (p->role == LP_ROLE_CLIENT)
+        gw_cam_refresh(g, p->mac, "peer_joined");
+}
+
+static void gw_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
+{
+    struct gw *g = arg;
+    struct lp_session *s = lp_runner_session(r);
+
+    if (s != NULL && now >= g->next_cam) {
+        g->next_cam = now + g->cam_interval;
+        for (size_t i = 0; i < s->npeers; i++)
+            if (s->peers[i].role == LP_ROLE_CLIENT)
+                gw_cam_refresh(g, s->peers[i].mac, "periodic");
+    }
+    if (now >= g->next_counters) {
+        struct lp_logbuf b;
+        g->next_counters = now + 30 * LP_SECONDS;
+        if (lp_log_begin(&b, LP_LOG_INFO, "gateway_stats")) {
+            lp_log_str(&b, "interface", g->ifname);
+            lp_log_u64(&b, "lan_rx", g->rx_frames);
+            lp_log_u64(&b, "lan_rx_super", g->rx_super);
+            lp_log_u64(&b, "lan_tx", g->tx_frames);
+            lp_log_u64(&b, "lan_tx_errors", g->tx_errors);
+            lp_log_u64(&b, "split_errors", g->split_errors);
+            lp_log_u64(&b, "cam_refresh", g->cam_sent);
+            lp_log_str(&b, "relay", s != NULL ? "connected" : "disconnected");
+            lp_log_end(&b);
+        }
+        if (s != NULL)
+            lp_counters_log(LP_LOG_INFO, "gateway_counters", &s->ctr);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: lanparty-gateway --relay HOST[:PORT] --room ROOM "
+               "--interface IFNAME [options]\n"
+               "  --relay-ca-cert FILE.der  pin the relay's certificate\n"
+               "  --server-name NAME        name to verify (system trust)\n"
+               "  --cam-refresh-interval S  seconds between CAM refreshes "
+               "(30)\n"
+               "  --log-level LEVEL         error, warn, info, debug\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"relay", required_argument, NULL, 'r'},
+        {"server-name", required_argument, NULL, 's'},
+        {"relay-ca-cert", required_argument, NULL, 'c'},
+        {"room", required_argument, NULL, 'R'},
+        {"interface", required_argument, NULL, 'i'},
+        {"cam-refresh-interval", required_argument, NULL, 'C'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct gw g;
+    struct lp_runner_cfg cfg;
+    struct lp_runner_dev dev;
+    const char *ifname = NULL, *room = NULL;
+    enum lp_log_level lvl;
+    int opt;
+
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&dev, 0, sizeof(dev));
+    g.cam_interval = 30 * LP_SECONDS;
+    lp_log_set_component("gateway");
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            cfg.relay = optarg;
+            break;
+        case 's':
+            cfg.server_name = optarg;
+            break;
+        case 'c':
+            cfg.pin_file = optarg;
+            break;
+        case 'R':
+            room = optarg;
+            break;
+        case 'i':
+            ifname = optarg;
+            break;
+        case 'C': {
+            long v = strtol(optarg, NULL, 10);
+            if (v < 1 || v > 3600) {
+                fprintf(stderr, "lanparty-gateway: --cam-refresh-interval "
+                                "takes 1 to 3600 seconds\n");
+                return LP_EXIT_USAGE;
+            }
+            g.cam_interval = (lp_tstamp)v * LP_SECONDS;
+            break;
+        }
+        case 'L':
+            if (lp_log_parse_level(optarg, &lvl) != 0) {
+                fprintf(stderr, "lanparty-gateway: unknown log level '%s'\n",
+                        optarg);
+                return LP_EXIT_USAGE;
+            }
+            lp_log_set_level(lvl);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return LP_EXIT_USAGE;
+        }
+    }
+    if (cfg.relay == NULL || room == NULL || ifname == NULL) {
+        usage(stderr);
+        return LP_EXIT_USAGE;
+    }
+    if (!lp_room_valid(room)) {
+        fprintf(stderr,
+                "lanparty-gateway: --room '%s': 1 to 32 characters from "
+                "A-Z a-z 0-9 _ -\n",
+                room);
+        return LP_EXIT_USAGE;
+    }
+    if (strlen(ifname) >= IFNAMSIZ) {
+        fprintf(stderr, "lanparty-gateway: --interface '%s' is too long\n",
+                ifname);
+        return LP_EXIT_USAGE;
+    }
+    snprintf(g.ifname, sizeof(g.ifname), "%s", ifname);
+    /* Open the LAN before contacting the relay: an unusable interface must
+     * never advertise a gateway that cannot bridge. */
+    if (gw_open(&g) != 0)
+        return LP_EXIT_DEVICE;
+    {
+        struct lp_logbuf b;
+        if (lp_log_begin(&b, LP_LOG_INFO, "lan_open")) {
+            lp_log_str(&b, "interface", g.ifname);
+            lp_log_mac(&b, "mac", g.mac);
+            lp_log_end(&b);
+        }
+    }
+    cfg.session.role = LP_ROLE_GATEWAY;
+    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", room);
+    memcpy(cfg.session.mac, g.mac, 6);
+    cfg.session.software = "lanparty-gateway/0.1";
+    cfg.session.stats_interval = 5 * LP_SECONDS;
+    cfg.reconnect = 1;
+    dev.arg = &g;
+    dev.fd = g.fd;
+    dev.readable = gw_readable;
+    dev.write_frame = gw_write;
+    dev.on_welcome = gw_on_welcome;
+    dev.on_peer_joined = gw_on_peer_joined;
+    dev.on_tick = gw_on_tick;
+    return lp_runner_run(&cfg, &dev);
+}
