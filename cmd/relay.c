@@ -34,6 +34,11 @@ static void usage(FILE *f)
             "(production)\n"
             "  --dev-cert-der-out FILE  write the generated development "
             "certificate (DER)\n"
+            "  --dev-cert-pem-out FILE --dev-key-pem-out FILE\n"
+            "                           also write it and its key as PEM, "
+            "to restart with\n"
+            "                           --cert/--key and keep players' pins "
+            "valid\n"
             "  --max-peers N            relay-wide peer limit (1024)\n"
             "  --room-max-peers N       peers per room (64)\n"
             "  --max-mtu N              largest room MTU (1380)\n"
@@ -107,6 +112,8 @@ int main(int argc, char **argv)
         {"cert", required_argument, NULL, 'c'},
         {"key", required_argument, NULL, 'k'},
         {"dev-cert-der-out", required_argument, NULL, 'd'},
+        {"dev-cert-pem-out", required_argument, NULL, 'p'},
+        {"dev-key-pem-out", required_argument, NULL, 'q'},
         {"max-peers", required_argument, NULL, 'P'},
         {"room-max-peers", required_argument, NULL, 'R'},
         {"max-mtu", required_argument, NULL, 'M'},
@@ -121,7 +128,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *listen_s = "443/udp", *cert = NULL, *key = NULL,
-               *der_out = NULL;
+               *der_out = NULL, *pem_out = NULL, *key_out = NULL;
     struct lp_relay_cfg cfg;
     struct lp_endpoint ep;
     struct sockaddr_storage addrs[4];
@@ -153,6 +160,12 @@ int main(int argc, char **argv)
             break;
         case 'd':
             der_out = optarg;
+            break;
+        case 'p':
+            pem_out = optarg;
+            break;
+        case 'q':
+            key_out = optarg;
             break;
         case 'P':
             cfg.max_peers = parse_u64("--max-peers", optarg, 1000000);
@@ -232,6 +245,17 @@ int main(int argc, char **argv)
             return 1;
         }
     } else if (lp_tls_server_init_dev(&tls, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-relay: %s\n", err);
+        return 1;
+    }
+    if ((pem_out != NULL) != (key_out != NULL) ||
+        (pem_out != NULL && cert != NULL)) {
+        fprintf(stderr, "lanparty-relay: --dev-cert-pem-out and "
+                        "--dev-key-pem-out go together, without --cert\n");
+        return 2;
+    }
+    if (pem_out != NULL && lp_tls_server_write_dev_pem(&tls, pem_out, key_out,
+                                                       err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-relay: %s\n", err);
         return 1;
     }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "lp_err.h"
 
 #define QCONN_MAX_GSO_SEGS 64
@@ -86,8 +85,7 @@ static int qconn_get_new_cid(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token,
         if (ngtcp2_crypto_generate_stateless_reset_token(
                 token, c->reset_secret, c->reset_secretlen, cid) != 0)
             return NGTCP2_ERR_CALLBACK_FAILURE;
-    } else if (lp_tls_random(token,
-                          NGTCP2_STATELESS_RESET_TOKENLEN) != 0) {
+    } else if (lp_tls_random(token, NGTCP2_STATELESS_RESET_TOKENLEN) != 0) {
         return NGTCP2_ERR_CALLBACK_FAILURE;
     }
     if (c->ops->cid_add != NULL && c->ops->cid_add(c, cid) != 0)

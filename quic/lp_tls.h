@@ -23,13 +23,14 @@
 typedef void *lp_tls_session;
 
 struct lp_tls_server {
-    void *cred; /* backend credentials */
+    void *cred;        /* backend credentials */
     uint8_t *leaf_der; /* the leaf certificate we present (owned) */
     size_t leaf_der_len;
+    char *dev_cert_pem, *dev_key_pem; /* development mode only (owned) */
 };
 
 struct lp_tls_client {
-    void *cred; /* backend credentials / context */
+    void *cred;       /* backend credentials / context */
     uint8_t *pin_der; /* pinned leaf DER, or NULL for system trust (owned) */
     size_t pin_der_len;
     char server_name[256]; /* SNI and, in system-trust mode, the name checked */
@@ -53,6 +54,13 @@ int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
 /* lp_tls_server_write_der writes the leaf certificate as DER to path. */
 int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
                             char *err, size_t errlen);
+
+/* lp_tls_server_write_dev_pem writes the development certificate and its
+ * key as PEM (key file mode 0600), so a restarted relay can keep the same
+ * identity with --cert/--key and players' pins stay valid. */
+int lp_tls_server_write_dev_pem(const struct lp_tls_server *s,
+                                const char *cert_path, const char *key_path,
+                                char *err, size_t errlen);
 
 void lp_tls_server_free(struct lp_tls_server *s);
 

@@ -4,6 +4,7 @@
 #include <gnutls/gnutls.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
 
     memset(s, 0, sizeof(*s));
     if ((rv = gnutls_certificate_allocate_credentials(
-                 (gnutls_certificate_credentials_t *)&s->cred)) < 0)
+             (gnutls_certificate_credentials_t *)&s->cred)) < 0)
         goto fail;
     if ((rv = gnutls_x509_privkey_init(&key)) < 0)
         goto fail;
@@ -105,6 +106,24 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
     der.data = NULL;
     if ((rv = gnutls_certificate_set_x509_key(s->cred, &crt, 1, key)) < 0)
         goto fail;
+    {
+        gnutls_datum_t cp = {NULL, 0}, kp = {NULL, 0};
+        if ((rv = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cp)) < 0 ||
+            (rv = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &kp)) <
+                0) {
+            gnutls_free(cp.data);
+            goto fail;
+        }
+        s->dev_cert_pem = strndup((const char *)cp.data, cp.size);
+        s->dev_key_pem = strndup((const char *)kp.data, kp.size);
+        gnutls_memset(kp.data, 0, kp.size);
+        gnutls_free(cp.data);
+        gnutls_free(kp.data);
+        if (s->dev_cert_pem == NULL || s->dev_key_pem == NULL) {
+            rv = GNUTLS_E_MEMORY_ERROR;
+            goto fail;
+        }
+    }
     gnutls_x509_crt_deinit(crt);
     gnutls_x509_privkey_deinit(key);
     return 0;
@@ -144,7 +163,7 @@ int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
     }
     fclose(f);
     if ((rv = gnutls_certificate_allocate_credentials(
-                 (gnutls_certificate_credentials_t *)&s->cred)) < 0)
+             (gnutls_certificate_credentials_t *)&s->cred)) < 0)
         goto fail;
     rv = gnutls_certificate_set_x509_key_file2(s->cred, cert_file, key_file,
                                                GNUTLS_X509_FMT_PEM, NULL, 0);
@@ -202,10 +221,41 @@ int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
     return 0;
 }
 
+int lp_tls_server_write_dev_pem(const struct lp_tls_server *s,
+                                const char *cert_path, const char *key_path,
+                                char *err, size_t errlen)
+{
+    FILE *f;
+    int fd;
+
+    if (s->dev_cert_pem == NULL) {
+        snprintf(err, errlen, "no development certificate (--cert is set)");
+        return LP_ERR_INVAL;
+    }
+    f = fopen(cert_path, "w");
+    if (f == NULL || fputs(s->dev_cert_pem, f) < 0 || fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", cert_path,
+                 strerror(errno));
+        return LP_ERR_IO;
+    }
+    fd = open(key_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL || fputs(s->dev_key_pem, f) < 0 || fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", key_path,
+                 strerror(errno));
+        return LP_ERR_IO;
+    }
+    return 0;
+}
+
 void lp_tls_server_free(struct lp_tls_server *s)
 {
     if (s == NULL)
         return;
+    if (s->dev_key_pem != NULL)
+        gnutls_memset(s->dev_key_pem, 0, strlen(s->dev_key_pem));
+    free(s->dev_cert_pem);
+    free(s->dev_key_pem);
     if (s->cred != NULL)
         gnutls_certificate_free_credentials(s->cred);
     free(s->leaf_der);

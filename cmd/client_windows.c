@@ -1,0 +1,857 @@
+/*
+ * lanparty-client (Windows): a TAP-Windows6 adapter bridged to the relay.
+ *
+ * Startup order (issue 5): undo a crashed run's changes (journal) ->
+ * discover the adapter -> write NetworkAddress and set media disconnected
+ * (so a stale connected state cannot steer DNS or routing) -> resolve the
+ * relay -> pin its route -> connect -> welcome -> TAP metric, MTU and
+ * default routes -> media connected -> bridge. Under wine there is no
+ * adapter, so the client stops at discovery, before contacting the relay.
+ *
+ * --check-relay skips every adapter and route step: it connects, sends
+ * hello, prints the welcome and disconnects (the QUIC path under wine).
+ *
+ * The event loop waits on the UDP socket's event, the TAP read event and a
+ * console-stop event with WaitForMultipleObjects, the timeout being the
+ * next QUIC or housekeeping deadline.
+ */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <iphlpapi.h>
+#include <windows.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_diag.h"
+#include "lp_endpoint.h"
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_identity.h"
+#include "lp_log.h"
+#include "lp_pool.h"
+#include "lp_session.h"
+#include "lp_tapreg.h"
+#include "lp_udp_win.h"
+#include "lp_winapi.h"
+#include "lp_winroute.h"
+#include "lp_wintap.h"
+
+/* Exit statuses: the same values as the Linux client (client/lp_runner.h,
+ * which is Linux-only). */
+enum wcl_exit {
+    WCL_EXIT_OK = 0,
+    WCL_EXIT_ERROR = 1,
+    WCL_EXIT_USAGE = 2,
+    WCL_EXIT_RESOLVE = 4,
+    WCL_EXIT_TLS = 5,
+    WCL_EXIT_DEVICE = 6,
+    WCL_EXIT_REJECT_BASE = 10,
+};
+
+struct wcl {
+    /* options */
+    const char *relay, *server_name, *pin_file, *tap_id;
+    char room[LP_ROOM_MAX + 1];
+    int check_only, protect;
+    uint8_t mac[6];
+
+    struct lp_winapi api;
+    struct lp_tap_adapter ad;
+    struct lp_wintap tap;
+    int tap_open, media_on, tap_setup_done;
+    uint64_t tap_luid;
+    uint32_t tap_ifindex, tap_mtu;
+    struct lp_winroute wr;
+    int route_ok; /* -1 n/a, 0 wrong, 1 ok */
+
+    struct lp_endpoint ep;
+    struct sockaddr_storage relay_addr;
+    int relay_addrlen;
+    char relay_str[80];
+    struct lp_tls_client tls;
+    struct lp_pool pool;
+    struct lp_udpw udp;
+    int have_udp;
+    struct lp_session s;
+    int have_session;
+    struct lp_session_cfg scfg;
+
+    int stopping, exit_code;
+    unsigned attempt;
+    lp_tstamp next_attempt, welcome_at, next_diag, next_route_check;
+    struct lp_diag_state diag;
+    HANDLE stop_ev;
+    uint8_t txbuf[65536], rxbuf[65536];
+};
+
+static struct wcl g; /* one client per process; the console handler */
+
+static BOOL WINAPI wcl_console(DWORD type)
+{
+    (void)type;
+    if (g.stop_ev != NULL)
+        SetEvent(g.stop_ev);
+    return TRUE; /* handled: the loop disconnects gracefully */
+}
+
+/* wcl_backoff: 0.5 s doubling to 30 s, +-25% jitter (as lp_runner). */
+static lp_tstamp wcl_backoff(unsigned attempt, uint32_t rnd)
+{
+    lp_tstamp d = 500 * LP_MILLISECONDS;
+
+    for (unsigned i = 1; i < attempt && d < 30 * LP_SECONDS; i++)
+        d *= 2;
+    if (d > 30 * LP_SECONDS)
+        d = 30 * LP_SECONDS;
+    return d - d / 4 + (lp_tstamp)(rnd % 1001) * (d / 2) / 1000;
+}
+
+/* wcl_tap_ipv4 finds the TAP's IPv4 address, preferring non-link-local. */
+static void wcl_tap_ipv4(struct wcl *c, char *out, size_t outlen)
+{
+    PMIB_UNICASTIPADDRESS_TABLE t = NULL;
+
+    out[0] = '\0';
+    if (c->api.GetUnicastIpAddressTable == NULL ||
+        c->api.FreeMibTable == NULL || c->tap_luid == 0 ||
+        c->api.GetUnicastIpAddressTable(AF_INET, &t) != NO_ERROR)
+        return;
+    for (ULONG i = 0; i < t->NumEntries; i++) {
+        const MIB_UNICASTIPADDRESS_ROW *r = &t->Table[i];
+        if (r->InterfaceLuid.Value != c->tap_luid)
+            continue;
+        inet_ntop(AF_INET, &r->Address.Ipv4.sin_addr, out, outlen);
+        if (strncmp(out, "169.254.", 8) != 0)
+            break;
+    }
+    c->api.FreeMibTable(t);
+}
+
+static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
+                           lp_tstamp now)
+{
+    struct wcl *c = s->app;
+    struct lp_logbuf b;
+    char err[512];
+
+    c->welcome_at = now;
+    c->attempt = 0;
+    if (lp_log_begin(&b, LP_LOG_INFO, "welcome")) {
+        lp_log_str(&b, "relay", c->relay_str);
+        lp_log_str(&b, "room", s->cfg.room);
+        lp_log_u64(&b, "peer_id", w->peer_id);
+        lp_log_u64(&b, "effective_mtu", w->effective_mtu);
+        lp_log_u64(&b, "datagram_budget", s->budget);
+        lp_log_str(&b, "gateway_present",
+                   w->gateway_present ? "true" : "false");
+        lp_log_end(&b);
+    }
+    if (c->check_only) {
+        printf("welcome: room %s, peer id %u, MTU %u, LAN gateway %s\n",
+               s->cfg.room, w->peer_id, w->effective_mtu,
+               w->gateway_present ? "present" : "not present");
+        fflush(stdout);
+        c->stopping = 1;
+        lp_session_disconnect(s, "check_done", now);
+        return;
+    }
+    if (!c->tap_setup_done && c->protect) {
+        int ddr_was_off = 0, rv;
+        rv = lp_winroute_tap_setup(&c->wr, c->tap_luid, c->tap_ifindex,
+                                   w->effective_mtu, &ddr_was_off, err,
+                                   sizeof(err));
+        if (rv == 0) {
+            c->tap_setup_done = 1;
+            lp_logf(LP_LOG_INFO, "tap_setup",
+                    "TAP interface %u: metric %d, IP MTU %u, default routes "
+                    "over the TAP disabled",
+                    c->tap_ifindex, LP_WINROUTE_TAP_METRIC, w->effective_mtu);
+            if (ddr_was_off)
+                lp_logf(LP_LOG_WARN, "default_routes",
+                        "default routes over the TAP were enabled; disabled "
+                        "while lanparty-client runs so your internet traffic "
+                        "stays on your own connection");
+        } else {
+            lp_logf(LP_LOG_WARN, "tap_setup", "%s", err);
+        }
+    }
+    if (c->protect && c->wr.have_pin) {
+        c->route_ok = lp_winroute_verify(&c->wr, err, sizeof(err)) == 0;
+        if (!c->route_ok)
+            lp_logf(LP_LOG_WARN, "route", "%s", err);
+    }
+    if (!c->media_on) {
+        if (lp_wintap_set_media(&c->tap, 1) != 0) {
+            lp_logf(LP_LOG_ERROR, "tap", "cannot set the TAP media connected");
+            c->stopping = 1;
+            c->exit_code = WCL_EXIT_DEVICE;
+            return;
+        }
+        c->media_on = 1;
+        lp_logf(LP_LOG_INFO, "tap_up", "TAP \"%s\" media connected",
+                c->ad.name);
+        if (lp_wintap_read_start(&c->tap, err, sizeof(err)) < 0) {
+            lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
+            c->stopping = 1;
+            c->exit_code = WCL_EXIT_DEVICE;
+        }
+    }
+    c->next_diag = now + LP_SECONDS;
+}
+
+static void wcl_on_reject(struct lp_session *s, const struct lp_msg_reject *rj,
+                          lp_tstamp now)
+{
+    struct wcl *c = s->app;
+
+    (void)now;
+    lp_logf(LP_LOG_ERROR, "rejected",
+            "the relay refused to join room %s: %s (%s)", s->cfg.room,
+            rj->message, lp_reject_name(rj->reason));
+    fprintf(stderr, "lanparty-client: the relay refused us: %s (%s)\n",
+            rj->message, lp_reject_name(rj->reason));
+    c->stopping = 1;
+    c->exit_code = WCL_EXIT_REJECT_BASE + (int)rj->reason;
+}
+
+static void wcl_on_peer(struct lp_session *s, const struct lp_session_peer *p,
+                        const char *reason, const char *ev)
+{
+    struct lp_logbuf b;
+
+    (void)s;
+    if (lp_log_begin(&b, LP_LOG_INFO, ev)) {
+        lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_str(&b, "role", lp_role_name(p->role));
+        lp_log_mac(&b, "mac", p->mac);
+        if (reason != NULL)
+            lp_log_str(&b, "reason", reason);
+        lp_log_end(&b);
+    }
+    if (reason != NULL && p->role == LP_ROLE_GATEWAY)
+        lp_logf(LP_LOG_WARN, "gateway_left",
+                "the LAN gateway left the room (%s)", reason);
+}
+
+static void wcl_on_peer_joined(struct lp_session *s,
+                               const struct lp_session_peer *p, lp_tstamp now)
+{
+    (void)now;
+    wcl_on_peer(s, p, NULL, "peer_joined");
+}
+
+static void wcl_on_peer_left(struct lp_session *s,
+                             const struct lp_session_peer *p,
+                             const char *reason, lp_tstamp now)
+{
+    (void)now;
+    wcl_on_peer(s, p, reason, "peer_left");
+}
+
+static void wcl_on_frame(struct lp_session *s, uint16_t peer_id,
+                         const uint8_t *frame, size_t len, lp_tstamp now)
+{
+    struct wcl *c = s->app;
+    char err[256];
+
+    (void)peer_id;
+    (void)now;
+    if (!c->tap_open || !c->media_on)
+        return;
+    if (lp_wintap_write(&c->tap, frame, len, err, sizeof(err)) == LP_ERR_IO) {
+        lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
+        c->stopping = 1;
+        c->exit_code = WCL_EXIT_DEVICE;
+    }
+}
+
+static void wcl_on_disconnect(struct lp_session *s, const char *reason,
+                              lp_tstamp now)
+{
+    (void)s;
+    (void)now;
+    lp_logf(LP_LOG_WARN, "relay_disconnect", "the relay said goodbye: %s",
+            reason);
+}
+
+static void wcl_on_closed(struct lp_session *s, enum lp_qclose why,
+                          uint64_t code, lp_tstamp now)
+{
+    struct wcl *c = s->app;
+    struct lp_logbuf b;
+
+    (void)now;
+    if (lp_log_begin(&b, why == LP_QC_LOCAL ? LP_LOG_INFO : LP_LOG_WARN,
+                     "relay_connection_closed")) {
+        lp_log_str(&b, "relay", c->relay_str);
+        lp_log_str(&b, "why", lp_qclose_name(why));
+        lp_log_str(&b, "code", lp_app_error_name(code));
+        if (why == LP_QC_TLS)
+            lp_log_u64(&b, "tls_alert", lp_qconn_tls_alert(&s->q));
+        lp_log_end(&b);
+    }
+    if (why == LP_QC_TLS && c->welcome_at == 0) {
+        fprintf(stderr,
+                "lanparty-client: TLS handshake with the relay failed (alert "
+                "%u): the relay's certificate does not match %s\n",
+                lp_qconn_tls_alert(&s->q),
+                c->pin_file != NULL ? "the pinned --relay-ca-cert"
+                                    : "the system trust store");
+        c->stopping = 1;
+        c->exit_code = WCL_EXIT_TLS;
+    }
+}
+
+static const struct lp_session_ops wcl_sops = {
+    .on_welcome = wcl_on_welcome,
+    .on_reject = wcl_on_reject,
+    .on_peer_joined = wcl_on_peer_joined,
+    .on_peer_left = wcl_on_peer_left,
+    .on_frame = wcl_on_frame,
+    .on_disconnect = wcl_on_disconnect,
+    .on_closed = wcl_on_closed,
+};
+
+static void wcl_end_session(struct wcl *c, lp_tstamp now)
+{
+    uint32_t rnd = 0;
+
+    if (!c->have_session)
+        return;
+    lp_session_free(&c->s);
+    c->have_session = 0;
+    if (c->have_udp) {
+        lp_udpw_close(&c->udp);
+        c->have_udp = 0;
+    }
+    if (c->check_only && c->exit_code == WCL_EXIT_OK && c->welcome_at == 0) {
+        fprintf(stderr, "lanparty-client: could not reach the relay at %s\n",
+                c->relay_str);
+        c->exit_code = WCL_EXIT_ERROR;
+        c->stopping = 1;
+    }
+    if (c->stopping)
+        return;
+    c->attempt++;
+    (void)lp_tls_random(&rnd, sizeof(rnd));
+    c->next_attempt = now + wcl_backoff(c->attempt, rnd);
+    lp_logf(LP_LOG_INFO, "reconnect",
+            "reconnecting to the relay in %llu ms (attempt %u)",
+            (unsigned long long)((c->next_attempt - now) / LP_MILLISECONDS),
+            c->attempt);
+}
+
+static int wcl_connect(struct wcl *c, lp_tstamp now)
+{
+    char err[512];
+
+    if (lp_udpw_connect(&c->udp, (struct sockaddr *)&c->relay_addr,
+                        c->relay_addrlen, err, sizeof(err)) != 0) {
+        lp_logf(LP_LOG_WARN, "connect", "%s", err);
+        return -1;
+    }
+    c->have_udp = 1;
+    if (lp_session_start(&c->s, &c->scfg, &wcl_sops, c, &c->tls,
+                         (struct sockaddr *)&c->udp.local, c->udp.locallen,
+                         (struct sockaddr *)&c->relay_addr, c->relay_addrlen,
+                         &c->pool, now) != 0) {
+        lp_udpw_close(&c->udp);
+        c->have_udp = 0;
+        return -1;
+    }
+    c->have_session = 1;
+    c->welcome_at = 0;
+    lp_logf(LP_LOG_INFO, "connecting", "connecting to the relay at %s",
+            c->relay_str);
+    return 0;
+}
+
+static void wcl_tick(struct wcl *c, lp_tstamp now)
+{
+    struct lp_session *s =
+        c->have_session && c->s.state == LP_SS_READY ? &c->s : NULL;
+    struct lp_diag d;
+    char err[512];
+
+    if (!c->check_only && c->protect && c->wr.have_pin &&
+        now >= c->next_route_check) {
+        c->next_route_check = now + 10 * LP_SECONDS;
+        c->route_ok = lp_winroute_verify(&c->wr, err, sizeof(err)) == 0;
+        if (!c->route_ok)
+            lp_logf(LP_LOG_WARN, "route", "%s", err);
+    }
+    if (c->check_only || now < c->next_diag)
+        return;
+    c->next_diag = now + 5 * LP_SECONDS;
+    memset(&d, 0, sizeof(d));
+    d.relay_connected = s != NULL;
+    d.adapter = c->ad.name[0] != '\0' ? c->ad.name : c->ad.guid;
+    d.adapter_up = c->media_on;
+    d.route_ok = c->protect && c->wr.have_pin ? c->route_ok : -1;
+    wcl_tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
+    if (s != NULL) {
+        d.gateway_present = s->gateway_present;
+        d.datagram_budget = s->budget;
+        d.effective_mtu = s->mtu;
+        d.rtt_ns = lp_qconn_rtt(&s->q);
+        d.bcast_tx = s->bcast_tx;
+        d.bcast_rx = s->bcast_rx;
+        d.connected_for = now - c->welcome_at;
+        d.ctr = &s->ctr;
+    }
+    lp_diag_log(&d, &c->diag);
+}
+
+/* wcl_tap_input moves frames from the TAP to the session. <0 is fatal. */
+static int wcl_tap_input(struct wcl *c, lp_tstamp now)
+{
+    char err[256];
+
+    for (int i = 0; i < 64; i++) {
+        int n = lp_wintap_read_done(&c->tap, err, sizeof(err));
+        if (n < 0) {
+            lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
+            return -1;
+        }
+        if (n > 0 && c->have_session && c->s.state == LP_SS_READY)
+            (void)lp_session_send_frame(&c->s, c->tap.rbuf, (size_t)n, now);
+        if (c->tap.read_pending)
+            return 0; /* still pending: wait for the event */
+        if (lp_wintap_read_start(&c->tap, err, sizeof(err)) < 0) {
+            lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
+            return -1;
+        }
+        if (WaitForSingleObject(c->tap.rev, 0) != WAIT_OBJECT_0)
+            return 0;
+    }
+    return 0;
+}
+
+static int wcl_run(struct wcl *c)
+{
+    lp_tstamp stop_deadline = 0, now = lp_udpw_now();
+
+    c->next_attempt = now;
+    while (1) {
+        HANDLE hs[3];
+        DWORD nh = 0, timeout, w;
+        lp_tstamp next;
+
+        now = lp_udpw_now();
+        if (!c->have_session && !c->stopping && now >= c->next_attempt) {
+            if (wcl_connect(c, now) != 0) {
+                c->attempt++;
+                c->next_attempt = now + wcl_backoff(c->attempt, 0);
+                if (c->check_only) {
+                    c->exit_code = WCL_EXIT_ERROR;
+                    break;
+                }
+            }
+        }
+        if (c->stopping && !c->have_session)
+            break;
+        if (c->have_session) {
+            lp_session_flush(&c->s, now, c->txbuf, sizeof(c->txbuf),
+                             lp_udpw_send, &c->udp);
+            if (c->s.state == LP_SS_CLOSED) {
+                wcl_end_session(c, now);
+                continue;
+            }
+        }
+        next = now + LP_SECONDS;
+        if (c->have_session && lp_session_expiry(&c->s) < next)
+            next = lp_session_expiry(&c->s);
+        if (!c->have_session && !c->stopping && c->next_attempt < next)
+            next = c->next_attempt;
+        timeout = next <= now ? 0 : (DWORD)((next - now) / LP_MILLISECONDS) + 1;
+        hs[nh++] = c->stop_ev;
+        if (c->have_udp)
+            hs[nh++] = c->udp.ev;
+        if (c->tap_open && c->media_on && c->tap.read_pending)
+            hs[nh++] = c->tap.rev;
+        w = WaitForMultipleObjects(nh, hs, FALSE, timeout);
+        now = lp_udpw_now();
+        if (w == WAIT_OBJECT_0 && !c->stopping) {
+            ResetEvent(c->stop_ev);
+            lp_logf(LP_LOG_INFO, "stopping", "stopping: disconnecting");
+            c->stopping = 1;
+            stop_deadline = now + 2 * LP_SECONDS;
+            if (c->have_session)
+                lp_session_disconnect(&c->s, "client_exit", now);
+        } else if (w == WAIT_OBJECT_0) {
+            ResetEvent(c->stop_ev);
+        }
+        if (c->have_udp) {
+            int n;
+            while ((n = lp_udpw_recv(&c->udp, c->rxbuf, sizeof(c->rxbuf))) > 0)
+                lp_session_read(&c->s, c->rxbuf, (size_t)n, now);
+        }
+        if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0) {
+            c->exit_code = WCL_EXIT_DEVICE;
+            if (!c->stopping && c->have_session)
+                lp_session_disconnect(&c->s, "device_error", now);
+            c->stopping = 1;
+            stop_deadline = now + 2 * LP_SECONDS;
+        }
+        if (c->have_session && lp_session_expiry(&c->s) <= now)
+            lp_session_handle_expiry(&c->s, now);
+        if (c->stopping && stop_deadline == 0)
+            stop_deadline = now + 2 * LP_SECONDS;
+        if (c->stopping && now >= stop_deadline)
+            break;
+        wcl_tick(c, now);
+    }
+    if (c->have_session) {
+        lp_session_flush(&c->s, now, c->txbuf, sizeof(c->txbuf), lp_udpw_send,
+                         &c->udp);
+        lp_session_free(&c->s);
+        c->have_session = 0;
+    }
+    if (c->have_udp)
+        lp_udpw_close(&c->udp);
+    return c->exit_code;
+}
+
+/* wcl_state_path builds %LOCALAPPDATA%\lanparty\NAME (the directory is
+ * created), or NAME in the current directory without LOCALAPPDATA. */
+static void wcl_state_path(char *out, size_t outlen, const char *name)
+{
+    const char *base = getenv("LOCALAPPDATA");
+    char dir[MAX_PATH];
+
+    if (base == NULL || base[0] == '\0' ||
+        (size_t)snprintf(dir, sizeof(dir), "%s\\lanparty", base) >=
+            sizeof(dir)) {
+        snprintf(out, outlen, "%s", name);
+        return;
+    }
+    CreateDirectoryA(dir, NULL);
+    snprintf(out, outlen, "%s\\%s", dir, name);
+}
+
+static int wcl_list_adapters(void)
+{
+    struct lp_tap_adapter list[LP_TAP_MAX_ADAPTERS];
+    size_t n;
+    char err[512];
+
+    if (lp_wintap_list(list, LP_TAP_MAX_ADAPTERS, &n, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return WCL_EXIT_DEVICE;
+    }
+    if (n == 0) {
+        printf("%s\n", lp_tapreg_install_hint);
+        return WCL_EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        printf("%s  \"%s\"  (%s, key %s)\n", list[i].guid, list[i].name,
+               list[i].component, list[i].subkey);
+    return WCL_EXIT_OK;
+}
+
+/* wcl_adapter_setup: discovery, NetworkAddress, open, media off, checks. */
+static int wcl_adapter_setup(struct wcl *c)
+{
+    struct lp_tap_adapter list[LP_TAP_MAX_ADAPTERS];
+    size_t n, idx = 0;
+    char err[1024];
+    uint8_t drvmac[6];
+    uint32_t ver[3] = {0, 0, 0};
+    int changed = 0;
+    char a[LP_MAC_STRLEN], b[LP_MAC_STRLEN];
+
+    if (lp_wintap_list(list, LP_TAP_MAX_ADAPTERS, &n, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return WCL_EXIT_DEVICE;
+    }
+    if (lp_tapreg_select(list, n, c->tap_id, &idx, err, sizeof(err)) !=
+        LP_TAPSEL_OK) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return c->tap_id != NULL && n > 0 ? WCL_EXIT_USAGE : WCL_EXIT_DEVICE;
+    }
+    c->ad = list[idx];
+    if (lp_wintap_set_mac(&c->ad, c->mac, &changed, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return WCL_EXIT_DEVICE;
+    }
+    if (lp_wintap_open(&c->tap, &c->ad, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return WCL_EXIT_DEVICE;
+    }
+    c->tap_open = 1;
+    /* Disconnected first: a crashed run may have left it connected. */
+    if (lp_wintap_set_media(&c->tap, 0) != 0) {
+        fprintf(stderr,
+                "lanparty-client: cannot set the TAP adapter's media status "
+                "(is it a TAP-Windows6 adapter?)\n");
+        return WCL_EXIT_DEVICE;
+    }
+    if (lp_wintap_get_mac(&c->tap, drvmac) != 0 ||
+        lp_wintap_get_mtu(&c->tap, &c->tap_mtu) != 0) {
+        fprintf(stderr, "lanparty-client: the TAP driver does not answer its "
+                        "MAC/MTU queries\n");
+        return WCL_EXIT_DEVICE;
+    }
+    (void)lp_wintap_get_version(&c->tap, ver);
+    lp_mac_format(a, drvmac);
+    lp_mac_format(b, c->mac);
+    if (memcmp(drvmac, c->mac, 6) != 0) {
+        fprintf(stderr,
+                "lanparty-client: the TAP adapter \"%s\" still uses MAC %s, "
+                "not the identity MAC %s%s. Disable and re-enable the adapter "
+                "(Network Connections, or 'netsh interface set interface "
+                "\"%s\" disabled' then 'enabled') and start again.\n",
+                c->ad.name, a, b,
+                changed ? " (just written to its NetworkAddress)" : "",
+                c->ad.name);
+        return WCL_EXIT_DEVICE;
+    }
+    if (lp_winroute_tap_luid(&c->api, c->ad.guid, &c->tap_luid,
+                             &c->tap_ifindex) != 0)
+        lp_logf(LP_LOG_WARN, "tap", "cannot find the TAP's interface LUID");
+    lp_logf(LP_LOG_INFO, "tap_open",
+            "TAP \"%s\" %s driver %u.%u MAC %s MTU %u ifindex %u luid "
+            "0x%llx",
+            c->ad.name, c->ad.guid, ver[0], ver[1], a, c->tap_mtu,
+            c->tap_ifindex, (unsigned long long)c->tap_luid);
+    return WCL_EXIT_OK;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
+            "[options]\n"
+            "  --relay-ca-cert FILE.der  pin the relay's certificate\n"
+            "  --server-name NAME        name to verify (system trust)\n"
+            "  --virtual-mac MAC         override the stored identity\n"
+            "  --identity FILE           identity file (default "
+            "%%LOCALAPPDATA%%\\lanparty\\%s)\n"
+            "  --tap-instance-id GUID    the TAP-Windows6 adapter to use\n"
+            "  --list-tap-adapters       print the TAP adapters and exit\n"
+            "  --no-route-protection     do not pin the relay route or "
+            "change the TAP's metric\n"
+            "  --check-relay             connect, print the welcome, "
+            "disconnect (no adapter)\n"
+            "  --log-level LEVEL         error, warn, info, debug\n",
+            LP_IDENTITY_FILE);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"relay", required_argument, NULL, 'r'},
+        {"server-name", required_argument, NULL, 's'},
+        {"relay-ca-cert", required_argument, NULL, 'c'},
+        {"room", required_argument, NULL, 'R'},
+        {"virtual-mac", required_argument, NULL, 'm'},
+        {"identity", required_argument, NULL, 'I'},
+        {"tap-instance-id", required_argument, NULL, 't'},
+        {"list-tap-adapters", no_argument, NULL, 'l'},
+        {"no-route-protection", no_argument, NULL, 'n'},
+        {"check-relay", no_argument, NULL, 'k'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct wcl *c = &g;
+    const char *room = NULL, *vmac = NULL, *identity = NULL;
+    char idpath[MAX_PATH], jpath[MAX_PATH], err[1024];
+    struct sockaddr_storage addrs[1];
+    socklen_t lens[1];
+    size_t naddr = 0, undone = 0;
+    enum lp_log_level lvl;
+    int opt, rc, created = 0, list = 0, reused = 0;
+
+    c->protect = 1;
+    c->route_ok = -1;
+    lp_log_set_component("client");
+    setvbuf(stderr, NULL, _IONBF, 0);
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            c->relay = optarg;
+            break;
+        case 's':
+            c->server_name = optarg;
+            break;
+        case 'c':
+            c->pin_file = optarg;
+            break;
+        case 'R':
+            room = optarg;
+            break;
+        case 'm':
+            vmac = optarg;
+            break;
+        case 'I':
+            identity = optarg;
+            break;
+        case 't':
+            c->tap_id = optarg;
+            break;
+        case 'l':
+            list = 1;
+            break;
+        case 'n':
+            c->protect = 0;
+            break;
+        case 'k':
+            c->check_only = 1;
+            break;
+        case 'L':
+            if (lp_log_parse_level(optarg, &lvl) != 0) {
+                fprintf(stderr, "lanparty-client: unknown log level '%s'\n",
+                        optarg);
+                return WCL_EXIT_USAGE;
+            }
+            lp_log_set_level(lvl);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return WCL_EXIT_USAGE;
+        }
+    }
+    if (list)
+        return wcl_list_adapters();
+    if (c->relay == NULL || room == NULL) {
+        usage(stderr);
+        return WCL_EXIT_USAGE;
+    }
+    if (!lp_room_valid(room)) {
+        fprintf(stderr,
+                "lanparty-client: --room '%s': 1 to 32 characters from A-Z "
+                "a-z 0-9 _ -\n",
+                room);
+        return WCL_EXIT_USAGE;
+    }
+    snprintf(c->room, sizeof(c->room), "%s", room);
+    if (c->tap_id != NULL) {
+        char norm[LP_GUID_STRLEN];
+        if (lp_tapreg_guid_norm(norm, c->tap_id, err, sizeof(err)) != 0) {
+            fprintf(stderr, "lanparty-client: --tap-instance-id: %s\n", err);
+            return WCL_EXIT_USAGE;
+        }
+    }
+    if (lp_endpoint_parse(&c->ep, c->relay, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: --relay: %s\n", err);
+        return WCL_EXIT_USAGE;
+    }
+    if (identity == NULL) {
+        wcl_state_path(idpath, sizeof(idpath), LP_IDENTITY_FILE);
+        identity = idpath;
+    }
+    if (vmac != NULL) {
+        if (lp_mac_parse(c->mac, vmac) != 0 || !lp_mac_valid_client(c->mac)) {
+            fprintf(stderr,
+                    "lanparty-client: --virtual-mac '%s' is not a locally "
+                    "administered unicast MAC (e.g. 02:xx:xx:xx:xx:xx)\n",
+                    vmac);
+            return WCL_EXIT_USAGE;
+        }
+    } else if (lp_identity_load_or_create(identity, c->mac, &created, err,
+                                          sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return WCL_EXIT_ERROR;
+    } else if (created) {
+        lp_logf(LP_LOG_INFO, "identity", "created %s with a new virtual MAC",
+                identity);
+    }
+    if (lp_winapi_load(&c->api, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return WCL_EXIT_ERROR;
+    }
+    /* The journal lives next to the identity file. */
+    {
+        const char *sep = strrchr(identity, '\\');
+        const char *sep2 = strrchr(identity, '/');
+        size_t dl;
+        if (sep2 != NULL && (sep == NULL || sep2 > sep))
+            sep = sep2;
+        dl = sep != NULL ? (size_t)(sep - identity) + 1 : 0;
+        snprintf(jpath, sizeof(jpath), "%.*s%s", (int)dl, identity,
+                 LP_JOURNAL_FILE);
+    }
+    lp_winroute_init(&c->wr, &c->api, jpath);
+    if (!c->check_only) {
+        if (lp_winroute_recover(&c->wr, &undone, err, sizeof(err)) != 0)
+            lp_logf(LP_LOG_WARN, "journal", "%s", err);
+        else if (undone > 0)
+            lp_logf(LP_LOG_WARN, "journal",
+                    "undid %zu changes left by a previous run that did not "
+                    "exit cleanly",
+                    undone);
+        rc = wcl_adapter_setup(c);
+        if (rc != WCL_EXIT_OK) {
+            lp_wintap_close(&c->tap);
+            return rc;
+        }
+    } else {
+        c->protect = 0;
+    }
+    /* Resolve only now: the TAP is disconnected and cannot steer DNS. */
+    if (lp_endpoint_resolve(&c->ep, addrs, lens, 1, &naddr, err, sizeof(err)) !=
+            0 ||
+        naddr == 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        lp_wintap_close(&c->tap);
+        return WCL_EXIT_RESOLVE;
+    }
+    memcpy(&c->relay_addr, &addrs[0], lens[0]);
+    c->relay_addrlen = (int)lens[0];
+    snprintf(c->relay_str, sizeof(c->relay_str), "%s", c->relay);
+    if (c->protect) {
+        rc = lp_winroute_pin(&c->wr, (struct sockaddr *)&c->relay_addr,
+                             c->tap_ifindex, &reused, err, sizeof(err));
+        if (rc == LP_ERR_AGAIN) {
+            lp_logf(LP_LOG_WARN, "route", "%s", err);
+        } else if (rc != 0) {
+            fprintf(stderr, "lanparty-client: %s\n", err);
+            lp_wintap_close(&c->tap);
+            return WCL_EXIT_ERROR;
+        } else {
+            lp_logf(LP_LOG_INFO, "route_pinned",
+                    "relay %s pinned on interface %u%s", c->relay,
+                    c->wr.pin.ifindex,
+                    reused ? " (existing route, left in place)" : "");
+            c->route_ok = 1;
+        }
+    }
+    if (lp_tls_client_init(&c->tls, c->pin_file,
+                           c->server_name != NULL ? c->server_name : c->ep.host,
+                           err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        lp_winroute_restore(&c->wr);
+        lp_wintap_close(&c->tap);
+        return WCL_EXIT_TLS;
+    }
+    if (lp_pool_init(&c->pool, 4096, 2048) != 0 ||
+        (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) {
+        fprintf(stderr, "lanparty-client: out of memory\n");
+        lp_winroute_restore(&c->wr);
+        lp_wintap_close(&c->tap);
+        return WCL_EXIT_ERROR;
+    }
+    SetConsoleCtrlHandler(wcl_console, TRUE);
+    c->scfg.role = LP_ROLE_CLIENT;
+    snprintf(c->scfg.room, sizeof(c->scfg.room), "%s", c->room);
+    memcpy(c->scfg.mac, c->mac, 6);
+    c->scfg.software = "lanparty-client-windows/0.1";
+    c->scfg.stats_interval = 5 * LP_SECONDS;
+    rc = wcl_run(c);
+    if (c->tap_open) {
+        if (c->media_on)
+            lp_wintap_set_media(&c->tap, 0);
+        lp_wintap_close(&c->tap);
+    }
+    lp_winroute_restore(&c->wr);
+    lp_tls_client_free(&c->tls);
+    lp_pool_free(&c->pool);
+    return rc;
+}
