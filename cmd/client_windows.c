@@ -66,6 +66,7 @@ struct wcl {
     uint32_t tap_ifindex, tap_mtu;
     struct lp_winroute wr;
     int route_ok; /* -1 n/a, 0 wrong, 1 ok */
+    uint64_t logged_oversized, logged_busy;
 
     struct lp_endpoint ep;
     struct sockaddr_storage relay_addr;
@@ -83,7 +84,7 @@ struct wcl {
     unsigned attempt;
     lp_tstamp next_attempt, welcome_at, next_diag, next_route_check;
     struct lp_diag_state diag;
-    HANDLE stop_ev;
+    HANDLE stop_ev, done_ev; /* console stop request; cleanup finished */
     uint8_t txbuf[65536], rxbuf[65536];
 };
 
@@ -91,9 +92,16 @@ static struct wcl g; /* one client per process; the console handler */
 
 static BOOL WINAPI wcl_console(DWORD type)
 {
-    (void)type;
     if (g.stop_ev != NULL)
         SetEvent(g.stop_ev);
+    /* For close, logoff and shutdown Windows ends the process once the
+     * handler returns: wait (up to 4 s of the 5 s allowed) for the main
+     * thread to disconnect and restore routes. */
+    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT ||
+        type == CTRL_SHUTDOWN_EVENT) {
+        if (g.done_ev != NULL)
+            WaitForSingleObject(g.done_ev, 4000);
+    }
     return TRUE; /* handled: the loop disconnects gracefully */
 }
 
@@ -380,8 +388,23 @@ static void wcl_tick(struct wcl *c, lp_tstamp now)
         now >= c->next_route_check) {
         c->next_route_check = now + 10 * LP_SECONDS;
         c->route_ok = lp_winroute_verify(&c->wr, err, sizeof(err)) == 0;
-        if (!c->route_ok)
-            lp_logf(LP_LOG_WARN, "route", "%s", err);
+        if (!c->route_ok) {
+            int reused = 0;
+            lp_logf(LP_LOG_WARN, "route", "%s: pinning again", err);
+            if (lp_winroute_pin(&c->wr, (struct sockaddr *)&c->relay_addr,
+                                c->tap_ifindex, &reused, err, sizeof(err)) != 0)
+                lp_logf(LP_LOG_WARN, "route", "%s", err);
+        }
+    }
+    if (c->tap_open && (c->tap.rx_oversized != c->logged_oversized ||
+                        c->tap.tx_busy_drops != c->logged_busy)) {
+        c->logged_oversized = c->tap.rx_oversized;
+        c->logged_busy = c->tap.tx_busy_drops;
+        lp_logf(LP_LOG_WARN, "tap_drops",
+                "TAP frames dropped: %llu too long from Windows, %llu while "
+                "a write was pending",
+                (unsigned long long)c->tap.rx_oversized,
+                (unsigned long long)c->tap.tx_busy_drops);
     }
     if (c->check_only || now < c->next_diag)
         return;
@@ -784,9 +807,9 @@ int main(int argc, char **argv)
             lp_logf(LP_LOG_WARN, "journal", "%s", err);
         else if (undone > 0)
             lp_logf(LP_LOG_WARN, "journal",
-                    "undid %zu changes left by a previous run that did not "
+                    "undid %u changes left by a previous run that did not "
                     "exit cleanly",
-                    undone);
+                    (unsigned)undone);
         rc = wcl_adapter_setup(c);
         if (rc != WCL_EXIT_OK) {
             lp_wintap_close(&c->tap);
@@ -832,7 +855,8 @@ int main(int argc, char **argv)
         return WCL_EXIT_TLS;
     }
     if (lp_pool_init(&c->pool, 4096, 2048) != 0 ||
-        (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) {
+        (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL ||
+        (c->done_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) {
         fprintf(stderr, "lanparty-client: out of memory\n");
         lp_winroute_restore(&c->wr);
         lp_wintap_close(&c->tap);
@@ -853,5 +877,6 @@ int main(int argc, char **argv)
     lp_winroute_restore(&c->wr);
     lp_tls_client_free(&c->tls);
     lp_pool_free(&c->pool);
+    SetEvent(c->done_ev);
     return rc;
 }

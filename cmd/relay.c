@@ -50,6 +50,8 @@ static void usage(FILE *f)
             "  --malformed-threshold N  malformed datagrams per 10 s before "
             "a close (32)\n"
             "  --queue N                datagram queue per peer (256)\n"
+            "  --max-conns N            QUIC connections in any state "
+            "(4096)\n"
             "  --retry                  validate every client address with "
             "Retry\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
@@ -105,6 +107,39 @@ static void arm_timer(int tfd, lp_tstamp when, lp_tstamp *armed)
     timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/*
+ * relay_wait sleeps until an event or the next timer deadline. With
+ * epoll_pwait2 (Linux 5.11) the deadline is a nanosecond timeout and no
+ * timer syscall is made per loop; older kernels re-arm a timerfd.
+ */
+static int relay_wait(int ep, struct epoll_event *evs, int max, int tfd,
+                      lp_tstamp deadline, int stopping, lp_tstamp *armed)
+{
+    static int no_pwait2;
+    lp_tstamp now;
+
+    if (stopping && (deadline == UINT64_MAX ||
+                     deadline > lp_clock_now() + 50 * LP_MILLISECONDS))
+        deadline = lp_clock_now() + 50 * LP_MILLISECONDS;
+    if (!no_pwait2) {
+        struct timespec ts, *tsp = NULL;
+        int n;
+        if (deadline != UINT64_MAX) {
+            now = lp_clock_now();
+            lp_tstamp d = deadline > now ? deadline - now : 0;
+            ts.tv_sec = (time_t)(d / LP_SECONDS);
+            ts.tv_nsec = (long)(d % LP_SECONDS);
+            tsp = &ts;
+        }
+        n = epoll_pwait2(ep, evs, max, tsp, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        no_pwait2 = 1;
+    }
+    arm_timer(tfd, deadline, armed);
+    return epoll_wait(ep, evs, max, -1);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -122,6 +157,7 @@ int main(int argc, char **argv)
         {"rate-bytes", required_argument, NULL, 'Y'},
         {"malformed-threshold", required_argument, NULL, 'T'},
         {"queue", required_argument, NULL, 'Q'},
+        {"max-conns", required_argument, NULL, 'C'},
         {"retry", no_argument, NULL, 'r'},
         {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
@@ -200,6 +236,9 @@ int main(int argc, char **argv)
             cfg.queue_slots = (uint32_t)parse_u64("--queue", optarg, 65536);
             if (cfg.queue_slots == 0)
                 cfg.queue_slots = 1;
+            break;
+        case 'C':
+            cfg.max_conns = parse_u64("--max-conns", optarg, 1000000);
             break;
         case 'r':
             cfg.retry_always = 1;
@@ -326,8 +365,8 @@ int main(int argc, char **argv)
         int n;
         lp_tstamp now;
 
-        arm_timer(tfd, lp_relay_next_expiry(&relay), &armed);
-        n = epoll_wait(ep_fd, evs, 8, stop_deadline ? 50 : -1);
+        n = relay_wait(ep_fd, evs, 8, tfd, lp_relay_next_expiry(&relay),
+                       stop_deadline != 0, &armed);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "lanparty-relay: epoll: %s\n", strerror(errno));
             rc = 1;

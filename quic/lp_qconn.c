@@ -253,6 +253,10 @@ void lp_qconn_defaults(ngtcp2_settings *settings,
     settings->initial_ts = now;
     settings->max_tx_udp_payload_size = LP_QUIC_MAX_UDP_PAYLOAD;
     settings->handshake_timeout = 10 * NGTCP2_SECONDS;
+    /* DATAGRAM floods need few ACKs: acknowledging every 8th packet (or
+     * after max_ack_delay) saves an encrypted packet per two received on
+     * the relay without starving congestion control. */
+    settings->ack_thresh = 8;
     ngtcp2_transport_params_default(params);
     params->max_datagram_frame_size = 65535;
     params->max_idle_timeout = LP_QUIC_IDLE_TIMEOUT;

@@ -335,7 +335,12 @@ static int tls_session_common(gnutls_session_t s, const char *alpn,
 {
     gnutls_datum_t proto;
 
-    if (gnutls_priority_set_direct(s, tls_priority, NULL) < 0)
+    /* One parsed priority list for the process: parsing it per session
+     * costs about 8 KiB of memory for every connection. */
+    static gnutls_priority_t prio;
+    if (prio == NULL && gnutls_priority_init(&prio, tls_priority, NULL) < 0)
+        return LP_ERR_IO;
+    if (gnutls_priority_set(s, prio) < 0)
         return LP_ERR_IO;
     if (alpn != NULL && alpn[0] != '\0') {
         proto.data = (unsigned char *)(uintptr_t)alpn;

@@ -8,6 +8,7 @@
 #include "lp_relay.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,10 @@
 #include "lp_overlay.h"
 #include "lp_policy.h"
 
-#define RELAY_TICK (100 * LP_MILLISECONDS)
-#define RELAY_LAN_MACS 1024 /* learned LAN MACs per room (direct-mapped) */
+#define RELAY_TICK        (100 * LP_MILLISECONDS)
+#define RELAY_LAN_MACS    1024 /* learned LAN MACs per room (direct-mapped) */
 #define RELAY_LAN_MAC_AGE (300 * LP_SECONDS)
-#define RELAY_MAX_DOOMED 4096
+#define RELAY_MAX_DOOMED  4096
 
 struct relay_lan_mac {
     uint64_t mac; /* 0 = empty */
@@ -61,8 +62,7 @@ struct relay_peer {
     struct lp_counters ctr;
     int has_stats;
     lp_tstamp stats_at;
-    uint64_t st_frames_tx, st_frames_rx, st_dgrams_tx, st_dgrams_rx,
-        st_drops;
+    uint64_t st_frames_tx, st_frames_rx, st_dgrams_tx, st_dgrams_rx, st_drops;
 };
 
 /* The relay is single-threaded: these scratch buffers are shared. */
@@ -537,9 +537,9 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
             relay_stats(p, &m.u.stats, now);
             break;
         case LP_MSG_DISCONNECT:
-            relay_leave(r, p, m.u.disconnect.reason[0] != '\0'
-                                  ? m.u.disconnect.reason
-                                  : "disconnect");
+            relay_leave(r, p,
+                        m.u.disconnect.reason[0] != '\0' ? m.u.disconnect.reason
+                                                         : "disconnect");
             lp_qconn_close(&p->q, LP_APP_NO_ERROR, now);
             return 0;
         case LP_MSG_UNKNOWN:
@@ -603,8 +603,8 @@ static void relay_malformed(struct lp_relay *r, struct relay_peer *p,
     (void)len;
     if (p->malformed == 1 || p->malformed % 8 == 0)
         lp_logf(LP_LOG_INFO, "malformed_datagram",
-                "peer %u sent %u malformed datagrams in the window",
-                p->peer_id, p->malformed);
+                "peer %u sent %u malformed datagrams in the window", p->peer_id,
+                p->malformed);
     if (p->malformed >= r->cfg.malformed_threshold)
         peer_doom(p, LP_APP_MALFORMED_DATAGRAMS, "malformed");
 }
@@ -631,8 +631,7 @@ static void lan_learn(struct relay_room *room, const uint8_t *src,
     e->seen = now;
 }
 
-static int lan_known(struct relay_room *room, const uint8_t *dst,
-                     lp_tstamp now)
+static int lan_known(struct relay_room *room, const uint8_t *dst, lp_tstamp now)
 {
     struct relay_lan_mac *e;
     uint64_t mac = lp_mac_u64(dst);
@@ -655,9 +654,9 @@ static void relay_egress_skip(struct relay_peer *p, struct relay_peer *t,
     if (lp_log_get_level() < LP_LOG_DEBUG &&
         !lp_ratelog_allow(&r->droplog, now, &suppressed))
         return;
-    if (lp_log_begin(&b, lp_log_get_level() < LP_LOG_DEBUG ? LP_LOG_INFO
-                                                            : LP_LOG_DEBUG,
-                     "egress_skip")) {
+    if (lp_log_begin(
+            &b, lp_log_get_level() < LP_LOG_DEBUG ? LP_LOG_INFO : LP_LOG_DEBUG,
+            "egress_skip")) {
         lp_log_str(&b, "room", p->room->name);
         lp_log_u64(&b, "peer_id", p->peer_id);
         lp_log_u64(&b, "target_peer_id", t->peer_id);
@@ -668,8 +667,8 @@ static void relay_egress_skip(struct relay_peer *p, struct relay_peer *t,
     }
 }
 
-static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d,
-                              size_t len, lp_tstamp now)
+static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
+                              lp_tstamp now)
 {
     struct relay_peer *p = (struct relay_peer *)c;
     struct lp_relay *r = p->r;
@@ -711,8 +710,7 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d,
     /* 2. source MAC */
     if (p->role == LP_ROLE_CLIENT) {
         if (memcmp(src, p->mac, LP_MAC_LEN) != 0) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_SOURCE_MAC,
-                       now);
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_SOURCE_MAC, now);
             return;
         }
     } else if (!lp_mac_valid_gateway(src) ||
@@ -733,8 +731,7 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d,
         multi = 1;
         if (p->role == LP_ROLE_CLIENT &&
             !lp_tbucket_take(&p->rl_bcast, 1, now)) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_BCAST,
-                       now);
+            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_BCAST, now);
             return;
         }
     } else if ((one = room_client_by_mac(room, dst)) != NULL) {
@@ -755,8 +752,7 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d,
             return;
         }
     } else {
-        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_UNKNOWN_UNICAST,
-                   now);
+        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_UNKNOWN_UNICAST, now);
         return;
     }
     if (p->role == LP_ROLE_CLIENT &&
@@ -881,8 +877,8 @@ static void relay_on_new(struct lp_qconn *c, lp_tstamp now)
     struct relay_peer *p = (struct relay_peer *)c;
     struct lp_qserver *qs = c->owner;
 
-    p->r = (struct lp_relay *)(void *)((char *)qs -
-                                       offsetof(struct lp_relay, qs));
+    p->r =
+        (struct lp_relay *)(void *)((char *)qs - offsetof(struct lp_relay, qs));
     p->last_seen = now;
     lp_ctrl_decoder_init(&p->dec);
     p->dec_live = 1;
@@ -969,6 +965,13 @@ void lp_relay_flush(struct lp_relay *r, lp_tstamp now)
 
 static void relay_tick(struct lp_relay *r, lp_tstamp now)
 {
+    /* Handshakes leave freed memory scattered between long-lived
+     * connections; give it back to the system after churn. */
+    if (r->qs.st.conns_created != r->trim_conns && now >= r->next_trim) {
+        r->trim_conns = r->qs.st.conns_created;
+        r->next_trim = now + 5 * LP_SECONDS;
+        malloc_trim(0);
+    }
     for (size_t i = 0; i < r->qs.nconns; i++) {
         struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
         if (p->r == NULL || p->admitted || p->rejected ||
@@ -1016,8 +1019,7 @@ void lp_relay_snapshot(struct lp_relay *r, lp_tstamp now)
         lp_log_end(&b);
     }
     lp_counters_log(LP_LOG_INFO, "relay_counters", &r->ctr);
-    for (struct relay_room *room = r->rooms; room != NULL;
-         room = room->next) {
+    for (struct relay_room *room = r->rooms; room != NULL; room = room->next) {
         if (lp_log_begin(&b, LP_LOG_INFO, "snapshot_room")) {
             lp_log_str(&b, "room", room->name);
             lp_log_u64(&b, "effective_mtu", room->mtu);

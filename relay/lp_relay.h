@@ -43,6 +43,8 @@ struct lp_relay {
     struct lp_ratelog droplog;
     int shutting_down;
     lp_tstamp next_tick;
+    lp_tstamp next_trim;
+    uint64_t trim_conns;
 };
 
 /* lp_relay_init sets up the relay; tls and send come from the shell. */

@@ -1,0 +1,337 @@
+/*
+ * lp-loadgen: load for the relay benchmark, built from the same QUIC client
+ * side as the endpoints. One process, many connections, one epoll loop.
+ *
+ *   lp-loadgen --relay 127.0.0.1:PORT --pin cert.der --mode unicast
+ *   lp-loadgen ... --mode broadcast --receivers 8
+ *   lp-loadgen ... --mode idle --peers 1000
+ *
+ * unicast: one client sends 1400-byte frames to a LAN MAC (the relay sends
+ * them to the gateway), the gateway counts them. broadcast: one client
+ * sends broadcast frames, every other peer counts. idle: N peers join and
+ * stay until stdin closes. Prints one JSON line of results per phase.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "lp_clock.h"
+#include "lp_ctrl.h"
+#include "lp_endpoint.h"
+#include "lp_eth.h"
+#include "lp_log.h"
+#include "lp_overlay.h"
+#include "lp_qconn.h"
+#include "lp_udp.h"
+
+struct lg_conn {
+    struct lp_qconn q;
+    struct lp_udp udp;
+    int idx, welcomed, hello_sent, sender;
+    lp_tstamp hs_at;
+    uint64_t rx;
+    uint8_t cbuf[8192];
+    size_t clen;
+};
+
+static struct lg_conn **conns;
+static int nconns;
+static struct lp_pool pool;
+static uint8_t txbuf[65536];
+static int nwelcomed;
+
+static int lg_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
+                   size_t len, size_t segsize)
+{
+    struct lg_conn *c = arg;
+
+    (void)path;
+    return lp_udp_send(&c->udp, NULL, 0, NULL, 0, data, len, segsize);
+}
+
+static void lg_on_hs(struct lp_qconn *q, lp_tstamp now)
+{
+    ((struct lg_conn *)q)->hs_at = now;
+}
+
+static int lg_on_ctrl(struct lp_qconn *q, const uint8_t *d, size_t n,
+                      lp_tstamp now)
+{
+    struct lg_conn *c = (struct lg_conn *)q;
+
+    (void)now;
+    if (c->welcomed)
+        return 0;
+    if (c->clen + n > sizeof(c->cbuf))
+        n = sizeof(c->cbuf) - c->clen;
+    memcpy(c->cbuf + c->clen, d, n);
+    c->clen += n;
+    if (memmem(c->cbuf, c->clen, "\"welcome\"", 9) != NULL) {
+        c->welcomed = 1;
+        nwelcomed++;
+    } else if (memmem(c->cbuf, c->clen, "\"reject\"", 8) != NULL) {
+        fprintf(stderr, "lp-loadgen: peer %d rejected: %.*s\n", c->idx,
+                (int)(c->clen > 4 ? c->clen - 4 : 0), c->cbuf + 4);
+        exit(1);
+    }
+    return 0;
+}
+
+static void lg_on_dgram(struct lp_qconn *q, const uint8_t *d, size_t n,
+                        lp_tstamp now)
+{
+    (void)d;
+    (void)n;
+    (void)now;
+    ((struct lg_conn *)q)->rx++;
+}
+
+static const struct lp_qconn_ops lg_ops = {
+    .on_handshake = lg_on_hs,
+    .on_ctrl = lg_on_ctrl,
+    .on_datagram = lg_on_dgram,
+};
+
+static void lg_hello(struct lg_conn *c, const char *room, int gateway)
+{
+    struct lp_msg m;
+    uint8_t buf[1024];
+    ssize_t n;
+
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_HELLO;
+    m.u.hello.version = 1;
+    m.u.hello.role = gateway ? LP_ROLE_GATEWAY : LP_ROLE_CLIENT;
+    snprintf(m.u.hello.room, sizeof(m.u.hello.room), "%s", room);
+    m.u.hello.mac[0] = 0x02;
+    m.u.hello.mac[3] = (uint8_t)(c->idx >> 16);
+    m.u.hello.mac[4] = (uint8_t)(c->idx >> 8);
+    m.u.hello.mac[5] = (uint8_t)c->idx;
+    m.u.hello.datagram_budget = (uint16_t)lp_qconn_max_dgram(&c->q);
+    n = lp_ctrl_encode(buf, sizeof(buf), &m);
+    if (n > 0)
+        lp_qconn_send_ctrl(&c->q, buf, (size_t)n);
+    c->hello_sent = 1;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"relay", required_argument, NULL, 'r'},
+        {"pin", required_argument, NULL, 'p'},
+        {"mode", required_argument, NULL, 'm'},
+        {"receivers", required_argument, NULL, 'n'},
+        {"peers", required_argument, NULL, 'P'},
+        {"seconds", required_argument, NULL, 's'},
+        {"size", required_argument, NULL, 'z'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *relay = NULL, *pin = NULL, *mode = "unicast";
+    int receivers = 8, peers = 1000, opt, ep;
+    double seconds = 5;
+    size_t fsize = 1400;
+    struct lp_tls_client tls;
+    struct lp_endpoint e;
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    size_t naddr;
+    char err[256];
+    struct lp_udp_rxbatch rxb;
+    struct lp_pbuf *frame;
+    lp_tstamp start, t_measure = 0, t_end = 0;
+    uint64_t rx_at_measure = 0;
+    int is_idle, is_bcast;
+
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            relay = optarg;
+            break;
+        case 'p':
+            pin = optarg;
+            break;
+        case 'm':
+            mode = optarg;
+            break;
+        case 'n':
+            receivers = atoi(optarg);
+            break;
+        case 'P':
+            peers = atoi(optarg);
+            break;
+        case 's':
+            seconds = atof(optarg);
+            break;
+        case 'z':
+            fsize = (size_t)atol(optarg);
+            break;
+        default:
+            return 2;
+        }
+    }
+    lp_log_set_level(LP_LOG_ERROR);
+    is_idle = strcmp(mode, "idle") == 0;
+    is_bcast = strcmp(mode, "broadcast") == 0;
+    nconns = is_idle ? peers : is_bcast ? receivers + 1 : 2;
+    if (relay == NULL || lp_endpoint_parse(&e, relay, err, sizeof(err)) != 0 ||
+        lp_endpoint_resolve(&e, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
+            0 ||
+        lp_tls_client_init(&tls, pin, "lanparty-relay", err, sizeof(err)) !=
+            0) {
+        fprintf(stderr, "lp-loadgen: %s\n", err);
+        return 2;
+    }
+    {
+        struct rlimit rl = {(rlim_t)nconns + 64, (rlim_t)nconns + 64};
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (lp_pool_init(&pool, 64, 2048) != 0 || lp_udp_rxbatch_init(&rxb) != 0)
+        return 1;
+    ep = epoll_create1(0);
+    conns = calloc((size_t)nconns, sizeof(*conns));
+    start = lp_clock_now();
+    for (int i = 0; i < nconns; i++) {
+        struct lg_conn *c = calloc(1, sizeof(*c));
+        struct epoll_event ev;
+        if (c == NULL ||
+            lp_udp_connect(&c->udp, (struct sockaddr *)&addr, alen, err,
+                           sizeof(err)) != 0 ||
+            lp_qconn_client_new(&c->q, &tls, (struct sockaddr *)&c->udp.local,
+                                c->udp.locallen, (struct sockaddr *)&addr, alen,
+                                &lg_ops, &pool, is_idle ? 4 : 1024, 0,
+                                start) != 0) {
+            fprintf(stderr, "lp-loadgen: connection %d: %s\n", i, err);
+            return 1;
+        }
+        c->idx = i + 1;
+        c->sender = !is_idle && i == 1;
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN;
+        ev.data.ptr = c;
+        epoll_ctl(ep, EPOLL_CTL_ADD, c->udp.fd, &ev);
+        conns[i] = c;
+        lp_qconn_flush(&c->q, start, txbuf, sizeof(txbuf), lg_send, c);
+    }
+    /* the frame every sender queues (one buffer, many references) */
+    frame = lp_pool_get(&pool);
+    lp_overlay_write_hdr(frame->data, 0);
+    memset(frame->data + 4, 0x5a, fsize);
+    if (is_bcast)
+        memset(frame->data + 4, 0xff, 6);
+    else
+        memcpy(frame->data + 4, "\x00\x16\x3e\x00\x00\x99", 6);
+    memcpy(frame->data + 10, "\x02\x00\x00\x00\x00\x02", 6); /* conn idx 2 */
+    frame->data[16] = 0x88;
+    frame->data[17] = 0xb5;
+    frame->len = (uint32_t)(4 + fsize);
+
+    for (;;) {
+        struct epoll_event evs[64];
+        lp_tstamp now = lp_clock_now(), next = now + 50 * LP_MILLISECONDS;
+        int n, timeout;
+
+        for (int i = 0; i < nconns; i++) {
+            lp_tstamp x = lp_qconn_expiry(&conns[i]->q);
+            if (x < next)
+                next = x;
+        }
+        timeout = next <= now ? 0 : (int)((next - now) / LP_MILLISECONDS);
+        n = epoll_wait(ep, evs, 64, t_measure != 0 && !is_idle ? 0 : timeout);
+        now = lp_clock_now();
+        for (int k = 0; k < n; k++) {
+            struct lg_conn *c = evs[k].data.ptr;
+            int got;
+            for (int round = 0;
+                 round < 8 && (got = lp_udp_recv(&c->udp, &rxb)) > 0; round++)
+                for (int j = 0; j < got; j++)
+                    for (size_t off = 0; off < rxb.rx[j].len;
+                         off += rxb.rx[j].segsize) {
+                        size_t l = rxb.rx[j].len - off < rxb.rx[j].segsize
+                                       ? rxb.rx[j].len - off
+                                       : rxb.rx[j].segsize;
+                        lp_qconn_read(&c->q, &c->q.path, rxb.rx[j].data + off,
+                                      l, now);
+                    }
+        }
+        for (int i = 0; i < nconns; i++) {
+            struct lg_conn *c = conns[i];
+            if (lp_qconn_expiry(&c->q) <= now)
+                lp_qconn_handle_expiry(&c->q, now);
+            if (!c->hello_sent && c->hs_at != 0 &&
+                (lp_qconn_pmtud_done(&c->q) ||
+                 now - c->hs_at > (is_idle ? 10 : 1) * LP_SECONDS) &&
+                (is_idle || i == 0 || nwelcomed >= 1)) {
+                /* idle peers: realistic rooms of 32 (the relay's default
+                 * room limit is 64) */
+                char room[16];
+                snprintf(room, sizeof(room), "IDLE%d", i / 32);
+                lg_hello(c, is_idle ? room : "BENCH", !is_idle && i == 0);
+            }
+            if (c->sender && t_measure != 0)
+                while (lp_qconn_dgram_queued(&c->q) < 512 &&
+                       lp_qconn_queue_dgram(&c->q, frame) == 0)
+                    ;
+            lp_qconn_flush(&c->q, now, txbuf, sizeof(txbuf), lg_send, c);
+            if (c->q.state >= LP_QS_CLOSING) {
+                fprintf(stderr, "lp-loadgen: connection %d closed\n", c->idx);
+                return 1;
+            }
+        }
+        if (t_measure == 0 && nwelcomed == nconns) {
+            if (is_idle) {
+                printf(
+                    "{\"mode\":\"idle\",\"peers\":%d,\"join_seconds\":%.2f}\n",
+                    nconns, (double)(now - start) / 1e9);
+                fflush(stdout);
+                t_measure = now;
+                t_end = UINT64_MAX;
+            } else {
+                /* warm up for 1 s, then measure */
+                t_measure = now + LP_SECONDS;
+                t_end = t_measure + (lp_tstamp)(seconds * 1e9);
+                printf("{\"phase\":\"joined\",\"peers\":%d}\n", nconns);
+                fflush(stdout);
+            }
+        }
+        if (is_idle && t_measure != 0) {
+            char b[16];
+            /* hold the peers until the bench closes our stdin */
+            struct timeval tv = {0, 0};
+            fd_set fs;
+            FD_ZERO(&fs);
+            FD_SET(0, &fs);
+            if (select(1, &fs, NULL, NULL, &tv) > 0 &&
+                read(0, b, sizeof(b)) <= 0)
+                break;
+        }
+        if (!is_idle && t_measure != 0 && rx_at_measure == 0 &&
+            now >= t_measure) {
+            for (int i = 0; i < nconns; i++)
+                rx_at_measure += conns[i]->rx;
+            rx_at_measure += 1; /* mark taken */
+            printf("{\"phase\":\"measuring\"}\n");
+            fflush(stdout);
+        }
+        if (!is_idle && t_end != 0 && now >= t_end) {
+            uint64_t total = 0;
+            double secs = (double)(now - t_measure) / 1e9;
+            for (int i = 0; i < nconns; i++)
+                total += conns[i]->rx;
+            total -= rx_at_measure - 1;
+            printf("{\"mode\":\"%s\",\"frame\":%zu,\"seconds\":%.3f,"
+                   "\"datagrams\":%llu,\"per_second\":%.0f,\"gbit\":%.3f}\n",
+                   mode, fsize, secs, (unsigned long long)total,
+                   (double)total / secs,
+                   (double)total * (double)(fsize + 4) * 8 / secs / 1e9);
+            fflush(stdout);
+            break;
+        }
+    }
+    return 0;
+}
