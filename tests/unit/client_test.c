@@ -1,0 +1,144 @@
+/* client/: identity file, diagnostics lines and reconnect backoff. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lp_diag.h"
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_identity.h"
+#include "lp_runner.h"
+
+static void test_identity_parse(void **state)
+{
+    static const struct {
+        const char *json;
+        int ok;
+    } t[] = {
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\"}", 1},
+        {"{\"version\":1,\"mac\":\"0A:AA:BB:CC:DD:EE\"}", 1},
+        {"{\"version\":2,\"mac\":\"02:aa:bb:cc:dd:ee\"}", 0},
+        {"{\"version\":1,\"mac\":\"00:aa:bb:cc:dd:ee\"}", 0}, /* universal */
+        {"{\"version\":1,\"mac\":\"03:aa:bb:cc:dd:ee\"}", 0}, /* multicast */
+        {"{\"version\":1,\"mac\":\"02:00:00:00:00\"}", 0},
+        {"{\"version\":1}", 0},
+        {"[1]", 0},
+        {"", 0},
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\",\"mac\":\"x\"}", 0},
+    };
+    uint8_t mac[6];
+    char err[200];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        int rv = lp_identity_parse(t[i].json, strlen(t[i].json), mac, err,
+                                   sizeof(err));
+        if ((rv == 0) != t[i].ok)
+            fail_msg("%s: rv %d (%s)", t[i].json, rv, err);
+        if (!t[i].ok)
+            assert_true(err[0] != '\0');
+    }
+}
+
+static void test_identity_file(void **state)
+{
+    char dir[] = "/tmp/lp-identity-XXXXXX", path[256], err[300];
+    uint8_t a[6], b[6];
+    int created = 0;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/%s", dir, LP_IDENTITY_FILE);
+    assert_int_equal(
+        lp_identity_load_or_create(path, a, &created, err, sizeof(err)), 0);
+    assert_int_equal(created, 1);
+    assert_true(lp_mac_valid_client(a));
+    /* the same MAC on the next run */
+    assert_int_equal(
+        lp_identity_load_or_create(path, b, &created, err, sizeof(err)), 0);
+    assert_int_equal(created, 0);
+    assert_memory_equal(a, b, 6);
+    /* a damaged file is reported, never overwritten */
+    f = fopen(path, "w");
+    fputs("{not json", f);
+    fclose(f);
+    assert_int_equal(
+        lp_identity_load_or_create(path, b, &created, err, sizeof(err)),
+        LP_ERR_PROTO);
+    assert_non_null(strstr(err, path));
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(err, sizeof(err), f));
+    fclose(f);
+    assert_string_equal(err, "{not json");
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_diag_lines(void **state)
+{
+    struct lp_diag d;
+    char l[LP_DIAG_LINES][160];
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    d.adapter = "lp0";
+    d.route_ok = -1;
+    lp_diag_lines(&d, l);
+    assert_string_equal(l[0], "not connected to the relay (reconnecting)");
+    d.relay_connected = 1;
+    d.gateway_present = 1;
+    d.connected_for = 12 * LP_SECONDS;
+    lp_diag_lines(&d, l);
+    assert_string_equal(l[0], "connected to relay, LAN gateway present");
+    assert_non_null(strstr(l[2], "no IPv4 address on lp0"));
+    assert_string_equal(l[3], "no broadcast received from the LAN yet");
+    snprintf(d.ipv4, sizeof(d.ipv4), "198.18.0.57");
+    d.bcast_rx = 3;
+    d.bcast_tx = 1;
+    d.route_ok = 0;
+    lp_diag_lines(&d, l);
+    assert_string_equal(l[2], "got 198.18.0.57 from the LAN's DHCP server");
+    assert_string_equal(l[3], "broadcasts flowing both ways");
+    assert_non_null(strstr(l[1], "warning"));
+    d.gateway_present = 0;
+    lp_diag_lines(&d, l);
+    assert_string_equal(l[0], "connected to relay, no LAN gateway in the "
+                              "room yet");
+}
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    assert_int_equal(lp_runner_backoff(0, 0), 0);
+    /* 0.5 s doubling, +-25% */
+    assert_int_equal(lp_runner_backoff(1, 0), 375 * LP_MILLISECONDS);
+    assert_true(lp_runner_backoff(1, UINT32_MAX) < 625 * LP_MILLISECONDS);
+    assert_true(lp_runner_backoff(1, UINT32_MAX) > 620 * LP_MILLISECONDS);
+    assert_int_equal(lp_runner_backoff(2, 0), 750 * LP_MILLISECONDS);
+    assert_int_equal(lp_runner_backoff(4, 0), 3 * LP_SECONDS);
+    /* capped at 30 s (+-25%), also for huge attempt counts */
+    assert_int_equal(lp_runner_backoff(20, 0), 22500 * LP_MILLISECONDS);
+    assert_int_equal(lp_runner_backoff(1000000, 0), 22500 * LP_MILLISECONDS);
+    assert_true(lp_runner_backoff(1000000, UINT32_MAX) <=
+                37500 * LP_MILLISECONDS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_identity_parse),
+        cmocka_unit_test(test_identity_file),
+        cmocka_unit_test(test_diag_lines),
+        cmocka_unit_test(test_backoff),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
