@@ -14,4 +14,4 @@ test:
 	scripts/test.sh
 
 clean:
-	rm -rf build build-asan build-fuzz build-logs
+	rm -rf build build-asan build-fuzz build-win build-logs

@@ -32,24 +32,6 @@ struct runner_io {
     lp_tstamp armed, next_tick, stop_deadline;
 };
 
-lp_tstamp lp_runner_backoff(unsigned attempt, uint32_t rnd)
-{
-    lp_tstamp base = 500 * LP_MILLISECONDS;
-    lp_tstamp max = 30 * LP_SECONDS;
-    lp_tstamp d, jitter;
-
-    if (attempt == 0)
-        return 0;
-    d = base;
-    for (unsigned i = 1; i < attempt && d < max; i++)
-        d *= 2;
-    if (d > max)
-        d = max;
-    /* +-25%: d * (0.75 + 0.5 * rnd / 2^32) */
-    jitter = (d / 2) * (lp_tstamp)rnd / 4294967296ULL;
-    return d - d / 4 + jitter;
-}
-
 static int runner_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
                        size_t len, size_t segsize)
 {
@@ -245,7 +227,7 @@ static void runner_end_session(struct lp_runner *r, lp_tstamp now)
         uint32_t rnd = 0;
         r->attempt++;
         (void)lp_tls_random(&rnd, sizeof(rnd));
-        r->next_attempt = now + lp_runner_backoff(r->attempt, rnd);
+        r->next_attempt = now + lp_client_backoff(r->attempt, rnd);
         lp_logf(LP_LOG_INFO, "reconnect",
                 "reconnecting to the relay in %llu ms (attempt %u)",
                 (unsigned long long)((r->next_attempt - now) / LP_MILLISECONDS),
@@ -509,7 +491,7 @@ int lp_runner_run(const struct lp_runner_cfg *cfg,
                 uint32_t rnd = 0;
                 r.attempt++;
                 (void)lp_tls_random(&rnd, sizeof(rnd));
-                r.next_attempt = now + lp_runner_backoff(r.attempt, rnd);
+                r.next_attempt = now + lp_client_backoff(r.attempt, rnd);
             }
         }
     }

@@ -12,19 +12,8 @@
 
 #include <sys/socket.h>
 
+#include "lp_client.h"
 #include "lp_session.h"
-
-/* Exit statuses (documented in the README). */
-enum lp_exit {
-    LP_EXIT_OK = 0,
-    LP_EXIT_ERROR = 1,
-    LP_EXIT_USAGE = 2,
-    LP_EXIT_UNSUPPORTED = 3, /* no backend for this platform */
-    LP_EXIT_RESOLVE = 4,     /* the relay name does not resolve */
-    LP_EXIT_TLS = 5,         /* the relay's certificate was refused */
-    LP_EXIT_DEVICE = 6,      /* the local device failed */
-    LP_EXIT_REJECT_BASE = 10 /* + enum lp_reject: rejected by the relay */
-};
 
 struct lp_runner;
 
@@ -87,9 +76,5 @@ enum lp_reason lp_runner_send_frame(struct lp_runner *r, const uint8_t *frame,
 
 /* The session if it is ready, else NULL. */
 struct lp_session *lp_runner_session(struct lp_runner *r);
-
-/* Backoff before reconnect attempt n (1-based): 0.5 s doubling to 30 s,
- * with +-25% jitter from rnd (any 32-bit value). Pure. */
-lp_tstamp lp_runner_backoff(unsigned attempt, uint32_t rnd);
 
 #endif

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp_client.h"
 #include "lp_diag.h"
 #include "lp_endpoint.h"
 #include "lp_err.h"
@@ -38,18 +39,6 @@
 #include "lp_winapi.h"
 #include "lp_winroute.h"
 #include "lp_wintap.h"
-
-/* Exit statuses: the same values as the Linux client (client/lp_runner.h,
- * which is Linux-only). */
-enum wcl_exit {
-    WCL_EXIT_OK = 0,
-    WCL_EXIT_ERROR = 1,
-    WCL_EXIT_USAGE = 2,
-    WCL_EXIT_RESOLVE = 4,
-    WCL_EXIT_TLS = 5,
-    WCL_EXIT_DEVICE = 6,
-    WCL_EXIT_REJECT_BASE = 10,
-};
 
 struct wcl {
     /* options */
@@ -103,18 +92,6 @@ static BOOL WINAPI wcl_console(DWORD type)
             WaitForSingleObject(g.done_ev, 4000);
     }
     return TRUE; /* handled: the loop disconnects gracefully */
-}
-
-/* wcl_backoff: 0.5 s doubling to 30 s, +-25% jitter (as lp_runner). */
-static lp_tstamp wcl_backoff(unsigned attempt, uint32_t rnd)
-{
-    lp_tstamp d = 500 * LP_MILLISECONDS;
-
-    for (unsigned i = 1; i < attempt && d < 30 * LP_SECONDS; i++)
-        d *= 2;
-    if (d > 30 * LP_SECONDS)
-        d = 30 * LP_SECONDS;
-    return d - d / 4 + (lp_tstamp)(rnd % 1001) * (d / 2) / 1000;
 }
 
 /* wcl_tap_ipv4 finds the TAP's IPv4 address, preferring non-link-local. */
@@ -195,7 +172,7 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
         if (lp_wintap_set_media(&c->tap, 1) != 0) {
             lp_logf(LP_LOG_ERROR, "tap", "cannot set the TAP media connected");
             c->stopping = 1;
-            c->exit_code = WCL_EXIT_DEVICE;
+            c->exit_code = LP_EXIT_DEVICE;
             return;
         }
         c->media_on = 1;
@@ -204,7 +181,7 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
         if (lp_wintap_read_start(&c->tap, err, sizeof(err)) < 0) {
             lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
             c->stopping = 1;
-            c->exit_code = WCL_EXIT_DEVICE;
+            c->exit_code = LP_EXIT_DEVICE;
         }
     }
     c->next_diag = now + LP_SECONDS;
@@ -222,7 +199,7 @@ static void wcl_on_reject(struct lp_session *s, const struct lp_msg_reject *rj,
     fprintf(stderr, "lanparty-client: the relay refused us: %s (%s)\n",
             rj->message, lp_reject_name(rj->reason));
     c->stopping = 1;
-    c->exit_code = WCL_EXIT_REJECT_BASE + (int)rj->reason;
+    c->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
 }
 
 static void wcl_on_peer(struct lp_session *s, const struct lp_session_peer *p,
@@ -272,7 +249,7 @@ static void wcl_on_frame(struct lp_session *s, uint16_t peer_id,
     if (lp_wintap_write(&c->tap, frame, len, err, sizeof(err)) == LP_ERR_IO) {
         lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
         c->stopping = 1;
-        c->exit_code = WCL_EXIT_DEVICE;
+        c->exit_code = LP_EXIT_DEVICE;
     }
 }
 
@@ -309,7 +286,7 @@ static void wcl_on_closed(struct lp_session *s, enum lp_qclose why,
                 c->pin_file != NULL ? "the pinned --relay-ca-cert"
                                     : "the system trust store");
         c->stopping = 1;
-        c->exit_code = WCL_EXIT_TLS;
+        c->exit_code = LP_EXIT_TLS;
     }
 }
 
@@ -335,17 +312,17 @@ static void wcl_end_session(struct wcl *c, lp_tstamp now)
         lp_udpw_close(&c->udp);
         c->have_udp = 0;
     }
-    if (c->check_only && c->exit_code == WCL_EXIT_OK && c->welcome_at == 0) {
+    if (c->check_only && c->exit_code == LP_EXIT_OK && c->welcome_at == 0) {
         fprintf(stderr, "lanparty-client: could not reach the relay at %s\n",
                 c->relay_str);
-        c->exit_code = WCL_EXIT_ERROR;
+        c->exit_code = LP_EXIT_ERROR;
         c->stopping = 1;
     }
     if (c->stopping)
         return;
     c->attempt++;
     (void)lp_tls_random(&rnd, sizeof(rnd));
-    c->next_attempt = now + wcl_backoff(c->attempt, rnd);
+    c->next_attempt = now + lp_client_backoff(c->attempt, rnd);
     lp_logf(LP_LOG_INFO, "reconnect",
             "reconnecting to the relay in %llu ms (attempt %u)",
             (unsigned long long)((c->next_attempt - now) / LP_MILLISECONDS),
@@ -467,9 +444,9 @@ static int wcl_run(struct wcl *c)
         if (!c->have_session && !c->stopping && now >= c->next_attempt) {
             if (wcl_connect(c, now) != 0) {
                 c->attempt++;
-                c->next_attempt = now + wcl_backoff(c->attempt, 0);
+                c->next_attempt = now + lp_client_backoff(c->attempt, 0);
                 if (c->check_only) {
-                    c->exit_code = WCL_EXIT_ERROR;
+                    c->exit_code = LP_EXIT_ERROR;
                     break;
                 }
             }
@@ -513,7 +490,7 @@ static int wcl_run(struct wcl *c)
                 lp_session_read(&c->s, c->rxbuf, (size_t)n, now);
         }
         if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0) {
-            c->exit_code = WCL_EXIT_DEVICE;
+            c->exit_code = LP_EXIT_DEVICE;
             if (!c->stopping && c->have_session)
                 lp_session_disconnect(&c->s, "device_error", now);
             c->stopping = 1;
@@ -563,16 +540,16 @@ static int wcl_list_adapters(void)
 
     if (lp_wintap_list(list, LP_TAP_MAX_ADAPTERS, &n, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     if (n == 0) {
         printf("%s\n", lp_tapreg_install_hint);
-        return WCL_EXIT_OK;
+        return LP_EXIT_OK;
     }
     for (size_t i = 0; i < n; i++)
         printf("%s  \"%s\"  (%s, key %s)\n", list[i].guid, list[i].name,
                list[i].component, list[i].subkey);
-    return WCL_EXIT_OK;
+    return LP_EXIT_OK;
 }
 
 /* wcl_adapter_setup: discovery, NetworkAddress, open, media off, checks. */
@@ -588,21 +565,21 @@ static int wcl_adapter_setup(struct wcl *c)
 
     if (lp_wintap_list(list, LP_TAP_MAX_ADAPTERS, &n, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     if (lp_tapreg_select(list, n, c->tap_id, &idx, err, sizeof(err)) !=
         LP_TAPSEL_OK) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return c->tap_id != NULL && n > 0 ? WCL_EXIT_USAGE : WCL_EXIT_DEVICE;
+        return c->tap_id != NULL && n > 0 ? LP_EXIT_USAGE : LP_EXIT_DEVICE;
     }
     c->ad = list[idx];
     if (lp_wintap_set_mac(&c->ad, c->mac, &changed, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     if (lp_wintap_open(&c->tap, &c->ad, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     c->tap_open = 1;
     /* Disconnected first: a crashed run may have left it connected. */
@@ -610,13 +587,13 @@ static int wcl_adapter_setup(struct wcl *c)
         fprintf(stderr,
                 "lanparty-client: cannot set the TAP adapter's media status "
                 "(is it a TAP-Windows6 adapter?)\n");
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     if (lp_wintap_get_mac(&c->tap, drvmac) != 0 ||
         lp_wintap_get_mtu(&c->tap, &c->tap_mtu) != 0) {
         fprintf(stderr, "lanparty-client: the TAP driver does not answer its "
                         "MAC/MTU queries\n");
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     (void)lp_wintap_get_version(&c->tap, ver);
     lp_mac_format(a, drvmac);
@@ -630,7 +607,7 @@ static int wcl_adapter_setup(struct wcl *c)
                 c->ad.name, a, b,
                 changed ? " (just written to its NetworkAddress)" : "",
                 c->ad.name);
-        return WCL_EXIT_DEVICE;
+        return LP_EXIT_DEVICE;
     }
     if (lp_winroute_tap_luid(&c->api, c->ad.guid, &c->tap_luid,
                              &c->tap_ifindex) != 0)
@@ -640,7 +617,7 @@ static int wcl_adapter_setup(struct wcl *c)
             "0x%llx",
             c->ad.name, c->ad.guid, ver[0], ver[1], a, c->tap_mtu,
             c->tap_ifindex, (unsigned long long)c->tap_luid);
-    return WCL_EXIT_OK;
+    return LP_EXIT_OK;
 }
 
 static void usage(FILE *f)
@@ -729,7 +706,7 @@ int main(int argc, char **argv)
             if (lp_log_parse_level(optarg, &lvl) != 0) {
                 fprintf(stderr, "lanparty-client: unknown log level '%s'\n",
                         optarg);
-                return WCL_EXIT_USAGE;
+                return LP_EXIT_USAGE;
             }
             lp_log_set_level(lvl);
             break;
@@ -738,33 +715,33 @@ int main(int argc, char **argv)
             return 0;
         default:
             usage(stderr);
-            return WCL_EXIT_USAGE;
+            return LP_EXIT_USAGE;
         }
     }
     if (list)
         return wcl_list_adapters();
     if (c->relay == NULL || room == NULL) {
         usage(stderr);
-        return WCL_EXIT_USAGE;
+        return LP_EXIT_USAGE;
     }
     if (!lp_room_valid(room)) {
         fprintf(stderr,
                 "lanparty-client: --room '%s': 1 to 32 characters from A-Z "
                 "a-z 0-9 _ -\n",
                 room);
-        return WCL_EXIT_USAGE;
+        return LP_EXIT_USAGE;
     }
     snprintf(c->room, sizeof(c->room), "%s", room);
     if (c->tap_id != NULL) {
         char norm[LP_GUID_STRLEN];
         if (lp_tapreg_guid_norm(norm, c->tap_id, err, sizeof(err)) != 0) {
             fprintf(stderr, "lanparty-client: --tap-instance-id: %s\n", err);
-            return WCL_EXIT_USAGE;
+            return LP_EXIT_USAGE;
         }
     }
     if (lp_endpoint_parse(&c->ep, c->relay, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: --relay: %s\n", err);
-        return WCL_EXIT_USAGE;
+        return LP_EXIT_USAGE;
     }
     if (identity == NULL) {
         wcl_state_path(idpath, sizeof(idpath), LP_IDENTITY_FILE);
@@ -776,19 +753,19 @@ int main(int argc, char **argv)
                     "lanparty-client: --virtual-mac '%s' is not a locally "
                     "administered unicast MAC (e.g. 02:xx:xx:xx:xx:xx)\n",
                     vmac);
-            return WCL_EXIT_USAGE;
+            return LP_EXIT_USAGE;
         }
     } else if (lp_identity_load_or_create(identity, c->mac, &created, err,
                                           sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return WCL_EXIT_ERROR;
+        return LP_EXIT_ERROR;
     } else if (created) {
         lp_logf(LP_LOG_INFO, "identity", "created %s with a new virtual MAC",
                 identity);
     }
     if (lp_winapi_load(&c->api, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
-        return WCL_EXIT_ERROR;
+        return LP_EXIT_ERROR;
     }
     /* The journal lives next to the identity file. */
     {
@@ -811,7 +788,7 @@ int main(int argc, char **argv)
                     "exit cleanly",
                     (unsigned)undone);
         rc = wcl_adapter_setup(c);
-        if (rc != WCL_EXIT_OK) {
+        if (rc != LP_EXIT_OK) {
             lp_wintap_close(&c->tap);
             return rc;
         }
@@ -824,7 +801,7 @@ int main(int argc, char **argv)
         naddr == 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
         lp_wintap_close(&c->tap);
-        return WCL_EXIT_RESOLVE;
+        return LP_EXIT_RESOLVE;
     }
     memcpy(&c->relay_addr, &addrs[0], lens[0]);
     c->relay_addrlen = (int)lens[0];
@@ -837,7 +814,7 @@ int main(int argc, char **argv)
         } else if (rc != 0) {
             fprintf(stderr, "lanparty-client: %s\n", err);
             lp_wintap_close(&c->tap);
-            return WCL_EXIT_ERROR;
+            return LP_EXIT_ERROR;
         } else {
             lp_logf(LP_LOG_INFO, "route_pinned",
                     "relay %s pinned on interface %u%s", c->relay,
@@ -852,7 +829,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanparty-client: %s\n", err);
         lp_winroute_restore(&c->wr);
         lp_wintap_close(&c->tap);
-        return WCL_EXIT_TLS;
+        return LP_EXIT_TLS;
     }
     if (lp_pool_init(&c->pool, 4096, 2048) != 0 ||
         (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL ||
@@ -860,7 +837,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanparty-client: out of memory\n");
         lp_winroute_restore(&c->wr);
         lp_wintap_close(&c->tap);
-        return WCL_EXIT_ERROR;
+        return LP_EXIT_ERROR;
     }
     SetConsoleCtrlHandler(wcl_console, TRUE);
     c->scfg.role = LP_ROLE_CLIENT;

@@ -30,8 +30,7 @@ static int udp_socket(struct lp_udp *u, int family, char *err, size_t errlen)
     memset(u, 0, sizeof(*u));
     u->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (u->fd < 0) {
-        snprintf(err, errlen, "cannot open a UDP socket: %s",
-                 strerror(errno));
+        snprintf(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
         return LP_ERR_IO;
     }
     u->family = family;
@@ -47,8 +46,7 @@ static int udp_socket(struct lp_udp *u, int family, char *err, size_t errlen)
         (void)setsockopt(u->fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
     } else {
         int v = IPV6_PMTUDISC_PROBE;
-        (void)setsockopt(u->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v,
-                         sizeof(v));
+        (void)setsockopt(u->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v));
     }
     return 0;
 }
@@ -62,8 +60,7 @@ int lp_udp_bind(struct lp_udp *u, const struct sockaddr *sa, socklen_t len,
         return LP_ERR_IO;
     if (sa->sa_family == AF_INET6) {
         /* "::" serves IPv4 too, as v4-mapped addresses. */
-        (void)setsockopt(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-                         sizeof(zero));
+        (void)setsockopt(u->fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
         if (setsockopt(u->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
                        sizeof(one)) == 0)
             u->pktinfo = 1;
@@ -161,6 +158,7 @@ int lp_udp_recv(struct lp_udp *u, struct lp_udp_rxbatch *b)
     int n;
 
     memset(msgs, 0, sizeof(msgs));
+    memset(ctl, 0, sizeof(ctl));
     for (int i = 0; i < LP_UDP_BATCH; i++) {
         iov[i].iov_base = b->bufs + (size_t)i * LP_UDP_BUFSZ;
         iov[i].iov_len = LP_UDP_BUFSZ;

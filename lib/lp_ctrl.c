@@ -21,7 +21,11 @@
 #define CTRL_QUOTE_MAX 40
 
 #if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+#define CTRL_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
 #define CTRL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
 #else
 #define CTRL_PRINTF(f, a)
 #endif

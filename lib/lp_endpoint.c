@@ -11,7 +11,11 @@
 #include "lp_err.h"
 
 #if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+#define EP_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
 #define EP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
 #else
 #define EP_PRINTF(f, a)
 #endif

@@ -24,7 +24,12 @@
 #include "lp_types.h"
 
 #if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+/* mingw maps "printf" to ms_printf, which rejects %zu */
+#define LP_PRINTF_LIKE(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
 #define LP_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#endif
 #else
 #define LP_PRINTF_LIKE(f, a)
 #endif

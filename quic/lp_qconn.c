@@ -447,8 +447,8 @@ static void qconn_write_close(struct lp_qconn *c, lp_tstamp now,
     memcpy(c->close_pkt, buf, (size_t)n);
     c->close_pktlen = (size_t)n;
     if (ps.path.remote.addrlen > 0 &&
-        ps.path.remote.addrlen <= sizeof(c->remote_addr) &&
-        ps.path.local.addrlen <= sizeof(c->local_addr)) {
+        (size_t)ps.path.remote.addrlen <= sizeof(c->remote_addr) &&
+        (size_t)ps.path.local.addrlen <= sizeof(c->local_addr)) {
         memcpy(&c->remote_addr, ps.path.remote.addr, ps.path.remote.addrlen);
         memcpy(&c->local_addr, ps.path.local.addr, ps.path.local.addrlen);
         c->path.remote.addrlen = ps.path.remote.addrlen;

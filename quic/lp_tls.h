@@ -1,5 +1,6 @@
 /*
- * lp_tls: TLS 1.3 credentials and sessions for QUIC (GnuTLS backend).
+ * lp_tls: TLS 1.3 credentials and sessions for QUIC (GnuTLS on Linux,
+ * wolfSSL for the Windows client).
  *
  * The relay either generates a self-signed ECDSA P-256 development
  * certificate at start or loads a PEM chain and key. Endpoints either pin the
@@ -75,9 +76,9 @@ int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
 void lp_tls_client_free(struct lp_tls_client *c);
 
 /*
- * lp_tls_session_server / lp_tls_session_client create a GnuTLS session set
- * up for QUIC (ngtcp2 hooks, TLS 1.3 only, ALPN). conn_ref must outlive the
- * session. Return 0 or LP_ERR_NOMEM / LP_ERR_IO.
+ * lp_tls_session_server / lp_tls_session_client create the backend's TLS
+ * session set up for QUIC (ngtcp2 hooks, TLS 1.3 only, ALPN). conn_ref must
+ * outlive the session. Return 0 or LP_ERR_NOMEM / LP_ERR_IO.
  */
 int lp_tls_session_server(lp_tls_session *out, struct lp_tls_server *s,
                           void *conn_ref);

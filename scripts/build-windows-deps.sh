@@ -4,7 +4,7 @@
 # the repository:
 #
 #   wolfSSL 5.5.4 (QUIC), ngtcp2 0.12.1 (wolfSSL crypto, library only),
-#   jansson 2.14 -- all static.
+#   jansson 2.14, and cmocka 1.1.5 (for the lib/ unit tests) -- all static.
 #
 # Recipe: ../shared/notes/windows-cross-build.md. The prefix is
 # $LP_WIN_CACHE/prefix (default ~/.cache/lanparty-win/prefix); a stamp file
@@ -36,12 +36,52 @@ timed() { # timed LABEL CMD... : runs CMD, logs to $CACHE/logs/LABEL.log
   printf 'build-windows-deps: %-22s %4ds\n' "$label" $((SECONDS - t0))
 }
 
+CMOCKA_STAMP=$PREFIX/lanparty-cmocka.stamp
+CMOCKA_TEXT="cmocka=1.1.5 host=$HOST recipe=1"
+
+# build_cmocka: cmocka from its Debian source with CMake, static only.
+build_cmocka() {
+  local d
+  mkdir -p "$SRC" "$CACHE/logs"
+  if ! command -v cmake >/dev/null; then
+    [ "$(id -u)" = 0 ] || {
+      echo "build-windows-deps: cmake missing (apt-get install cmake)" >&2
+      exit 1
+    }
+    timed apt-cmake apt-get install -y -qq --no-install-recommends cmake
+  fi
+  cd "$SRC"
+  rm -rf cmocka-*
+  timed cmocka-source apt-get source cmocka
+  d=$(find "$SRC" -maxdepth 1 -type d -name 'cmocka-1.1*' | head -n1)
+  [ -n "$d" ] || {
+    echo "build-windows-deps: no cmocka source tree in $SRC" >&2
+    exit 1
+  }
+  cd "$d"
+  timed cmocka-cmake cmake -S . -B build-mingw -DCMAKE_SYSTEM_NAME=Windows \
+    -DCMAKE_C_COMPILER=$HOST-gcc -DCMAKE_RC_COMPILER=$HOST-windres \
+    -DCMAKE_INSTALL_PREFIX="$PREFIX" -DWITH_STATIC_LIB=ON \
+    -DUNIT_TESTING=OFF -DWITH_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=Release
+  timed cmocka-make cmake --build build-mingw -j"$JOBS"
+  timed cmocka-install cmake --install build-mingw
+  # Static only: cmocka.pc says -lcmocka, so the static archive takes that
+  # name and the DLL and its import library go.
+  rm -f "$PREFIX/lib/libcmocka.dll.a" "$PREFIX/bin/cmocka.dll"
+  mv "$PREFIX/lib/libcmocka-static.a" "$PREFIX/lib/libcmocka.a"
+  echo "$CMOCKA_TEXT" >"$CMOCKA_STAMP"
+}
+
 if [ "${1:-}" != "--force" ] && [ -f "$STAMP" ] &&
   [ "$(cat "$STAMP")" = "$STAMP_TEXT" ] &&
   [ -f "$PREFIX/lib/libwolfssl.a" ] && [ -f "$PREFIX/lib/libngtcp2.a" ] &&
   [ -f "$PREFIX/lib/libngtcp2_crypto_wolfssl.a" ] &&
   [ -f "$PREFIX/lib/libjansson.a" ]; then
-  echo "build-windows-deps: up to date ($STAMP_TEXT)"
+  if [ ! -f "$CMOCKA_STAMP" ] || [ "$(cat "$CMOCKA_STAMP")" != "$CMOCKA_TEXT" ] ||
+    [ ! -f "$PREFIX/lib/libcmocka.a" ]; then
+    build_cmocka
+  fi
+  echo "build-windows-deps: up to date ($STAMP_TEXT, $CMOCKA_TEXT)"
   echo "prefix=$PREFIX"
   exit 0
 fi
@@ -106,5 +146,6 @@ timed jansson-make make -j"$JOBS" -C src
 timed jansson-install sh -c 'make -C src install && make install-pkgconfigDATA'
 
 echo "$STAMP_TEXT" >"$STAMP"
+build_cmocka
 printf 'build-windows-deps: %-22s %4ds\n' total $((SECONDS - t_all))
 echo "prefix=$PREFIX"

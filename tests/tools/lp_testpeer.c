@@ -164,8 +164,8 @@ static void tp_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t n,
         n >= 4 ? ((unsigned)d[2] << 8 | d[3]) : 0, n, hex);
 }
 
-static void tp_on_closed(struct lp_qconn *c, enum lp_qclose why,
-                         uint64_t code, lp_tstamp now)
+static void tp_on_closed(struct lp_qconn *c, enum lp_qclose why, uint64_t code,
+                         lp_tstamp now)
 {
     struct tp *t = (struct tp *)c;
 
@@ -238,8 +238,7 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
         lp_mac_parse(m.u.hello.mac, mac);
         m.u.hello.datagram_budget = (uint16_t)budget;
         m.u.hello.has_software = 1;
-        snprintf(m.u.hello.software, sizeof(m.u.hello.software),
-                 "lp-testpeer");
+        snprintf(m.u.hello.software, sizeof(m.u.hello.software), "lp-testpeer");
         tp_ctrl_msg(t, &m);
     } else if (strcmp(line, "json") == 0 && arg != NULL) {
         size_t len = strlen(arg);
@@ -408,11 +407,9 @@ int main(int argc, char **argv)
                 for (int k = 0; k < got; k++) {
                     struct lp_udp_rx *rx = &rxb.rx[k];
                     for (size_t off = 0; off < rx->len; off += rx->segsize) {
-                        size_t l = rx->len - off < rx->segsize
-                                       ? rx->len - off
-                                       : rx->segsize;
-                        lp_qconn_read(&t.q, &t.q.path, rx->data + off, l,
-                                      now);
+                        size_t l = rx->len - off < rx->segsize ? rx->len - off
+                                                               : rx->segsize;
+                        lp_qconn_read(&t.q, &t.q.path, rx->data + off, l, now);
                     }
                 }
             }
@@ -434,8 +431,8 @@ int main(int argc, char **argv)
                     memmove(line, line + used, linelen - used);
                     linelen -= used;
                     line[linelen] = '\0';
-                    lp_qconn_flush(&t.q, now, t.txbuf, sizeof(t.txbuf),
-                                   tp_send, &t);
+                    lp_qconn_flush(&t.q, now, t.txbuf, sizeof(t.txbuf), tp_send,
+                                   &t);
                 }
                 if (linelen == sizeof(line) - 1)
                     linelen = 0; /* an overlong line is discarded */
@@ -444,8 +441,7 @@ int main(int argc, char **argv)
         if (lp_qconn_expiry(&t.q) <= now)
             lp_qconn_handle_expiry(&t.q, now);
         if (!t.ready_printed && t.handshake_at != 0 &&
-            (lp_qconn_pmtud_done(&t.q) ||
-             now - t.handshake_at > LP_SECONDS)) {
+            (lp_qconn_pmtud_done(&t.q) || now - t.handshake_at > LP_SECONDS)) {
             t.ready_printed = 1;
             out("{\"ev\":\"ready\",\"budget\":%zu}", lp_qconn_max_dgram(&t.q));
         }

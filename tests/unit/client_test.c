@@ -14,7 +14,7 @@
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_identity.h"
-#include "lp_runner.h"
+#include "lp_client.h"
 
 static void test_identity_parse(void **state)
 {
@@ -118,17 +118,17 @@ static void test_diag_lines(void **state)
 static void test_backoff(void **state)
 {
     (void)state;
-    assert_int_equal(lp_runner_backoff(0, 0), 0);
+    assert_int_equal(lp_client_backoff(0, 0), 0);
     /* 0.5 s doubling, +-25% */
-    assert_int_equal(lp_runner_backoff(1, 0), 375 * LP_MILLISECONDS);
-    assert_true(lp_runner_backoff(1, UINT32_MAX) < 625 * LP_MILLISECONDS);
-    assert_true(lp_runner_backoff(1, UINT32_MAX) > 620 * LP_MILLISECONDS);
-    assert_int_equal(lp_runner_backoff(2, 0), 750 * LP_MILLISECONDS);
-    assert_int_equal(lp_runner_backoff(4, 0), 3 * LP_SECONDS);
+    assert_int_equal(lp_client_backoff(1, 0), 375 * LP_MILLISECONDS);
+    assert_true(lp_client_backoff(1, UINT32_MAX) < 625 * LP_MILLISECONDS);
+    assert_true(lp_client_backoff(1, UINT32_MAX) > 620 * LP_MILLISECONDS);
+    assert_int_equal(lp_client_backoff(2, 0), 750 * LP_MILLISECONDS);
+    assert_int_equal(lp_client_backoff(4, 0), 3 * LP_SECONDS);
     /* capped at 30 s (+-25%), also for huge attempt counts */
-    assert_int_equal(lp_runner_backoff(20, 0), 22500 * LP_MILLISECONDS);
-    assert_int_equal(lp_runner_backoff(1000000, 0), 22500 * LP_MILLISECONDS);
-    assert_true(lp_runner_backoff(1000000, UINT32_MAX) <=
+    assert_int_equal(lp_client_backoff(20, 0), 22500 * LP_MILLISECONDS);
+    assert_int_equal(lp_client_backoff(1000000, 0), 22500 * LP_MILLISECONDS);
+    assert_true(lp_client_backoff(1000000, UINT32_MAX) <=
                 37500 * LP_MILLISECONDS);
 }
 

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Cross-builds the Windows client with mingw-w64 and tests it under wine:
+#   - the Windows unit tests (pure logic: registry values, GUIDs, MACs,
+#     adapter selection, route choice, undo journal, route protection with
+#     a fake IP Helper) and the lib/ cmocka unit tests run under wine;
+#   - lanparty-client.exe with no TAP adapter (wine has none) exits non-zero
+#     with the "no TAP-Windows6 adapter" message, and the relay sees no join;
+#   - lanparty-client.exe --check-relay against the Linux lanparty-relay
+#     with the pinned certificate completes (exit 0, welcome printed, the
+#     relay logs the join), and fails clearly with a wrong pin.
+# Prints one line per check and closes with "N passed, N failed"; exits
+# non-zero on failure. Builds into build-win/ (wine prefix in
+# build-win/wineprefix); the dependencies are cached by
+# scripts/build-windows-deps.sh ($LP_WIN_CACHE, ~/.cache/lanparty-win).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=$ROOT/build-win
+RELAY_BIN=${LP_RELAY_BIN:-$ROOT/build/cmd/lanparty-relay}
+export WINEPREFIX=$BUILD/wineprefix WINEDEBUG=-all
+passed=0
+failed=0
+TMP=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() {
+  printf '%-44s ok\n' "$1"
+  passed=$((passed + 1))
+}
+fail() {
+  printf '%-44s FAILED: %s\n' "$1" "$2"
+  failed=$((failed + 1))
+}
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit $?
+}
+
+# 1. Host packages and the cached dependencies.
+scripts/install-deps.sh --windows >"$TMP/deps.log" 2>&1 ||
+  { cat "$TMP/deps.log"; fail deps "install-deps.sh --windows"; finish; }
+PREFIX=$(scripts/build-windows-deps.sh | tee "$TMP/windeps.log" |
+  sed -n 's/^prefix=//p')
+if [ -z "$PREFIX" ]; then
+  cat "$TMP/windeps.log"
+  fail windows-deps "scripts/build-windows-deps.sh failed"
+  finish
+fi
+ok windows-deps
+
+# 2. Cross build.
+if [ ! -f "$BUILD/build.ninja" ]; then
+  PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig meson setup "$BUILD" \
+    --cross-file cross/mingw-w64.ini -Dtests=false >"$TMP/setup.log" 2>&1 ||
+    { tail -n 30 "$TMP/setup.log"; fail cross-build "meson setup"; finish; }
+fi
+if PKG_CONFIG_LIBDIR=$PREFIX/lib/pkgconfig ninja -C "$BUILD" \
+  >"$TMP/ninja.log" 2>&1; then
+  ok cross-build
+else
+  tail -n 40 "$TMP/ninja.log"
+  fail cross-build "ninja -C build-win"
+  finish
+fi
+EXE=$BUILD/win/lanparty-client.exe
+dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' |
+  tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
+extra=$(echo "$dlls" | tr ' ' '\n' | grep -v -E '^(advapi32|crypt32|iphlpapi|kernel32|msvcrt|ws2_32|)\.?dll$|^$' || true)
+if [ -z "$extra" ]; then
+  ok "exe imports only system DLLs"
+else
+  fail "exe imports only system DLLs" "also imports: $extra"
+fi
+
+# 3. Unit tests under wine (the first run creates the wine prefix): the
+# Windows pure logic (own runner, closing "N passed, N failed" line) and
+# the lib/ cmocka tests compiled for Windows.
+mkdir -p "$WINEPREFIX"
+for t in "$BUILD"/win/*_wintest.exe; do
+  name=$(basename "$t" .exe)
+  if wine "$t" >"$TMP/$name.log" 2>"$TMP/$name.err" &&
+    tr -d '\r' <"$TMP/$name.log" | tail -n 1 | grep -q '^[0-9]* passed, 0 failed$'; then
+    ok "unit $name ($(tr -d '\r' <"$TMP/$name.log" | tail -n 1))"
+  else
+    grep -a -E 'FAIL|failed' "$TMP/$name.log" | head -n 20
+    fail "unit $name" "see above"
+  fi
+done
+nunit=0
+for t in "$BUILD"/win/*_unittest.exe; do
+  [ -e "$t" ] || continue
+  nunit=$((nunit + 1))
+  name=$(basename "$t" .exe)
+  if wine "$t" >"$TMP/$name.log" 2>&1; then
+    ok "lib $name"
+  else
+    grep -a -E 'FAILED|ERROR|Failure' "$TMP/$name.log" | head -n 20
+    fail "lib $name" "see above"
+  fi
+done
+[ "$nunit" -gt 0 ] || fail "lib unit tests" "not built (no cmocka in $PREFIX)"
+
+# 4. Client behaviour under wine, against the Linux relay.
+if [ ! -x "$RELAY_BIN" ]; then
+  { [ -f build/build.ninja ] || meson setup build >/dev/null; } &&
+    ninja -C build cmd/lanparty-relay >/dev/null 2>&1
+fi
+if [ ! -x "$RELAY_BIN" ]; then
+  fail relay "no Linux relay at $RELAY_BIN"
+  finish
+fi
+start_relay() { # start_relay NAME -> sets PORT; relay log in $TMP/NAME.log
+  local name=$1 i
+  "$RELAY_BIN" --listen 127.0.0.1:0 --dev-cert-der-out "$TMP/$name.der" \
+    2>"$TMP/$name.log" &
+  pids+=($!)
+  PORT=
+  for i in $(seq 1 50); do
+    PORT=$(sed -n 's/.*event=listening addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+      "$TMP/$name.log" | head -n 1)
+    [ -n "$PORT" ] && [ -s "$TMP/$name.der" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+start_relay relay1 || { fail relay "relay did not start"; finish; }
+P1=$PORT
+start_relay relay2 || { fail relay "second relay did not start"; finish; }
+# wine sees the Linux file system as Z:, so paths work as they are.
+ID=$TMP/identity.json
+
+wine "$EXE" --relay "127.0.0.1:$P1" --relay-ca-cert "$TMP/relay1.der" \
+  --room wine --identity "$ID" >"$TMP/noadapter.out" 2>&1
+rc=$?
+sleep 0.3
+if [ $rc -ne 0 ] && grep -q 'no TAP-Windows6 adapter found' \
+  "$TMP/noadapter.out" && ! grep -q 'peer_joined' "$TMP/relay1.log"; then
+  ok "no adapter: clear message, exit $rc, no join"
+else
+  cat "$TMP/noadapter.out"
+  fail "no adapter: clear message, non-zero exit" "rc=$rc"
+fi
+
+timeout 60 wine "$EXE" --check-relay --relay "127.0.0.1:$P1" \
+  --relay-ca-cert "$TMP/relay1.der" --room wine --identity "$ID" \
+  >"$TMP/check.out" 2>&1
+rc=$?
+sleep 0.3
+if [ $rc -eq 0 ] && grep -q '^welcome: room wine, peer id' "$TMP/check.out" &&
+  grep -q 'event=peer_joined room=wine' "$TMP/relay1.log" &&
+  grep -q 'reason=check_done' "$TMP/relay1.log"; then
+  ok "--check-relay with the pinned certificate"
+else
+  cat "$TMP/check.out"
+  tail -n 5 "$TMP/relay1.log"
+  fail "--check-relay with the pinned certificate" "rc=$rc"
+fi
+
+joins_before=$(grep -c 'event=peer_joined' "$TMP/relay1.log")
+timeout 60 wine "$EXE" --check-relay --relay "127.0.0.1:$P1" \
+  --relay-ca-cert "$TMP/relay2.der" --room wine --identity "$ID" \
+  >"$TMP/wrongpin.out" 2>&1
+rc=$?
+sleep 0.3
+joins_after=$(grep -c 'event=peer_joined' "$TMP/relay1.log")
+if [ $rc -ne 0 ] && grep -q 'does not match the pinned --relay-ca-cert' \
+  "$TMP/wrongpin.out" && [ "$joins_before" = "$joins_after" ]; then
+  ok "--check-relay with a wrong pin fails (exit $rc)"
+else
+  cat "$TMP/wrongpin.out"
+  fail "--check-relay with a wrong pin fails" "rc=$rc"
+fi
+
+wine "$EXE" --list-tap-adapters >"$TMP/list.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q 'no TAP-Windows6 adapter found' "$TMP/list.out"; then
+  ok "--list-tap-adapters (none under wine)"
+else
+  cat "$TMP/list.out"
+  fail "--list-tap-adapters" "rc=$rc"
+fi
+
+finish
