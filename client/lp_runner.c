@@ -112,14 +112,7 @@ static void runner_on_peer_joined(struct lp_session *s,
                                   lp_tstamp now)
 {
     struct lp_runner *r = s->app;
-    struct lp_logbuf b;
 
-    if (lp_log_begin(&b, LP_LOG_INFO, "peer_joined")) {
-        lp_log_u64(&b, "peer_id", p->peer_id);
-        lp_log_str(&b, "role", lp_role_name(p->role));
-        lp_log_mac(&b, "mac", p->mac);
-        lp_log_end(&b);
-    }
     if (r->dev->on_peer_joined != NULL)
         r->dev->on_peer_joined(r->dev->arg, r, p, now);
 }
@@ -129,18 +122,7 @@ static void runner_on_peer_left(struct lp_session *s,
                                 const char *reason, lp_tstamp now)
 {
     struct lp_runner *r = s->app;
-    struct lp_logbuf b;
 
-    if (lp_log_begin(&b, LP_LOG_INFO, "peer_left")) {
-        lp_log_u64(&b, "peer_id", p->peer_id);
-        lp_log_str(&b, "role", lp_role_name(p->role));
-        lp_log_mac(&b, "mac", p->mac);
-        lp_log_str(&b, "reason", reason);
-        lp_log_end(&b);
-    }
-    if (p->role == LP_ROLE_GATEWAY)
-        lp_logf(LP_LOG_WARN, "gateway_left",
-                "the LAN gateway left the room (%s)", reason);
     if (r->dev->on_peer_left != NULL)
         r->dev->on_peer_left(r->dev->arg, r, p, reason, now);
 }
@@ -161,31 +143,13 @@ static void runner_on_frame(struct lp_session *s, uint16_t peer_id,
     }
 }
 
-static void runner_on_disconnect(struct lp_session *s, const char *reason,
-                                 lp_tstamp now)
-{
-    (void)s;
-    (void)now;
-    lp_logf(LP_LOG_WARN, "relay_disconnect", "the relay said goodbye: %s",
-            reason);
-}
-
 static void runner_on_closed(struct lp_session *s, enum lp_qclose why,
                              uint64_t code, lp_tstamp now)
 {
     struct lp_runner *r = s->app;
-    struct lp_logbuf b;
 
     (void)now;
-    if (lp_log_begin(&b, why == LP_QC_LOCAL ? LP_LOG_INFO : LP_LOG_WARN,
-                     "relay_connection_closed")) {
-        lp_log_str(&b, "relay", r->relay_str);
-        lp_log_str(&b, "why", lp_qclose_name(why));
-        lp_log_str(&b, "code", lp_app_error_name(code));
-        if (why == LP_QC_TLS)
-            lp_log_u64(&b, "tls_alert", lp_qconn_tls_alert(&s->q));
-        lp_log_end(&b);
-    }
+    (void)code;
     if (why == LP_QC_TLS && r->welcome_at == 0) {
         fprintf(stderr,
                 "lanparty: TLS handshake with the relay failed (alert %u): "
@@ -204,7 +168,6 @@ static const struct lp_session_ops runner_sops = {
     .on_peer_joined = runner_on_peer_joined,
     .on_peer_left = runner_on_peer_left,
     .on_frame = runner_on_frame,
-    .on_disconnect = runner_on_disconnect,
     .on_closed = runner_on_closed,
 };
 

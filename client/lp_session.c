@@ -159,6 +159,44 @@ static void session_on_handshake(struct lp_qconn *c, lp_tstamp now)
     s->handshake_at = now;
 }
 
+static void session_log_welcome(const struct lp_session *s,
+                                const struct lp_msg_welcome *w)
+{
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, "welcome")) {
+        lp_log_str(&b, "room", s->cfg.room);
+        lp_log_u64(&b, "peer_id", w->peer_id);
+        lp_log_u64(&b, "effective_mtu", w->effective_mtu);
+        lp_log_u64(&b, "datagram_budget", s->budget);
+        lp_log_str(&b, "gateway_present",
+                   w->gateway_present ? "true" : "false");
+        if (w->gateway_present)
+            lp_log_u64(&b, "gateway_peer_id", w->gateway_peer_id);
+        lp_log_end(&b);
+    }
+    if (w->effective_mtu < 1280)
+        lp_logf(LP_LOG_WARN, "small_mtu",
+                "the room's MTU %u is below 1280: IPv6 will not work on the "
+                "adapter",
+                w->effective_mtu);
+}
+
+static void session_log_peer(const char *event, const struct lp_session_peer *p,
+                             const char *reason)
+{
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, event)) {
+        lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_str(&b, "role", lp_role_name(p->role));
+        lp_log_mac(&b, "mac", p->mac);
+        if (reason != NULL)
+            lp_log_str(&b, "reason", reason);
+        lp_log_end(&b);
+    }
+}
+
 static int session_handle(struct lp_session *s, const struct lp_msg *m,
                           lp_tstamp now)
 {
@@ -175,12 +213,16 @@ static int session_handle(struct lp_session *s, const struct lp_msg *m,
         s->gateway_peer_id = m->u.welcome.gateway_peer_id;
         s->state = LP_SS_READY;
         s->next_stats = now + s->cfg.stats_interval;
+        session_log_welcome(s, &m->u.welcome);
         if (s->ops->on_welcome != NULL)
             s->ops->on_welcome(s, &m->u.welcome, now);
         return 0;
     case LP_MSG_REJECT:
         if (s->state != LP_SS_HELLO_SENT)
             return -1;
+        lp_logf(LP_LOG_ERROR, "rejected",
+                "the relay refused to join room %s: %s (%s)", s->cfg.room,
+                m->u.reject.message, lp_reject_name(m->u.reject.reason));
         if (s->ops->on_reject != NULL)
             s->ops->on_reject(s, &m->u.reject, now);
         return 0;
@@ -193,6 +235,8 @@ static int session_handle(struct lp_session *s, const struct lp_msg *m,
             s->gateway_peer_id = m->u.peer.peer_id;
         }
         p = lp_session_peer(s, m->u.peer.peer_id);
+        if (p != NULL)
+            session_log_peer("peer_joined", p, NULL);
         if (p != NULL && s->ops->on_peer_joined != NULL)
             s->ops->on_peer_joined(s, p, now);
         return 0;
@@ -212,12 +256,18 @@ static int session_handle(struct lp_session *s, const struct lp_msg *m,
             s->gateway_present = 0;
             s->gateway_peer_id = 0;
         }
+        session_log_peer("peer_left", &tmp, m->u.peer.reason);
+        if (tmp.role == LP_ROLE_GATEWAY)
+            lp_logf(LP_LOG_WARN, "gateway_left",
+                    "the LAN gateway left the room (%s)", m->u.peer.reason);
         if (s->ops->on_peer_left != NULL)
             s->ops->on_peer_left(s, &tmp, m->u.peer.reason, now);
         return 0;
     case LP_MSG_DISCONNECT:
         snprintf(s->disconnect_reason, sizeof(s->disconnect_reason), "%s",
                  m->u.disconnect.reason);
+        lp_logf(LP_LOG_WARN, "relay_disconnect", "the relay said goodbye: %s",
+                m->u.disconnect.reason);
         if (s->ops->on_disconnect != NULL)
             s->ops->on_disconnect(s, m->u.disconnect.reason, now);
         return 0;
@@ -266,10 +316,23 @@ static void session_drop(struct lp_session *s, const char *dir,
                          enum lp_reason why)
 {
     struct lp_framelog f;
+    enum lp_log_level lvl = LP_LOG_DEBUG;
+    uint64_t suppressed = 0;
 
     lp_counters_drop(&s->ctr, why);
-    if (lp_log_get_level() < LP_LOG_DEBUG)
-        return;
+    if (lp_log_get_level() < LP_LOG_DEBUG) {
+        /* LAN unicast for other LAN hosts (gateway) and unicast for other
+         * players (client) are normal traffic, not worth a line; every
+         * other drop is logged, at most 20 lines a second. */
+        if (why == LP_REASON_UNKNOWN_UNICAST || why == LP_REASON_NOT_FOR_US ||
+            !lp_ratelog_allow(&s->droplog, s->q.now, &suppressed))
+            return;
+        lvl = LP_LOG_INFO;
+        if (suppressed > 0)
+            lp_logf(LP_LOG_INFO, "drops_suppressed",
+                    "%llu drop lines suppressed",
+                    (unsigned long long)suppressed);
+    }
     memset(&f, 0, sizeof(f));
     f.dir = dir;
     f.room = s->cfg.room;
@@ -278,7 +341,7 @@ static void session_drop(struct lp_session *s, const char *dir,
     f.len = len;
     f.action = lp_reason_action(why);
     f.reason = why;
-    lp_framelog_emit(LP_LOG_DEBUG, &f);
+    lp_framelog_emit(lvl, &f);
 }
 
 static void session_on_datagram(struct lp_qconn *c, const uint8_t *d,
@@ -362,8 +425,19 @@ static void session_on_closed(struct lp_qconn *c, enum lp_qclose why,
                               uint64_t code, lp_tstamp now)
 {
     struct lp_session *s = (struct lp_session *)c;
+    struct lp_logbuf b;
 
     s->state = LP_SS_CLOSED;
+    if (lp_log_begin(&b,
+                     why == LP_QC_LOCAL || s->closed_by_us ? LP_LOG_INFO
+                                                           : LP_LOG_WARN,
+                     "relay_connection_closed")) {
+        lp_log_str(&b, "why", lp_qclose_name(why));
+        lp_log_str(&b, "code", lp_app_error_name(code));
+        if (why == LP_QC_TLS)
+            lp_log_u64(&b, "tls_alert", lp_qconn_tls_alert(c));
+        lp_log_end(&b);
+    }
     if (s->ops->on_closed != NULL)
         s->ops->on_closed(s, why, code, now);
 }
@@ -396,6 +470,7 @@ int lp_session_start(struct lp_session *s, const struct lp_session_cfg *cfg,
     s->app = app;
     s->state = LP_SS_CONNECTING;
     lp_ctrl_decoder_init(&s->dec);
+    lp_ratelog_init(&s->droplog, LP_SECONDS, 20);
     return 0;
 }
 

@@ -25,6 +25,7 @@
 
 #include "lp_counters.h"
 #include "lp_ctrl.h"
+#include "lp_log.h"
 #include "lp_qconn.h"
 
 enum lp_session_state {
@@ -93,6 +94,7 @@ struct lp_session {
     size_t npeers, peers_cap;
 
     struct lp_counters ctr;
+    struct lp_ratelog droplog;
     uint64_t bcast_tx, bcast_rx; /* broadcast/multicast frames each way */
     lp_tstamp last_bcast_rx;
     int closed_by_us;

@@ -119,21 +119,10 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
                            lp_tstamp now)
 {
     struct wcl *c = s->app;
-    struct lp_logbuf b;
     char err[512];
 
     c->welcome_at = now;
     c->attempt = 0;
-    if (lp_log_begin(&b, LP_LOG_INFO, "welcome")) {
-        lp_log_str(&b, "relay", c->relay_str);
-        lp_log_str(&b, "room", s->cfg.room);
-        lp_log_u64(&b, "peer_id", w->peer_id);
-        lp_log_u64(&b, "effective_mtu", w->effective_mtu);
-        lp_log_u64(&b, "datagram_budget", s->budget);
-        lp_log_str(&b, "gateway_present",
-                   w->gateway_present ? "true" : "false");
-        lp_log_end(&b);
-    }
     if (c->check_only) {
         printf("welcome: room %s, peer id %u, MTU %u, LAN gateway %s\n",
                s->cfg.room, w->peer_id, w->effective_mtu,
@@ -193,47 +182,10 @@ static void wcl_on_reject(struct lp_session *s, const struct lp_msg_reject *rj,
     struct wcl *c = s->app;
 
     (void)now;
-    lp_logf(LP_LOG_ERROR, "rejected",
-            "the relay refused to join room %s: %s (%s)", s->cfg.room,
-            rj->message, lp_reject_name(rj->reason));
     fprintf(stderr, "lanparty-client: the relay refused us: %s (%s)\n",
             rj->message, lp_reject_name(rj->reason));
     c->stopping = 1;
     c->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
-}
-
-static void wcl_on_peer(struct lp_session *s, const struct lp_session_peer *p,
-                        const char *reason, const char *ev)
-{
-    struct lp_logbuf b;
-
-    (void)s;
-    if (lp_log_begin(&b, LP_LOG_INFO, ev)) {
-        lp_log_u64(&b, "peer_id", p->peer_id);
-        lp_log_str(&b, "role", lp_role_name(p->role));
-        lp_log_mac(&b, "mac", p->mac);
-        if (reason != NULL)
-            lp_log_str(&b, "reason", reason);
-        lp_log_end(&b);
-    }
-    if (reason != NULL && p->role == LP_ROLE_GATEWAY)
-        lp_logf(LP_LOG_WARN, "gateway_left",
-                "the LAN gateway left the room (%s)", reason);
-}
-
-static void wcl_on_peer_joined(struct lp_session *s,
-                               const struct lp_session_peer *p, lp_tstamp now)
-{
-    (void)now;
-    wcl_on_peer(s, p, NULL, "peer_joined");
-}
-
-static void wcl_on_peer_left(struct lp_session *s,
-                             const struct lp_session_peer *p,
-                             const char *reason, lp_tstamp now)
-{
-    (void)now;
-    wcl_on_peer(s, p, reason, "peer_left");
 }
 
 static void wcl_on_frame(struct lp_session *s, uint16_t peer_id,
@@ -253,31 +205,13 @@ static void wcl_on_frame(struct lp_session *s, uint16_t peer_id,
     }
 }
 
-static void wcl_on_disconnect(struct lp_session *s, const char *reason,
-                              lp_tstamp now)
-{
-    (void)s;
-    (void)now;
-    lp_logf(LP_LOG_WARN, "relay_disconnect", "the relay said goodbye: %s",
-            reason);
-}
-
 static void wcl_on_closed(struct lp_session *s, enum lp_qclose why,
                           uint64_t code, lp_tstamp now)
 {
     struct wcl *c = s->app;
-    struct lp_logbuf b;
 
     (void)now;
-    if (lp_log_begin(&b, why == LP_QC_LOCAL ? LP_LOG_INFO : LP_LOG_WARN,
-                     "relay_connection_closed")) {
-        lp_log_str(&b, "relay", c->relay_str);
-        lp_log_str(&b, "why", lp_qclose_name(why));
-        lp_log_str(&b, "code", lp_app_error_name(code));
-        if (why == LP_QC_TLS)
-            lp_log_u64(&b, "tls_alert", lp_qconn_tls_alert(&s->q));
-        lp_log_end(&b);
-    }
+    (void)code;
     if (why == LP_QC_TLS && c->welcome_at == 0) {
         fprintf(stderr,
                 "lanparty-client: TLS handshake with the relay failed (alert "
@@ -293,10 +227,7 @@ static void wcl_on_closed(struct lp_session *s, enum lp_qclose why,
 static const struct lp_session_ops wcl_sops = {
     .on_welcome = wcl_on_welcome,
     .on_reject = wcl_on_reject,
-    .on_peer_joined = wcl_on_peer_joined,
-    .on_peer_left = wcl_on_peer_left,
     .on_frame = wcl_on_frame,
-    .on_disconnect = wcl_on_disconnect,
     .on_closed = wcl_on_closed,
 };
 

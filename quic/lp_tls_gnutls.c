@@ -26,31 +26,6 @@ static const char tls_priority[] =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
     "+CHACHA20-POLY1305:+AES-128-CCM:%DISABLE_TLS13_COMPAT_MODE";
 
-int lp_tls_read_file(const char *path, uint8_t **out, size_t *outlen)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    size_t cap = 1 << 20, n;
-
-    if (f == NULL)
-        return LP_ERR_IO;
-    buf = malloc(cap + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return LP_ERR_NOMEM;
-    }
-    n = fread(buf, 1, cap + 1, f);
-    if (ferror(f) || n > cap) {
-        free(buf);
-        fclose(f);
-        return LP_ERR_IO;
-    }
-    fclose(f);
-    *out = buf;
-    *outlen = n;
-    return 0;
-}
-
 int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
 {
     gnutls_x509_privkey_t key = NULL;

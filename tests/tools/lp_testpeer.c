@@ -53,6 +53,7 @@ struct tp {
     size_t clen, ccap;
     /* flood */
     uint64_t flood_left;
+    int flood_wait_sent;
     uint8_t flood_frame[2048];
     size_t flood_len;
     lp_tstamp start, handshake_at;
@@ -448,7 +449,12 @@ int main(int argc, char **argv)
         while (t.flood_left > 0 &&
                lp_qconn_dgram_queued(&t.q) < t.q.dq_cap / 2) {
             tp_queue_frame(&t, t.flood_frame, t.flood_len, 0);
-            t.flood_left--;
+            if (--t.flood_left == 0)
+                t.flood_wait_sent = 1;
+        }
+        if (t.flood_wait_sent && lp_qconn_dgram_queued(&t.q) == 0) {
+            t.flood_wait_sent = 0;
+            out("{\"ev\":\"flood_done\"}");
         }
         lp_qconn_flush(&t.q, now, t.txbuf, sizeof(t.txbuf), tp_send, &t);
         if (t.q.state == LP_QS_DEAD || t.q.state == LP_QS_DRAINING ||
