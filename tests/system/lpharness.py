@@ -19,12 +19,18 @@ TESTPEER = os.path.join(BUILD, "tests", "tools", "lp-testpeer")
 class Relay:
     """lanparty-relay on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, tmpdir, *args, log_level="debug"):
-        self.cert = os.path.join(str(tmpdir), "relay-cert.der")
+    count = 0
+
+    def __init__(self, tmpdir, *args, log_level="debug", listen="127.0.0.1:0",
+                 cert_args=None):
+        Relay.count += 1
+        self.cert = os.path.join(str(tmpdir), "relay-cert-%d.der" % Relay.count)
+        self.host = "[::1]" if listen.startswith("[") else "127.0.0.1"
         self.lines = []
         self.lock = threading.Lock()
-        cmd = [RELAY, "--listen", "127.0.0.1:0", "--dev-cert-der-out",
-               self.cert, "--log-level", log_level] + list(args)
+        if cert_args is None:
+            cert_args = ["--dev-cert-der-out", self.cert]
+        cmd = [RELAY, "--listen", listen, "--log-level", log_level] + cert_args + list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
@@ -37,7 +43,7 @@ class Relay:
                 raise RuntimeError("relay did not start: %s" % self.log())
             with self.lock:
                 for line in self.lines:
-                    m = re.search(r"event=listening addr=127\.0\.0\.1:(\d+)", line)
+                    m = re.search(r"event=listening addr=\S*:(\d+) ", line)
                     if m:
                         self.port = int(m.group(1))
             time.sleep(0.01)
@@ -100,7 +106,7 @@ class Peer:
     """One lp-testpeer process: commands on stdin, JSON events on stdout."""
 
     def __init__(self, relay, *extra, pin=None, wait_ready=True):
-        cmd = [TESTPEER, "--relay", "127.0.0.1:%d" % relay.port,
+        cmd = [TESTPEER, "--relay", "%s:%d" % (relay.host, relay.port),
                "--pin", pin or relay.cert] + list(extra)
         if not wait_ready:
             cmd.append("--no-wait")

@@ -4,6 +4,7 @@
 import os
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
@@ -12,7 +13,7 @@ from scapy.all import (ARP, BOOTP, DHCP, DHCP6_Advertise, Dot1Q, Dot3, Ether,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, LLC, STP, UDP,
                        raw)
 
-from lpharness import frame, hexs
+from lpharness import RELAY, frame, hexs
 
 GW = "02:00:00:00:00:01"
 C1 = "02:00:00:00:00:11"
@@ -537,3 +538,61 @@ def test_version_negotiation_and_stateless_reset(lp):
         assert 21 <= len(rst) < len(short) and (rst[0] & 0xc0) == 0x40
     finally:
         s.close()
+
+
+def test_ipv6_listen(lp):
+    relay = lp.relay(listen="[::1]:0")
+    gw = lp.peer(relay)
+    assert gw.join("gateway", "ROOM6", GW)["effective_mtu"] == 1380
+    c1 = lp.peer(relay)
+    c1.join("client", "ROOM6", C1)
+    c1.cmd("frame " + hexs(frame(BCAST, C1, 0x88b5, b"v6" * 20)))
+    assert len(gw.dgrams()) == 1
+
+
+def test_rooms_are_isolated(lp):
+    relay = lp.relay()
+    gw_a = lp.peer(relay)
+    gw_a.join("gateway", "A", GW)
+    gw_b = lp.peer(relay)
+    gw_b.join("gateway", "B", "02:00:00:00:00:02")
+    ca = lp.peer(relay)
+    ca.join("client", "A", C1)
+    cb = lp.peer(relay)
+    cb.join("client", "B", C1)  # the same MAC is fine in another room
+    ca.cmd("frame " + hexs(frame(BCAST, C1, 0x88b5, b"only-A" * 5)))
+    assert len(gw_a.dgrams()) == 1
+    assert not gw_b.dgrams(0.3) and not cb.dgrams(0.1)
+    # each gateway heard only of its own room's client
+    for g, c in ((gw_a, ca), (gw_b, cb)):
+        g.drain(0.2)
+        joined = [e["body"] for e in g.seen if e["ev"] == "ctrl" and e["body"]["type"] == "peer_joined"]
+        assert len(joined) == 1 and joined[0]["mac"] == C1
+
+
+@pytest.mark.parametrize("case", ["missing", "mismatch", "not_pem"])
+def test_certificate_errors_are_clear(lp, tmp_path, case):
+    # two development identities: a certificate and somebody else's key
+    a = lp.relay("--dev-cert-pem-out", str(tmp_path / "a.pem"),
+                 "--dev-key-pem-out", str(tmp_path / "a.key"))
+    b = lp.relay("--dev-cert-pem-out", str(tmp_path / "b.pem"),
+                 "--dev-key-pem-out", str(tmp_path / "b.key"))
+    a.stop()
+    b.stop()
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    cert, key = {
+        "missing": (tmp_path / "none.pem", tmp_path / "a.key"),
+        "mismatch": (tmp_path / "a.pem", tmp_path / "b.key"),
+        "not_pem": (tmp_path / "junk.pem", tmp_path / "a.key"),
+    }[case]
+    p = subprocess.run([RELAY, "--listen", "127.0.0.1:0", "--cert", str(cert), "--key", str(key)],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1, p
+    assert str(cert) in p.stderr
+    if case == "mismatch":
+        assert "key does not belong" in p.stderr
+    # and the right pair works: the same leaf as the first run
+    ok = lp.relay(cert_args=["--cert", str(tmp_path / "a.pem"), "--key", str(tmp_path / "a.key"),
+                             "--dev-cert-der-out", str(tmp_path / "a.der")])
+    peer = lp.peer(ok, pin=str(tmp_path / "a.der"))
+    assert peer.join("client", "R", C1)["effective_mtu"] == 1380
