@@ -1,0 +1,475 @@
+/*
+ * sim_test: the relay core (relay/lp_relay) and endpoint sessions
+ * (client/lp_session) talking real QUIC and TLS through an in-memory
+ * network with virtual time and optional loss. No sockets, no clocks: the
+ * sans-IO layers are driven exactly as the shells drive them.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lp_err.h"
+#include "lp_eth.h"
+#include "lp_log.h"
+#include "lp_relay.h"
+#include "lp_session.h"
+
+#define SIM_NODES 4 /* 0 = relay, 1..3 = endpoints */
+#define SIM_QUEUE 8192
+#define SIM_DELAY (2 * LP_MILLISECONDS)
+
+struct sim_pkt {
+    int to, from;
+    lp_tstamp at;
+    size_t len;
+    uint8_t data[1500];
+};
+
+struct sim_node {
+    struct lp_session s; /* first */
+    int idx, welcomed, rejected, closed, disconnected;
+    char disconnect_reason[80], left_reason[80];
+    int joined_events, left_events;
+    int frames_rx;
+    uint8_t last_frame[1600];
+    size_t last_len;
+};
+
+struct sim {
+    struct lp_relay relay;
+    struct lp_tls_server tls_srv;
+    struct lp_tls_client tls_cli;
+    struct lp_pool pool;
+    struct sim_node *node[SIM_NODES];
+    struct sockaddr_in addr[SIM_NODES];
+    struct sim_pkt *q;
+    size_t nq;
+    unsigned loss_pct;
+    uint32_t rng;
+    lp_tstamp now;
+    uint8_t txbuf[65536];
+    char pin_path[64];
+    uint64_t dropped;
+};
+
+static struct sim *g_sim;
+
+static uint32_t sim_rand(struct sim *sm)
+{
+    sm->rng = sm->rng * 1103515245u + 12345u;
+    return sm->rng >> 8;
+}
+
+static void sim_push(struct sim *sm, int from, int to, const uint8_t *d,
+                     size_t len)
+{
+    struct sim_pkt *p;
+
+    if (sm->loss_pct > 0 && sim_rand(sm) % 100 < sm->loss_pct) {
+        sm->dropped++;
+        return;
+    }
+    if (sm->nq == SIM_QUEUE || len > sizeof(p->data))
+        return;
+    p = &sm->q[sm->nq++];
+    p->from = from;
+    p->to = to;
+    p->at = sm->now + SIM_DELAY;
+    p->len = len;
+    memcpy(p->data, d, len);
+}
+
+static int addr_node(const struct sim *sm, const ngtcp2_addr *a)
+{
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)(void *)a->addr;
+
+    for (int i = 0; i < SIM_NODES; i++)
+        if (s4->sin_addr.s_addr == sm->addr[i].sin_addr.s_addr &&
+            s4->sin_port == sm->addr[i].sin_port)
+            return i;
+    return -1;
+}
+
+static int relay_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
+                      size_t len, size_t seg)
+{
+    struct sim *sm = arg;
+    int to = addr_node(sm, &path->remote);
+
+    if (to <= 0)
+        return 0;
+    for (size_t off = 0; off < len; off += seg)
+        sim_push(sm, 0, to, data + off, len - off < seg ? len - off : seg);
+    return 0;
+}
+
+static int node_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
+                     size_t len, size_t seg)
+{
+    struct sim_node *n = arg;
+
+    (void)path;
+    for (size_t off = 0; off < len; off += seg)
+        sim_push(g_sim, n->idx, 0, data + off,
+                 len - off < seg ? len - off : seg);
+    return 0;
+}
+
+static void on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
+                       lp_tstamp now)
+{
+    (void)w;
+    (void)now;
+    ((struct sim_node *)s)->welcomed = 1;
+}
+
+static void on_reject(struct lp_session *s, const struct lp_msg_reject *r,
+                      lp_tstamp now)
+{
+    (void)r;
+    (void)now;
+    ((struct sim_node *)s)->rejected = 1;
+}
+
+static void on_joined(struct lp_session *s, const struct lp_session_peer *p,
+                      lp_tstamp now)
+{
+    (void)p;
+    (void)now;
+    ((struct sim_node *)s)->joined_events++;
+}
+
+static void on_left(struct lp_session *s, const struct lp_session_peer *p,
+                    const char *reason, lp_tstamp now)
+{
+    struct sim_node *n = (struct sim_node *)s;
+
+    (void)p;
+    (void)now;
+    n->left_events++;
+    snprintf(n->left_reason, sizeof(n->left_reason), "%s", reason);
+}
+
+static void on_frame(struct lp_session *s, uint16_t peer_id,
+                     const uint8_t *frame, size_t len, lp_tstamp now)
+{
+    struct sim_node *n = (struct sim_node *)s;
+
+    (void)peer_id;
+    (void)now;
+    n->frames_rx++;
+    if (len <= sizeof(n->last_frame)) {
+        memcpy(n->last_frame, frame, len);
+        n->last_len = len;
+    }
+}
+
+static void on_disconnect(struct lp_session *s, const char *reason,
+                          lp_tstamp now)
+{
+    struct sim_node *n = (struct sim_node *)s;
+
+    (void)now;
+    n->disconnected = 1;
+    snprintf(n->disconnect_reason, sizeof(n->disconnect_reason), "%s", reason);
+}
+
+static void on_closed(struct lp_session *s, enum lp_qclose why, uint64_t code,
+                      lp_tstamp now)
+{
+    (void)why;
+    (void)code;
+    (void)now;
+    ((struct sim_node *)s)->closed = 1;
+}
+
+static const struct lp_session_ops sim_ops = {
+    .on_welcome = on_welcome,
+    .on_reject = on_reject,
+    .on_peer_joined = on_joined,
+    .on_peer_left = on_left,
+    .on_frame = on_frame,
+    .on_disconnect = on_disconnect,
+    .on_closed = on_closed,
+};
+
+/* A session still running (a dead one would be freed by its owner). */
+static int sim_live(const struct sim_node *n)
+{
+    return n != NULL && n->s.q.conn != NULL && n->s.q.state != LP_QS_DEAD;
+}
+
+static void sim_flush(struct sim *sm)
+{
+    lp_relay_flush(&sm->relay, sm->now);
+    for (int i = 1; i < SIM_NODES; i++) {
+        struct sim_node *n = sm->node[i];
+        if (sim_live(n))
+            lp_session_flush(&n->s, sm->now, sm->txbuf, sizeof(sm->txbuf),
+                             node_send, n);
+    }
+}
+
+/* Runs the network for `dur` of virtual time. */
+static void sim_run(struct sim *sm, lp_tstamp dur)
+{
+    lp_tstamp end = sm->now + dur;
+
+    sim_flush(sm); /* what the test queued since the last run */
+    while (sm->now < end) {
+        lp_tstamp next = end;
+
+        for (size_t i = 0; i < sm->nq; i++)
+            if (sm->q[i].at < next)
+                next = sm->q[i].at;
+        if (lp_relay_next_expiry(&sm->relay) < next)
+            next = lp_relay_next_expiry(&sm->relay);
+        for (int i = 1; i < SIM_NODES; i++) {
+            struct sim_node *n = sm->node[i];
+            if (sim_live(n) && lp_session_expiry(&n->s) < next)
+                next = lp_session_expiry(&n->s);
+        }
+        if (next > sm->now)
+            sm->now = next;
+        /* deliver what is due, in order */
+        for (size_t i = 0; i < sm->nq;) {
+            struct sim_pkt p;
+            if (sm->q[i].at > sm->now) {
+                i++;
+                continue;
+            }
+            p = sm->q[i];
+            memmove(&sm->q[i], &sm->q[i + 1],
+                    (sm->nq - i - 1) * sizeof(sm->q[0]));
+            sm->nq--;
+            if (p.to == 0) {
+                ngtcp2_path path;
+                path.local.addr = (ngtcp2_sockaddr *)&sm->addr[0];
+                path.local.addrlen = sizeof(sm->addr[0]);
+                path.remote.addr = (ngtcp2_sockaddr *)&sm->addr[p.from];
+                path.remote.addrlen = sizeof(sm->addr[0]);
+                path.user_data = NULL;
+                lp_relay_recv(&sm->relay, &path, p.data, p.len, sm->now);
+            } else if (sim_live(sm->node[p.to])) {
+                lp_session_read(&sm->node[p.to]->s, p.data, p.len, sm->now);
+            }
+        }
+        if (lp_relay_next_expiry(&sm->relay) <= sm->now)
+            lp_relay_timers(&sm->relay, sm->now);
+        for (int i = 1; i < SIM_NODES; i++) {
+            struct sim_node *n = sm->node[i];
+            if (sim_live(n) && lp_session_expiry(&n->s) <= sm->now)
+                lp_session_handle_expiry(&n->s, sm->now);
+        }
+        sim_flush(sm);
+    }
+}
+
+static struct sim_node *sim_join(struct sim *sm, int idx, enum lp_role role,
+                                 const char *mac)
+{
+    struct sim_node *n = calloc(1, sizeof(*n));
+    struct lp_session_cfg cfg;
+
+    assert_non_null(n);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.role = role;
+    snprintf(cfg.room, sizeof(cfg.room), "SIM");
+    assert_int_equal(lp_mac_parse(cfg.mac, mac), 0);
+    cfg.stats_interval = 5 * LP_SECONDS;
+    n->idx = idx;
+    assert_int_equal(lp_session_start(&n->s, &cfg, &sim_ops, n, &sm->tls_cli,
+                                      (struct sockaddr *)&sm->addr[idx],
+                                      sizeof(sm->addr[idx]),
+                                      (struct sockaddr *)&sm->addr[0],
+                                      sizeof(sm->addr[0]), &sm->pool, sm->now),
+                     0);
+    sm->node[idx] = n;
+    return n;
+}
+
+static int setup(void **state)
+{
+    struct sim *sm = calloc(1, sizeof(*sm));
+    struct lp_relay_cfg cfg;
+    char err[256];
+    int fd;
+
+    if (sm == NULL)
+        return -1;
+    lp_log_set_level(LP_LOG_ERROR);
+    sm->q = calloc(SIM_QUEUE, sizeof(*sm->q));
+    sm->now = 1000 * LP_SECONDS;
+    sm->rng = 42;
+    for (int i = 0; i < SIM_NODES; i++) {
+        sm->addr[i].sin_family = AF_INET;
+        sm->addr[i].sin_port = htons((uint16_t)(4000 + i));
+        sm->addr[i].sin_addr.s_addr = htonl(0xc6120000u + 1 + (uint32_t)i);
+    }
+    if (lp_tls_server_init_dev(&sm->tls_srv, err, sizeof(err)) != 0)
+        return -1;
+    snprintf(sm->pin_path, sizeof(sm->pin_path), "/tmp/lp-sim-XXXXXX");
+    fd = mkstemp(sm->pin_path);
+    close(fd);
+    if (lp_tls_server_write_der(&sm->tls_srv, sm->pin_path, err, sizeof(err)) !=
+            0 ||
+        lp_tls_client_init(&sm->tls_cli, sm->pin_path, "lanparty-relay", err,
+                           sizeof(err)) != 0 ||
+        lp_pool_init(&sm->pool, 1024, 2048) != 0)
+        return -1;
+    lp_relay_cfg_default(&cfg);
+    if (lp_relay_init(&sm->relay, &cfg, &sm->tls_srv, relay_send, sm,
+                      sm->now) != 0)
+        return -1;
+    g_sim = sm;
+    *state = sm;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct sim *sm = *state;
+
+    for (int i = 1; i < SIM_NODES; i++) {
+        if (sm->node[i] != NULL) {
+            lp_session_free(&sm->node[i]->s);
+            free(sm->node[i]);
+        }
+    }
+    lp_relay_free(&sm->relay);
+    lp_pool_free(&sm->pool);
+    lp_tls_client_free(&sm->tls_cli);
+    lp_tls_server_free(&sm->tls_srv);
+    unlink(sm->pin_path);
+    free(sm->q);
+    free(sm);
+    return 0;
+}
+
+static const uint8_t bcast_from_c1[] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,   0,   0,   0,  0x11,
+    0x88, 0xb5, 'h',  'e',  'l',  'l',  'o',  ' ', 'L', 'A', 'N'};
+
+static void check_room_of_three(struct sim *sm, struct sim_node **gw,
+                                struct sim_node **c1, struct sim_node **c2)
+{
+    *gw = sim_join(sm, 1, LP_ROLE_GATEWAY, "02:00:00:00:00:01");
+    sim_run(sm, 2 * LP_SECONDS);
+    assert_true((*gw)->welcomed);
+    *c1 = sim_join(sm, 2, LP_ROLE_CLIENT, "02:00:00:00:00:11");
+    *c2 = sim_join(sm, 3, LP_ROLE_CLIENT, "02:00:00:00:00:12");
+    sim_run(sm, 3 * LP_SECONDS);
+    assert_true((*c1)->welcomed && (*c2)->welcomed);
+    assert_int_equal((*gw)->joined_events, 2);
+    assert_true((*c1)->s.gateway_present);
+    assert_int_equal((*c1)->s.mtu, 1380);
+    assert_int_equal((*c1)->s.budget, 1404);
+}
+
+static void test_join_and_forward(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    assert_int_equal(lp_session_send_frame(&c1->s, bcast_from_c1,
+                                           sizeof(bcast_from_c1), sm->now),
+                     LP_REASON_NONE);
+    sim_run(sm, 100 * LP_MILLISECONDS);
+    assert_int_equal(gw->frames_rx, 1);
+    assert_int_equal(c2->frames_rx, 1);
+    assert_int_equal(c1->frames_rx, 0);
+    assert_memory_equal(gw->last_frame, bcast_from_c1, sizeof(bcast_from_c1));
+    /* a forged source MAC never leaves the client */
+    {
+        uint8_t f[sizeof(bcast_from_c1)];
+        memcpy(f, bcast_from_c1, sizeof(f));
+        f[11] = 0x66;
+        assert_int_equal(lp_session_send_frame(&c1->s, f, sizeof(f), sm->now),
+                         LP_REASON_SOURCE_MAC);
+        assert_int_equal(c1->s.ctr.drops[LP_REASON_SOURCE_MAC], 1);
+    }
+    /* a graceful leave reaches the others with its reason */
+    lp_session_disconnect(&c2->s, "bye", sm->now);
+    sim_run(sm, LP_SECONDS);
+    assert_int_equal(gw->left_events, 1);
+    assert_string_equal(gw->left_reason, "bye");
+    assert_true(c2->closed);
+}
+
+static void test_lossy_network(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    int sent = 0;
+
+    sm->loss_pct = 15; /* control messages must still all arrive */
+    gw = sim_join(sm, 1, LP_ROLE_GATEWAY, "02:00:00:00:00:01");
+    c1 = sim_join(sm, 2, LP_ROLE_CLIENT, "02:00:00:00:00:11");
+    c2 = sim_join(sm, 3, LP_ROLE_CLIENT, "02:00:00:00:00:12");
+    sim_run(sm, 15 * LP_SECONDS);
+    assert_true(gw->welcomed && c1->welcomed && c2->welcomed);
+    assert_int_equal(gw->joined_events, 2);
+    assert_true(sm->dropped > 0);
+    for (int i = 0; i < 200; i++) {
+        if (lp_session_send_frame(&c1->s, bcast_from_c1, sizeof(bcast_from_c1),
+                                  sm->now) == LP_REASON_NONE)
+            sent++;
+        sim_run(sm, 5 * LP_MILLISECONDS);
+    }
+    sim_run(sm, LP_SECONDS);
+    /* datagrams are not retransmitted: most, not all, arrive */
+    assert_true(gw->frames_rx > sent / 2 && gw->frames_rx <= sent);
+}
+
+static void test_relay_shutdown(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    lp_relay_shutdown(&sm->relay, sm->now);
+    sim_run(sm, 3 * LP_SECONDS);
+    for (int i = 1; i < SIM_NODES; i++) {
+        assert_true(sm->node[i]->disconnected);
+        assert_string_equal(sm->node[i]->disconnect_reason, "relay_shutdown");
+        assert_true(sm->node[i]->closed);
+        assert_int_equal(sm->node[i]->left_events, 0);
+    }
+    assert_true(lp_relay_done(&sm->relay));
+}
+
+static void test_duplicate_gateway_rejected(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *a, *b;
+
+    a = sim_join(sm, 1, LP_ROLE_GATEWAY, "02:00:00:00:00:01");
+    sim_run(sm, 2 * LP_SECONDS);
+    b = sim_join(sm, 2, LP_ROLE_GATEWAY, "02:00:00:00:00:02");
+    sim_run(sm, 3 * LP_SECONDS);
+    assert_true(a->welcomed);
+    assert_true(b->rejected);
+    assert_true(b->closed);
+    assert_int_equal(b->s.q.state >= LP_QS_CLOSING, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_join_and_forward, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lossy_network, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_shutdown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_gateway_rejected, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
