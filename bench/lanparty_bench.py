@@ -45,12 +45,15 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-rate-limit", action="store_true",
+                    help="lift the relay's per-player byte limit (200 Mbit/s by default)")
     a = ap.parse_args()
     os.environ["LP_BUILD_DIR"] = os.path.abspath(a.build)
     import lpnet as m
     lpnet = m
     res = {"tunnel": {"up": [], "down": [], "rtt": []}, "direct": {"up": [], "down": [], "rtt": []}}
-    with lpnet.LanParty(players=1) as lp:
+    relay_args = ["--rate-bytes", "0"] if a.no_rate_limit else []
+    with lpnet.LanParty(players=1, relay_args=relay_args) as lp:
         lp.start_dnsmasq()
         lp.start_relay()
         lp.start_gateway(extra=["--log-level", "warn"])
@@ -73,7 +76,9 @@ def main():
     med = {k: {m2: statistics.median(v) for m2, v in d.items()} for k, d in res.items()}
     t, d = med["tunnel"], med["direct"]
     print("LAN party benchmark: player -> relay -> gateway -> LAN host, network namespaces, "
-          "median of %d runs of %ds (relay, gateway, client and iperf3 share 2 cores)" % (a.runs, a.seconds))
+          "median of %d runs of %ds (relay, gateway, client and iperf3 share 2 cores); "
+          "relay per-player byte limit: %s" % (a.runs, a.seconds,
+                                               "off" if a.no_rate_limit else "default 200 Mbit/s"))
     print("  TCP player->LAN : %8.1f Mbit/s   baseline (plain veth) %8.1f Mbit/s   ratio %.3f"
           % (t["up"], d["up"], t["up"] / d["up"]))
     print("  TCP LAN->player : %8.1f Mbit/s   baseline (plain veth) %8.1f Mbit/s   ratio %.3f"

@@ -750,7 +750,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     ngtcp2_path_storage ps;
     ngtcp2_pkt_info pi;
     size_t npkts = 0, max_pkts, guard = 0;
-    int stream_blocked = 0, dgram_blocked = 0, rv = 0;
+    int stream_blocked = 0, dgram_blocked = 0, rv = 0, more = 0;
     size_t quantum;
 
     if (c->pending_violation && c->state <= LP_QS_CLOSE_PENDING)
@@ -807,8 +807,10 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                                            c->ctrl_stream, &v, 1, now);
             if (ndatalen > 0)
                 c->tx_sent += (uint64_t)ndatalen;
-            if (nw == NGTCP2_ERR_WRITE_MORE)
+            if (nw == NGTCP2_ERR_WRITE_MORE) {
+                more = 1;
                 continue;
+            }
             if (nw == NGTCP2_ERR_STREAM_DATA_BLOCKED ||
                 nw == NGTCP2_ERR_STREAM_SHUT_WR ||
                 nw == NGTCP2_ERR_STREAM_NOT_FOUND) {
@@ -835,8 +837,10 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 qconn_dq_pop(c);
                 c->dgrams_sent++;
             }
-            if (nw == NGTCP2_ERR_WRITE_MORE)
+            if (nw == NGTCP2_ERR_WRITE_MORE) {
+                more = 1;
                 continue;
+            }
             if (nw == NGTCP2_ERR_INVALID_STATE ||
                 nw == NGTCP2_ERR_INVALID_ARGUMENT) {
                 if (!accepted) {
@@ -855,6 +859,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             qconn_on_error(c, (int)nw, now);
             break;
         }
+        more = 0;
         if (nw == 0) {
             if (dgram_blocked && (stream_blocked || c->tx_sent >= c->tx_total))
                 break;
@@ -885,6 +890,29 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         (void)dest;
         b.len += (size_t)nw;
         b.nseg++;
+    }
+    if (more && rv == 0 && c->state < LP_QS_CLOSING) {
+        /* The loop ended with a packet still open (WRITE_MORE): close it
+         * with the same buffer, as ngtcp2 requires, and send it. */
+        ngtcp2_ssize nw =
+            ngtcp2_conn_write_pkt(c->conn, &ps.path, &pi, b.buf + b.len,
+                                  LP_QUIC_MAX_UDP_PAYLOAD, now);
+        if (nw > 0) {
+            if (b.nseg == 0) {
+                b.segsize = (size_t)nw;
+                ngtcp2_path_copy(&b.ps.path, &ps.path);
+            }
+            if ((size_t)nw > b.segsize && b.nseg > 0) {
+                size_t at = b.len;
+                rv = batch_send(&b);
+                memmove(b.buf, b.buf + at, (size_t)nw);
+                b.segsize = (size_t)nw;
+            }
+            b.len += (size_t)nw;
+            b.nseg++;
+        } else if (nw < 0) {
+            qconn_on_error(c, (int)nw, now);
+        }
     }
     if (rv == 0)
         rv = batch_send(&b);
