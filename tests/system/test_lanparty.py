@@ -164,6 +164,22 @@ for f in frames:
         assert re.search(r"event=frame dir=tap_to_relay .*reason=%s" % reason, text), reason
 
 
+def test_route_protection(party):
+    ns = party.ns["p1"]
+    # the relay's route is pinned on the pre-tunnel path...
+    assert "dev eth0" in sh("ip", "route", "show", "198.18.100.1/32", ns=ns)
+    # ...so a default route the LAN's DHCP server hands out cannot capture it
+    sh("ip", "route", "add", "default", "via", LAN_HOST, "dev", "lp0", ns=ns)
+    try:
+        assert "dev eth0" in sh("ip", "route", "get", "198.18.100.1", ns=ns)
+        assert " 0% packet loss" in sh("ping", "-c", "2", "-W", "2", LAN_HOST, ns=ns)
+    finally:
+        sh("ip", "route", "del", "default", "via", LAN_HOST, "dev", "lp0", ns=ns)
+    # games' limited broadcasts and multicast leave through the TAP
+    assert "dev lp0" in sh("ip", "route", "get", "255.255.255.255", ns=ns)
+    assert "dev lp0" in sh("ip", "route", "get", "239.255.255.250", ns=ns)
+
+
 def test_lan_switch_learns_player_mac_on_gateway_port(party):
     deadline = time.monotonic() + 10
     out = ""
@@ -208,6 +224,11 @@ def test_relay_restart_and_gateway_stop():
         n_c = c.count()
         assert gw.stop() == 0
         c.wait_for(r"event=peer_left .*role=gateway .*reason=shutdown", 10, start=n_c)
+        # the player's routes are restored when it stops
+        assert c.stop() == 0
+        ns = lp.ns["p1"]
+        assert sh("ip", "route", "show", "198.18.100.1/32", ns=ns).strip() == ""
+        assert "lp0" not in sh("ip", "route", "show", ns=ns)
 
 
 def test_gateway_refuses_interface_without_carrier():
