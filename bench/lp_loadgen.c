@@ -264,8 +264,7 @@ int main(int argc, char **argv)
             if (lp_qconn_expiry(&c->q) <= now)
                 lp_qconn_handle_expiry(&c->q, now);
             if (!c->hello_sent && c->hs_at != 0 &&
-                (lp_qconn_pmtud_done(&c->q) ||
-                 now - c->hs_at > (is_idle ? 10 : 1) * LP_SECONDS) &&
+                (lp_qconn_pmtud_done(&c->q) || now - c->hs_at > LP_SECONDS) &&
                 (is_idle || i == 0 || nwelcomed >= 1)) {
                 /* idle peers: realistic rooms of 32 (the relay's default
                  * room limit is 64) */

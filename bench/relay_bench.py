@@ -31,14 +31,15 @@ TARGETS = {  # the baseline: the targets of the relay issue
 
 
 class Relay:
-    def __init__(self, build, tmp):
+    def __init__(self, build, tmp, max_mtu=1386):
         self.cert = os.path.join(tmp, "relay.der")
         self.p = subprocess.Popen(
             ["taskset", "-c", "0", os.path.join(build, "cmd", "lanparty-relay"),
              "--listen", "127.0.0.1:0", "--dev-cert-der-out", self.cert,
              "--rate-broadcast", "0", "--rate-unknown-unicast", "0", "--rate-bytes", "0",
              "--max-peers", "5000", "--room-max-peers", "5000", "--max-conns", "6000",
-             "--max-mtu", "1386"],
+             "--max-conns-per-ip", "0",
+             "--max-mtu", str(max_mtu)],
             stderr=subprocess.PIPE, text=True)
         self.port = None
         self.lines = []
@@ -70,6 +71,18 @@ class Relay:
                     return int(l.split()[1])
         return 0
 
+    def counters(self):
+        """The relay's own counters, from a SIGUSR1 snapshot."""
+        n = len(self.lines)
+        self.p.send_signal(10)  # SIGUSR1
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            for l in self.lines[n:]:
+                if "event=relay_counters" in l:
+                    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", l)}
+            time.sleep(0.02)
+        return {}
+
     def stop(self):
         self.p.terminate()
         try:
@@ -97,6 +110,10 @@ def loadgen(build, relay, mode, seconds, extra=()):
     p.wait(timeout=60)
     if result is None:
         raise SystemExit("load generator failed (%s)" % mode)
+    c = relay.counters()
+    result["relay_frames_rx"] = c.get("frames_rx", 0)
+    result["relay_frames_tx"] = c.get("frames_tx", 0)
+    result["relay_drop_queue_full"] = c.get("drop_queue_full", 0)
     return result
 
 
@@ -145,7 +162,9 @@ def main():
                 bc.append(loadgen(a.build, r, "broadcast", a.seconds, ["--receivers", "8"]))
             finally:
                 r.stop()
-        r = Relay(a.build, tmp)
+        # Idle peers send no frames: a small room MTU admits every peer
+        # even when 1,000 handshakes at once slow path MTU discovery down.
+        r = Relay(a.build, tmp, max_mtu=1100)
         try:
             idle = idle_rss(a.build, r, a.peers)
         finally:
@@ -167,6 +186,11 @@ def main():
     print("      one relay core at %.2f us/datagram forwards about %.0f datagrams/s (%s)"
           % (u_cpu, 1e6 / u_cpu, ratio("unicast_dgrams_per_s", 1e6 / u_cpu)))
     print("      ratio: " + ratio("relay_cpu_us_per_dgram", u_cpu))
+    qf = [x["relay_drop_queue_full"] * 100.0 / max(1, x["relay_frames_rx"]) for x in uni]
+    print("      per run (datagrams/s, us/datagram, %% of received frames dropped as queue_full "
+          "because the sender outran the congestion-controlled relay->gateway leg): " +
+          ", ".join("%.0f/%.2f/%.0f%%" % (x["per_second"], x["relay_cpu_us_per_dgram"], q)
+                    for x, q in zip(uni, qf)))
     print("  broadcast to 8 peers    : %9.0f datagrams/s  %6.2f Gbit/s  relay %.2f us/datagram"
           % (b_dps, b_gb, b_cpu))
     print("      ratio: " + ratio("relay_cpu_us_per_dgram", b_cpu))

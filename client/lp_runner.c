@@ -150,6 +150,12 @@ static void runner_on_closed(struct lp_session *s, enum lp_qclose why,
 
     (void)now;
     (void)code;
+    if (strcmp(s->disconnect_reason, LP_REASON_REPLACED) == 0) {
+        fprintf(stderr, "lanparty: %s\n", LP_REPLACED_MESSAGE);
+        r->stopping = 1;
+        r->exit_code = LP_EXIT_REPLACED;
+        return;
+    }
     if (why == LP_QC_TLS && r->welcome_at == 0) {
         fprintf(stderr,
                 "lanparty: TLS handshake with the relay failed (alert %u): "

@@ -31,6 +31,7 @@ struct cl {
     int fd, ctl;
     uint8_t mac[6];
     int up, routes_added, protect;
+    unsigned mtu;
     struct lp_route_pin pin;
     struct lp_diag_state diag;
     lp_tstamp next_diag, next_route_check;
@@ -89,6 +90,7 @@ static int tap_up(struct cl *c, unsigned mtu)
     if (ioctl(c->ctl, SIOCSIFFLAGS, &ifr) != 0)
         return -1;
     c->up = 1;
+    c->mtu = mtu;
     return 0;
 }
 
@@ -157,6 +159,14 @@ static void cl_on_welcome(void *arg, struct lp_runner *r, lp_tstamp now)
 
     if (s == NULL)
         return;
+    if (c->up && c->mtu != s->mtu) {
+        /* a room recreated with another MTU while we reconnected */
+        if (tap_up(c, s->mtu) != 0)
+            lp_logf(LP_LOG_ERROR, "tap", "cannot set the MTU of %s to %u: %s",
+                    c->tap, s->mtu, strerror(errno));
+        else
+            lp_logf(LP_LOG_INFO, "tap_mtu", "%s MTU is now %u", c->tap, s->mtu);
+    }
     if (!c->up) {
         if (tap_up(c, s->mtu) != 0) {
             lp_logf(LP_LOG_ERROR, "tap", "cannot bring %s up: %s", c->tap,

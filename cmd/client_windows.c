@@ -212,6 +212,12 @@ static void wcl_on_closed(struct lp_session *s, enum lp_qclose why,
 
     (void)now;
     (void)code;
+    if (strcmp(s->disconnect_reason, LP_REASON_REPLACED) == 0) {
+        fprintf(stderr, "lanparty-client: %s\n", LP_REPLACED_MESSAGE);
+        c->stopping = 1;
+        c->exit_code = LP_EXIT_REPLACED;
+        return;
+    }
     if (why == LP_QC_TLS && c->welcome_at == 0) {
         fprintf(stderr,
                 "lanparty-client: TLS handshake with the relay failed (alert "

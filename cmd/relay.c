@@ -52,6 +52,8 @@ static void usage(FILE *f)
             "  --queue N                datagram queue per peer (256)\n"
             "  --max-conns N            QUIC connections in any state "
             "(4096)\n"
+            "  --max-conns-per-ip N     QUIC connections from one IP "
+            "address (64; 0 = off)\n"
             "  --retry                  validate every client address with "
             "Retry\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
@@ -158,6 +160,7 @@ int main(int argc, char **argv)
         {"malformed-threshold", required_argument, NULL, 'T'},
         {"queue", required_argument, NULL, 'Q'},
         {"max-conns", required_argument, NULL, 'C'},
+        {"max-conns-per-ip", required_argument, NULL, 'I'},
         {"retry", no_argument, NULL, 'r'},
         {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
@@ -239,6 +242,11 @@ int main(int argc, char **argv)
             break;
         case 'C':
             cfg.max_conns = parse_u64("--max-conns", optarg, 1000000);
+            if (cfg.max_conns == 0)
+                cfg.max_conns = 1;
+            break;
+        case 'I':
+            cfg.max_per_ip = parse_u64("--max-conns-per-ip", optarg, 1000000);
             break;
         case 'r':
             cfg.retry_always = 1;

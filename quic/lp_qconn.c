@@ -187,7 +187,9 @@ static int qconn_stream_reset(ngtcp2_conn *conn, int64_t stream_id,
     (void)final_size;
     (void)app_error_code;
     (void)sud;
-    if (stream_id == c->ctrl_stream)
+    /* After reject/disconnect the peer may drop its end: not a violation
+     * that should cut the graceful close short. */
+    if (stream_id == c->ctrl_stream && c->state == LP_QS_OPEN)
         c->pending_violation = 1;
     return 0;
 }
@@ -262,9 +264,16 @@ void lp_qconn_defaults(ngtcp2_settings *settings,
     params->max_idle_timeout = LP_QUIC_IDLE_TIMEOUT;
     params->initial_max_streams_bidi = is_server ? 1 : 0;
     params->initial_max_streams_uni = 0;
-    params->initial_max_stream_data_bidi_local = 256 * 1024;
-    params->initial_max_stream_data_bidi_remote = 256 * 1024;
-    params->initial_max_data = 1024 * 1024;
+    if (is_server) {
+        /* What an untrusted endpoint may make the relay buffer before it is
+         * consumed: the control stream needs one 64 KiB frame at most, and
+         * the window is extended as bytes are consumed. */
+        params->initial_max_stream_data_bidi_remote = 72 * 1024;
+        params->initial_max_data = 96 * 1024;
+    } else {
+        params->initial_max_stream_data_bidi_local = 256 * 1024;
+        params->initial_max_data = 1024 * 1024;
+    }
 }
 
 static int qconn_common_init(struct lp_qconn *c, const struct lp_qconn_ops *ops,
@@ -743,13 +752,44 @@ static int path_same(const ngtcp2_path *a, const ngtcp2_path *b)
            memcmp(a->local.addr, b->local.addr, a->local.addrlen) == 0;
 }
 
+/*
+ * batch_add accounts for a packet of len bytes just written at
+ * b->buf + b->len. GSO rules: segments of one size; a larger packet starts
+ * a new run; a shorter one ends the run; 64 segments at most; one path.
+ * A packet that cannot join the run is moved to the start of the buffer
+ * after the run is sent.
+ */
+static int batch_add(struct qconn_batch *b, size_t len, const ngtcp2_path *path)
+{
+    int rv = 0;
+
+    if (b->nseg > 0 &&
+        (len > b->segsize || b->closed || b->nseg == QCONN_MAX_GSO_SEGS ||
+         !path_same(path, &b->ps.path))) {
+        size_t at = b->len;
+
+        if ((rv = batch_send(b)) != 0)
+            return rv;
+        memmove(b->buf, b->buf + at, len);
+    }
+    if (b->nseg == 0) {
+        b->segsize = len;
+        ngtcp2_path_copy(&b->ps.path, path);
+    } else if (len < b->segsize) {
+        b->closed = 1;
+    }
+    b->len += len;
+    b->nseg++;
+    return 0;
+}
+
 int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                    lp_qconn_send_fn send, void *arg)
 {
     struct qconn_batch b;
     ngtcp2_path_storage ps;
     ngtcp2_pkt_info pi;
-    size_t npkts = 0, max_pkts, guard = 0;
+    size_t npkts = 0, max_pkts, guard = 0, guard_max;
     int stream_blocked = 0, dgram_blocked = 0, rv = 0, more = 0;
     size_t quantum;
 
@@ -787,7 +827,10 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     if (max_pkts > QCONN_MAX_BURST)
         max_pkts = QCONN_MAX_BURST;
 
-    while (npkts < max_pkts && ++guard < 4 * QCONN_MAX_BURST + c->dq_cap) {
+    /* Each turn finishes a packet, adds to the open one (WRITE_MORE), or
+     * drops a queued datagram: bounded by the burst and the queue. */
+    guard_max = 4 * QCONN_MAX_BURST + c->dq_len;
+    while (npkts < max_pkts && ++guard < guard_max) {
         uint8_t *dest;
         ngtcp2_ssize nw;
         ngtcp2_vec v;
@@ -817,6 +860,8 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 stream_blocked = 1;
                 continue;
             }
+            if (nw == 0)
+                break; /* congestion window or pacing: nothing else fits */
         } else if (!dgram_blocked && c->dq_len > 0) {
             struct lp_pbuf *pb = c->dq[c->dq_head];
 
@@ -868,28 +913,8 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             continue;
         }
         npkts++;
-        /* GSO rules: equal segments; a larger one starts a new run; a
-         * shorter one ends the run; 64 segments at most; one path. */
-        if (b.nseg > 0 && ((size_t)nw > b.segsize || b.closed ||
-                           b.nseg == QCONN_MAX_GSO_SEGS ||
-                           !path_same(&ps.path, &b.ps.path))) {
-            size_t keep = (size_t)nw;
-            size_t at = b.len;
-
-            if ((rv = batch_send(&b)) != 0)
-                break;
-            memmove(b.buf, b.buf + at, keep);
-            dest = b.buf;
-        }
-        if (b.nseg == 0) {
-            b.segsize = (size_t)nw;
-            ngtcp2_path_copy(&b.ps.path, &ps.path);
-        } else if ((size_t)nw < b.segsize) {
-            b.closed = 1;
-        }
-        (void)dest;
-        b.len += (size_t)nw;
-        b.nseg++;
+        if ((rv = batch_add(&b, (size_t)nw, &ps.path)) != 0)
+            break;
     }
     if (more && rv == 0 && c->state < LP_QS_CLOSING) {
         /* The loop ended with a packet still open (WRITE_MORE): close it
@@ -897,22 +922,10 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         ngtcp2_ssize nw =
             ngtcp2_conn_write_pkt(c->conn, &ps.path, &pi, b.buf + b.len,
                                   LP_QUIC_MAX_UDP_PAYLOAD, now);
-        if (nw > 0) {
-            if (b.nseg == 0) {
-                b.segsize = (size_t)nw;
-                ngtcp2_path_copy(&b.ps.path, &ps.path);
-            }
-            if ((size_t)nw > b.segsize && b.nseg > 0) {
-                size_t at = b.len;
-                rv = batch_send(&b);
-                memmove(b.buf, b.buf + at, (size_t)nw);
-                b.segsize = (size_t)nw;
-            }
-            b.len += (size_t)nw;
-            b.nseg++;
-        } else if (nw < 0) {
+        if (nw > 0)
+            rv = batch_add(&b, (size_t)nw, &ps.path);
+        else if (nw < 0)
             qconn_on_error(c, (int)nw, now);
-        }
     }
     if (rv == 0)
         rv = batch_send(&b);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "lp_err.h"
@@ -353,7 +355,8 @@ static void qserver_version_negotiation(struct lp_qserver *s,
                                         const ngtcp2_path *path,
                                         const ngtcp2_version_cid *vc)
 {
-    uint8_t buf[256], r;
+    /* 1 + 4 + 1 + 255 + 1 + 255 + 4: CIDs of unknown versions may be long */
+    uint8_t buf[600], r;
     uint32_t sv[] = {NGTCP2_PROTO_VER_V1};
     ngtcp2_ssize n;
 
@@ -431,6 +434,32 @@ static void qserver_refuse(struct lp_qserver *s, const ngtcp2_path *path,
         qserver_send_raw(s, path, buf, (size_t)n);
 }
 
+static int same_ip(const ngtcp2_sockaddr *a, const struct sockaddr_storage *b)
+{
+    if (a->sa_family != b->ss_family)
+        return 0;
+    if (a->sa_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)(const void *)a)->sin_addr,
+                      &((const struct sockaddr_in *)(const void *)b)->sin_addr,
+                      4) == 0;
+    return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+                  &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
+                  16) == 0;
+}
+
+/* qserver_count_ip: connections from a's IP (a scan; only on new
+ * connections, bounded by max_conns). */
+static size_t qserver_count_ip(const struct lp_qserver *s,
+                               const ngtcp2_sockaddr *a)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->nconns; i++)
+        if (same_ip(a, &s->heap[i]->remote_addr))
+            n++;
+    return n;
+}
+
 static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
                            const uint8_t *pkt, size_t len, lp_tstamp now)
 {
@@ -447,6 +476,13 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
     }
     if (s->cfg.max_conns > 0 && s->nconns >= s->cfg.max_conns) {
         s->st.refused++;
+        qserver_refuse(s, path, &hd, NGTCP2_CONNECTION_REFUSED);
+        return;
+    }
+    if (s->cfg.max_per_ip > 0 &&
+        qserver_count_ip(s, path->remote.addr) >= s->cfg.max_per_ip) {
+        /* one host cannot take every slot */
+        s->st.refused_per_ip++;
         qserver_refuse(s, path, &hd, NGTCP2_CONNECTION_REFUSED);
         return;
     }

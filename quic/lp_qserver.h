@@ -30,6 +30,7 @@ struct lp_qserver_cfg {
     uint32_t dq_cap;        /* datagram queue slots per connection */
     size_t conn_size;       /* >= sizeof(struct lp_qconn) */
     size_t max_conns;       /* connections of any state; 0 = unlimited */
+    size_t max_per_ip;      /* connections from one IP; 0 = unlimited */
     int retry_always;       /* validate every client address with Retry */
     size_t retry_threshold; /* handshakes in flight above which Retry */
     lp_qconn_send_fn send;  /* transmits packets */
@@ -38,7 +39,7 @@ struct lp_qserver_cfg {
 
 struct lp_qserver_stats {
     uint64_t pkts_in, pkts_dropped, version_negotiation, retries, bad_tokens,
-        resets, refused, conns_created;
+        resets, refused, refused_per_ip, conns_created;
 };
 
 struct lp_qserver {

@@ -20,9 +20,9 @@
 #include "lp_policy.h"
 
 #define RELAY_TICK        (100 * LP_MILLISECONDS)
+#define RELAY_HELLO_MAX   4096 /* bytes of JSON a hello may take */
 #define RELAY_LAN_MACS    1024 /* learned LAN MACs per room (direct-mapped) */
 #define RELAY_LAN_MAC_AGE (300 * LP_SECONDS)
-#define RELAY_MAX_DOOMED  4096
 
 struct relay_lan_mac {
     uint64_t mac; /* 0 = empty */
@@ -67,8 +67,6 @@ struct relay_peer {
 
 /* The relay is single-threaded: these scratch buffers are shared. */
 static uint8_t relay_ctrl_buf[LP_CTRL_MAX_LEN + 4];
-static struct relay_peer *relay_doomed[RELAY_MAX_DOOMED];
-static size_t relay_ndoomed;
 
 void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
 {
@@ -85,6 +83,7 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->queue_slots = 256;
     cfg->pool_slots = 16384;
     cfg->max_conns = 4096;
+    cfg->max_per_ip = 64;
 }
 
 static void addr_str(const struct sockaddr *sa, char *out, size_t outlen)
@@ -127,14 +126,30 @@ static int addr_same_host(const struct sockaddr_storage *a,
     return 0;
 }
 
+/* peer_doom: close p at the next flush (never inside a callback). The list
+ * holds one entry per connection at most, so it never overflows. */
 static void peer_doom(struct relay_peer *p, uint64_t code, const char *reason)
 {
-    if (p->doomed || relay_ndoomed == RELAY_MAX_DOOMED)
+    struct lp_relay *r = p->r;
+
+    if (p->doomed || p->q.state >= LP_QS_CLOSING ||
+        r->ndoomed >= r->cfg.max_conns)
         return;
     p->doomed = 1;
     p->doom_code = code;
     p->doom_reason = reason;
-    relay_doomed[relay_ndoomed++] = p;
+    r->doomed[r->ndoomed++] = p;
+}
+
+/* A closed connection leaves the doomed list before it can be freed. */
+static void peer_undoom(struct lp_relay *r, struct relay_peer *p)
+{
+    for (size_t i = 0; i < r->ndoomed; i++) {
+        if (r->doomed[i] == p) {
+            r->doomed[i] = r->doomed[--r->ndoomed];
+            break;
+        }
+    }
 }
 
 /* peer_send queues one control message; a peer that stopped acknowledging
@@ -515,8 +530,20 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
             used = len;
         data += used;
         len -= used;
-        if (rv == 0)
+        if (rv == 0) {
+            /* A hello is a few hundred bytes: a stranger may not make the
+             * relay assemble a 64 KiB frame. */
+            if (!p->admitted && p->dec.hdrlen == LP_CTRL_HDR_LEN &&
+                p->dec.need > RELAY_HELLO_MAX) {
+                char text[80];
+                snprintf(text, sizeof(text),
+                         "a %zu-byte first message is not a hello",
+                         p->dec.need);
+                relay_reject(p, LP_REJECT_BAD_HELLO, text, now);
+                return 0;
+            }
             break;
+        }
         if (!p->admitted) {
             if (m.type != LP_MSG_HELLO) {
                 char text[120];
@@ -779,6 +806,11 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
             cap = t->budget;
         if (enc > cap) {
             relay_egress_skip(p, t, enc, cap, now);
+        } else if (lp_qconn_dgram_queued(&t->q) >= t->q.dq_cap) {
+            /* checked before the copy: a sender outrunning this target's
+             * congestion window costs no more than the decryption */
+            lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
+            lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
         } else {
             if (pb == NULL) {
                 pb = lp_pool_get(&r->pool);
@@ -858,6 +890,9 @@ static void relay_on_closed(struct lp_qconn *c, enum lp_qclose why,
         lp_log_end(&b);
     }
     relay_leave(r, p, reason);
+    if (p->doomed)
+        peer_undoom(r, p);
+    p->doomed = 1; /* never again */
     if (p->dec_live) {
         lp_ctrl_decoder_free(&p->dec);
         p->dec_live = 0;
@@ -915,6 +950,7 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     qc.dq_cap = cfg->queue_slots;
     qc.conn_size = sizeof(struct relay_peer);
     qc.max_conns = cfg->max_conns;
+    qc.max_per_ip = cfg->max_per_ip;
     qc.retry_always = cfg->retry_always;
     qc.send = send;
     qc.send_arg = send_arg;
@@ -925,6 +961,13 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     }
     lp_ratelog_init(&r->droplog, LP_SECONDS, 20);
     r->next_tick = now + RELAY_TICK;
+    r->doomed =
+        calloc(cfg->max_conns > 0 ? cfg->max_conns : 1, sizeof(*r->doomed));
+    if (r->doomed == NULL) {
+        lp_qserver_free(&r->qs);
+        lp_pool_free(&r->pool);
+        return LP_ERR_NOMEM;
+    }
     return 0;
 }
 
@@ -935,6 +978,9 @@ void lp_relay_free(struct lp_relay *r)
     while (r->rooms != NULL)
         room_free(r, r->rooms);
     lp_pool_free(&r->pool);
+    free(r->doomed);
+    r->doomed = NULL;
+    r->ndoomed = 0;
 }
 
 void lp_relay_recv(struct lp_relay *r, const ngtcp2_path *path,
@@ -945,8 +991,10 @@ void lp_relay_recv(struct lp_relay *r, const ngtcp2_path *path,
 
 static void relay_process_doomed(struct lp_relay *r, lp_tstamp now)
 {
-    for (size_t i = 0; i < relay_ndoomed; i++) {
-        struct relay_peer *p = relay_doomed[i];
+    /* Closing may report other closes that edit the list: pop one at a
+     * time. */
+    while (r->ndoomed > 0) {
+        struct relay_peer *p = r->doomed[--r->ndoomed];
         relay_leave(r, p, p->doom_reason);
         if (p->doom_code == LP_APP_NO_ERROR)
             lp_qconn_close(&p->q, p->doom_code, now);
@@ -954,7 +1002,6 @@ static void relay_process_doomed(struct lp_relay *r, lp_tstamp now)
             lp_qconn_close_now(&p->q, p->doom_code, now);
         lp_qserver_mark(&r->qs, &p->q);
     }
-    relay_ndoomed = 0;
 }
 
 void lp_relay_flush(struct lp_relay *r, lp_tstamp now)

@@ -26,6 +26,7 @@ struct lp_relay_cfg {
     uint32_t queue_slots; /* datagram queue per peer */
     size_t pool_slots;    /* frame buffers shared by all peers */
     size_t max_conns;     /* QUIC connections of any state */
+    size_t max_per_ip;    /* QUIC connections from one IP address */
     int retry_always;
 };
 
@@ -42,6 +43,8 @@ struct lp_relay {
     struct lp_counters ctr;
     struct lp_ratelog droplog;
     int shutting_down;
+    struct relay_peer **doomed; /* closed outside callbacks */
+    size_t ndoomed;
     lp_tstamp next_tick;
     lp_tstamp next_trim;
     uint64_t trim_conns;

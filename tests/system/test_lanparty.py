@@ -253,3 +253,18 @@ def test_client_exits_clearly_when_rejected():
         c = lp.start_client("p1", P1_MAC, extra=["--room", "bad room!"])
         assert c.p.wait(timeout=10) == 2
         assert "--room" in c.text()
+
+
+def test_second_instance_with_same_identity_stops_the_first_cleanly():
+    with LanParty(players=1) as lp:
+        lp.start_relay()
+        first = lp.start_client("p1", P1_MAC)
+        first.wait_for("event=welcome")
+        # the same identity started again on the same PC (another TAP name)
+        second = lp.start_client("p1", P1_MAC, extra=["--tap-name", "lp1"])
+        second.wait_for("event=welcome")
+        assert first.p.wait(timeout=10) == 7
+        assert "joined the room from this network and replaced us" in first.text()
+        time.sleep(2)
+        assert second.p.poll() is None  # no ping-pong: the new one stays
+        assert len(re.findall(r"event=peer_joined .*mac=%s" % P1_MAC, lp.relay.text())) == 2

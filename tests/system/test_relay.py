@@ -596,3 +596,25 @@ def test_certificate_errors_are_clear(lp, tmp_path, case):
                              "--dev-cert-der-out", str(tmp_path / "a.der")])
     peer = lp.peer(ok, pin=str(tmp_path / "a.der"))
     assert peer.join("client", "R", C1)["effective_mtu"] == 1380
+
+
+def test_connections_per_ip_are_capped(lp):
+    relay = lp.relay("--max-conns-per-ip", "2")
+    a = lp.peer(relay)
+    b = lp.peer(relay)
+    a.join("client", "R", C1)
+    b.join("client", "R", C2)
+    c = lp.peer(relay, wait_ready=False)
+    assert c.closed()["why"] in ("peer_closed", "error")
+    # another address is still welcome
+    d = lp.peer(relay, "--bind", "127.0.0.2")
+    assert d.join("client", "R", "02:00:00:00:00:33")["effective_mtu"] == 1380
+
+
+def test_oversized_first_message_rejected_before_its_body(lp):
+    relay = lp.relay()
+    p = lp.peer(relay, wait_ready=False)
+    p.expect(lambda e: e["ev"] == "handshake")
+    p.cmd("raw 00008000" + "7b")  # announces 32 KiB, sends one byte
+    rej = reject_of(p)
+    assert rej["reason"] == "bad_hello" and "32768" in rej["message"]
