@@ -30,6 +30,8 @@
 #include "lp_qconn.h"
 #include "lp_udp.h"
 
+#define LG_INFLIGHT 4096 /* frame copies in flight end to end */
+
 struct lg_conn {
     struct lp_qconn q;
     struct lp_udp udp;
@@ -272,10 +274,24 @@ int main(int argc, char **argv)
                 snprintf(room, sizeof(room), "IDLE%d", i / 32);
                 lg_hello(c, is_idle ? room : "BENCH", !is_idle && i == 0);
             }
-            if (c->sender && t_measure != 0)
-                while (lp_qconn_dgram_queued(&c->q) < 512 &&
-                       lp_qconn_queue_dgram(&c->q, frame) == 0)
-                    ;
+            if (c->sender && t_measure != 0) {
+                /* End-to-end window: at most LG_INFLIGHT copies sent but
+                 * not yet received. Without it the sender outruns the
+                 * receivers in this same process, their socket buffers
+                 * overflow, and the relay's congestion-controlled egress
+                 * collapses: the bench would measure that, not the relay. */
+                uint64_t rx_total = 0, copies;
+                for (int k = 0; k < nconns; k++)
+                    rx_total += conns[k]->rx;
+                for (;;) {
+                    copies = (c->q.dgrams_sent + lp_qconn_dgram_queued(&c->q)) *
+                             (uint64_t)(nconns - 1);
+                    if (copies >= rx_total + LG_INFLIGHT ||
+                        lp_qconn_dgram_queued(&c->q) >= 512 ||
+                        lp_qconn_queue_dgram(&c->q, frame) != 0)
+                        break;
+                }
+            }
             lp_qconn_flush(&c->q, now, txbuf, sizeof(txbuf), lg_send, c);
             if (c->q.state >= LP_QS_CLOSING) {
                 fprintf(stderr, "lp-loadgen: connection %d closed\n", c->idx);
