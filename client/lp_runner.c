@@ -58,27 +58,9 @@ static void runner_on_welcome(struct lp_session *s,
                               const struct lp_msg_welcome *w, lp_tstamp now)
 {
     struct lp_runner *r = s->app;
-    struct lp_logbuf b;
 
     r->welcome_at = now;
     r->attempt = 0;
-    if (lp_log_begin(&b, LP_LOG_INFO, "welcome")) {
-        lp_log_str(&b, "relay", r->relay_str);
-        lp_log_str(&b, "room", s->cfg.room);
-        lp_log_u64(&b, "peer_id", w->peer_id);
-        lp_log_u64(&b, "effective_mtu", w->effective_mtu);
-        lp_log_u64(&b, "datagram_budget", s->budget);
-        lp_log_str(&b, "gateway_present",
-                   w->gateway_present ? "true" : "false");
-        if (w->gateway_present)
-            lp_log_u64(&b, "gateway_peer_id", w->gateway_peer_id);
-        lp_log_end(&b);
-    }
-    if (w->effective_mtu < 1280)
-        lp_logf(LP_LOG_WARN, "small_mtu",
-                "the room's MTU %u is below 1280: IPv6 will not work on the "
-                "adapter",
-                w->effective_mtu);
     if (r->cfg->check_only) {
         printf("welcome: room %s, peer id %u, MTU %u, LAN gateway %s\n",
                s->cfg.room, w->peer_id, w->effective_mtu,
@@ -98,9 +80,6 @@ static void runner_on_reject(struct lp_session *s,
     struct lp_runner *r = s->app;
 
     (void)now;
-    lp_logf(LP_LOG_ERROR, "rejected",
-            "the relay refused to join room %s: %s (%s)", s->cfg.room,
-            rj->message, lp_reject_name(rj->reason));
     fprintf(stderr, "lanparty: the relay refused us: %s (%s)\n", rj->message,
             lp_reject_name(rj->reason));
     r->stopping = 1;
