@@ -14,7 +14,7 @@
  * File format (JSON, at most LP_JOURNAL_MAX_BYTES):
  *   {"version":1,"entries":[
  *     {"op":"route_add","dest":"203.0.113.7","prefix":32,
- *      "nexthop":"192.168.1.1","luid":"0x6008000","ifindex":12},
+ *      "nexthop":"198.18.1.1","luid":"0x6008000","ifindex":12},
  *     {"op":"if_metric","family":4,"luid":"0x...","ifindex":31,
  *      "old":25,"old_auto":true},
  *     {"op":"if_mtu","family":4,"luid":"0x...","ifindex":31,"old":1500},

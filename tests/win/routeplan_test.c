@@ -48,14 +48,14 @@ static void test_best(void)
 {
     /* ifindex 5: Wi-Fi, 9: Ethernet, 31: the TAP */
     const struct lp_route table[] = {
-        rt("0.0.0.0", 0, "192.168.1.1", 5, 0, 35),      /* 0 Wi-Fi default */
-        rt("0.0.0.0", 0, "10.0.0.1", 9, 0, 25),         /* 1 Ethernet default */
-        rt("192.168.1.0", 24, "0.0.0.0", 5, 256, 35),   /* 2 */
-        rt("0.0.0.0", 0, "198.18.0.1", 31, 0, 5),       /* 3 TAP default */
-        rt("198.18.0.0", 15, "0.0.0.0", 31, 256, 5),    /* 4 TAP subnet */
-        rt("203.0.113.0", 24, "192.168.1.1", 5, 0, 35), /* 5 */
-        rt("::", 0, "fe80::1", 9, 0, 25),               /* 6 v6 default */
-        rt("2001:db8::", 32, "::", 5, 256, 35),         /* 7 */
+        rt("0.0.0.0", 0, "198.18.1.1", 5, 0, 35),      /* 0 Wi-Fi default */
+        rt("0.0.0.0", 0, "198.19.0.1", 9, 0, 25),      /* 1 Ethernet default */
+        rt("198.18.1.0", 24, "0.0.0.0", 5, 256, 35),   /* 2 */
+        rt("0.0.0.0", 0, "198.18.0.1", 31, 0, 5),      /* 3 TAP default */
+        rt("198.18.0.0", 15, "0.0.0.0", 31, 256, 5),   /* 4 TAP subnet */
+        rt("203.0.113.0", 24, "198.18.1.1", 5, 0, 35), /* 5 */
+        rt("::", 0, "fe80::1", 9, 0, 25),              /* 6 v6 default */
+        rt("2001:db8::", 32, "::", 5, 256, 35),        /* 7 */
     };
     static const struct {
         const char *addr;
@@ -63,11 +63,11 @@ static void test_best(void)
         int rv;
         size_t idx;
     } cases[] = {
-        {"8.8.8.8", 0, 0, 3},       /* the TAP's low metric wins... */
-        {"8.8.8.8", 31, 0, 1},      /* ...so the TAP is excluded */
-        {"192.168.1.20", 31, 0, 2}, /* longest prefix beats metric */
-        {"203.0.113.7", 31, 0, 5},  {"198.18.0.9", 31, 0, 1},
-        {"2001:db8::7", 31, 0, 7},  {"2001:db9::7", 31, 0, 6},
+        {"8.8.8.8", 0, 0, 3},      /* the TAP's low metric wins... */
+        {"8.8.8.8", 31, 0, 1},     /* ...so the TAP is excluded */
+        {"198.18.1.20", 31, 0, 2}, /* longest prefix beats metric */
+        {"203.0.113.7", 31, 0, 5}, {"198.18.0.9", 31, 0, 1},
+        {"2001:db8::7", 31, 0, 7}, {"2001:db9::7", 31, 0, 6},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct lp_ipaddr a;
@@ -88,8 +88,9 @@ static void test_best(void)
     }
     {
         /* equal prefix and total metric: the lower ifindex wins */
-        const struct lp_route tie[] = {rt("0.0.0.0", 0, "10.0.0.1", 9, 5, 20),
-                                       rt("0.0.0.0", 0, "10.0.1.1", 7, 0, 25)};
+        const struct lp_route tie[] = {
+            rt("0.0.0.0", 0, "198.19.0.1", 9, 5, 20),
+            rt("0.0.0.0", 0, "198.19.1.1", 7, 0, 25)};
         struct lp_ipaddr a;
         size_t idx;
         lp_ipaddr_parse(&a, "1.1.1.1");
@@ -100,14 +101,14 @@ static void test_best(void)
 
 static void test_pin_and_verify(void)
 {
-    struct lp_route best = rt("0.0.0.0", 0, "192.168.1.1", 5, 0, 35);
-    struct lp_route onlink = rt("192.168.1.0", 24, "0.0.0.0", 5, 256, 35);
+    struct lp_route best = rt("0.0.0.0", 0, "198.18.1.1", 5, 0, 35);
+    struct lp_route onlink = rt("198.18.1.0", 24, "0.0.0.0", 5, 256, 35);
     struct lp_route pin, pin2, chosen;
     struct lp_ipaddr relay;
     char err[256] = "";
     const struct lp_route table[] = {
-        rt("0.0.0.0", 0, "192.168.1.1", 5, 0, 35),
-        rt("203.0.113.7", 32, "192.168.1.1", 5, 0, 35),
+        rt("0.0.0.0", 0, "198.18.1.1", 5, 0, 35),
+        rt("203.0.113.7", 32, "198.18.1.1", 5, 0, 35),
     };
 
     lp_ipaddr_parse(&relay, "203.0.113.7");
@@ -122,7 +123,7 @@ static void test_pin_and_verify(void)
     CHECK_INT(lp_routeplan_find(table, 2, &pin), 1);
     CHECK_INT(lp_routeplan_find(table, 1, &pin), -1);
     /* on-link relay: zero next hop, still a host route */
-    lp_ipaddr_parse(&relay, "192.168.1.50");
+    lp_ipaddr_parse(&relay, "198.18.1.50");
     lp_routeplan_pin(&pin2, &onlink, &relay);
     CHECK_INT(pin2.nexthop.family, 4);
     CHECK(!lp_routeplan_same(&pin, &pin2));
@@ -144,7 +145,7 @@ static struct lp_journal sample(void)
     memset(&j, 0, sizeof(j));
     memset(&e, 0, sizeof(e));
     e.op = LP_JOP_ROUTE_ADD;
-    e.route = rt("203.0.113.7", 32, "192.168.1.1", 5, 0, 0);
+    e.route = rt("203.0.113.7", 32, "198.18.1.1", 5, 0, 0);
     e.luid = e.route.luid;
     e.ifindex = 5;
     e.family = 4;

@@ -67,8 +67,8 @@ static void add_route(const char *dest, int plen, const char *nh,
 static void reset_fakes(void)
 {
     nroutes = 0;
-    add_route("0.0.0.0", 0, "192.168.1.1", 5, WIFI_LUID, 0);
-    add_route("192.168.1.0", 24, "0.0.0.0", 5, WIFI_LUID, 256);
+    add_route("0.0.0.0", 0, "198.18.1.1", 5, WIFI_LUID, 0);
+    add_route("198.18.1.0", 24, "0.0.0.0", 5, WIFI_LUID, 256);
     memset(ifs, 0, sizeof(ifs));
     ifs[0] = (struct fake_if){TAP_LUID, AF_INET, 35, TRUE, 1500, FALSE};
     ifs[1] = (struct fake_if){TAP_LUID, AF_INET6, 35, TRUE, 1500, TRUE};
@@ -336,7 +336,7 @@ static void test_pin_reuse(void)
     int reused = 0;
 
     reset_fakes();
-    add_route("203.0.113.7", 32, "192.168.1.1", 5, WIFI_LUID, 0);
+    add_route("203.0.113.7", 32, "198.18.1.1", 5, WIFI_LUID, 0);
     lp_winroute_init(&r, &api, jpath);
     CHECK_INT(lp_winroute_pin(&r, (struct sockaddr *)&sa, 0, &reused, err,
                               sizeof(err)),
@@ -352,7 +352,7 @@ static void test_pin_fallback(void)
 {
     struct lp_winapi api = fake_api();
     struct lp_winroute r;
-    struct sockaddr_in sa = relay_sa("192.168.1.40");
+    struct sockaddr_in sa = relay_sa("198.18.1.40");
     char err[512] = "";
     int reused = 0;
 
@@ -373,7 +373,7 @@ static void test_pin_fallback(void)
     CHECK_INT(lp_winroute_pin(&r, (struct sockaddr *)&sa, 0, &reused, err,
                               sizeof(err)),
               LP_ERR_IO);
-    CHECK(strstr(err, "192.168.1.40") != NULL);
+    CHECK(strstr(err, "198.18.1.40") != NULL);
 }
 
 static void test_tap_setup(void)
@@ -464,7 +464,7 @@ static void test_crash_recovery(void)
     {
         FILE *f = fopen(jpath, "wb");
         fputs("{\"version\":1,\"entries\":[{\"op\":\"route_add\",\"dest\":"
-              "\"203.0.113.9\",\"prefix\":32,\"nexthop\":\"192.168.1.1\","
+              "\"203.0.113.9\",\"prefix\":32,\"nexthop\":\"198.18.1.1\","
               "\"luid\":\"0x47000002000000\",\"ifindex\":5}]}",
               f);
         fclose(f);
