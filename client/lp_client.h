@@ -5,6 +5,7 @@
 #ifndef LP_CLIENT_H
 #define LP_CLIENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lp_types.h"
@@ -34,5 +35,67 @@ lp_tstamp lp_client_backoff(unsigned attempt, uint32_t rnd);
     "another lanparty endpoint with this identity (MAC) joined the room "      \
     "from this network and replaced us; run one instance per identity "        \
     "file, or give each its own --virtual-mac"
+
+/*
+ * Command-line options the gateway and both clients share. Each main keeps
+ * its own getopt_long loop; these table entries, their parser and the
+ * checks that follow are common.
+ */
+struct lp_client_opts {
+    const char *prog;  /* for messages: "lanparty-client" */
+    const char *relay; /* --relay */
+    const char *server_name;
+    const char *pin_file; /* --relay-ca-cert */
+    const char *room;
+    const char *vmac;     /* --virtual-mac */
+    const char *identity; /* --identity */
+    int check_only;       /* --check-relay */
+    int protect;          /* 0 with --no-route-protection */
+};
+
+/* getopt_long entries (short codes 'r','s','c','R','L','h'). */
+#define LP_ENDPOINT_LONG_OPTS                                                  \
+    {"relay", required_argument, NULL, 'r'},                                   \
+        {"server-name", required_argument, NULL, 's'},                         \
+        {"relay-ca-cert", required_argument, NULL, 'c'},                       \
+        {"room", required_argument, NULL, 'R'},                                \
+        {"log-level", required_argument, NULL, 'L'},                           \
+    {                                                                          \
+        "help", no_argument, NULL, 'h'                                         \
+    }
+/* and the clients' ('m','I','n','k') */
+#define LP_CLIENT_LONG_OPTS                                                    \
+    LP_ENDPOINT_LONG_OPTS, {"virtual-mac", required_argument, NULL, 'm'},      \
+        {"identity", required_argument, NULL, 'I'},                            \
+        {"no-route-protection", no_argument, NULL, 'n'},                       \
+    {                                                                          \
+        "check-relay", no_argument, NULL, 'k'                                  \
+    }
+
+#define LP_ENDPOINT_USAGE                                                      \
+    "  --relay-ca-cert FILE.der  pin the relay's certificate\n"                \
+    "  --server-name NAME        name to verify (system trust)\n"              \
+    "  --log-level LEVEL         error, warn, info, debug\n"
+#define LP_CLIENT_USAGE                                                        \
+    LP_ENDPOINT_USAGE                                                          \
+    "  --virtual-mac MAC         override the stored identity\n"               \
+    "  --check-relay             connect, print the welcome, disconnect\n"     \
+    "  --no-route-protection     leave the routes alone\n"
+
+/*
+ * lp_client_opt handles one getopt_long result. Returns 1 when it was a
+ * shared option, 0 when the caller must handle it, or an lp_exit status
+ * (usage error, already printed) as a negative number.
+ */
+int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg);
+
+/* lp_client_opts_check: --relay and --room present, the room valid.
+ * Returns 0 or LP_EXIT_USAGE (message printed). */
+int lp_client_opts_check(const struct lp_client_opts *o);
+
+/* lp_client_identity: --virtual-mac, or the identity file (created on the
+ * first run). Returns 0 or an lp_exit status (message printed). */
+int lp_client_identity(const struct lp_client_opts *o, const char *path,
+                       uint8_t mac[6]);
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lp_client.h"
 #include "lp_diag.h"
 #include "lp_err.h"
 #include "lp_eth.h"
@@ -238,70 +239,37 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
-            "[options]\n"
-            "  --relay-ca-cert FILE.der  pin the relay's certificate\n"
-            "  --server-name NAME        name to verify (system trust)\n"
-            "  --virtual-mac MAC         override the stored identity\n"
+            "[options]\n" LP_CLIENT_USAGE
             "  --identity FILE           identity file (default ./%s)\n"
-            "  --tap-name NAME           TAP device name (default lp0)\n"
-            "  --no-route-protection     do not pin the relay route or "
-            "route broadcasts\n"
-            "  --check-relay             connect, print the welcome, "
-            "disconnect\n"
-            "  --log-level LEVEL         error, warn, info, debug\n",
+            "  --tap-name NAME           TAP device name (default lp0)\n",
             LP_IDENTITY_FILE);
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"relay", required_argument, NULL, 'r'},
-        {"server-name", required_argument, NULL, 's'},
-        {"relay-ca-cert", required_argument, NULL, 'c'},
-        {"room", required_argument, NULL, 'R'},
-        {"virtual-mac", required_argument, NULL, 'm'},
-        {"identity", required_argument, NULL, 'I'},
+        LP_CLIENT_LONG_OPTS,
         {"tap-name", required_argument, NULL, 't'},
-        {"no-route-protection", no_argument, NULL, 'n'},
-        {"check-relay", no_argument, NULL, 'k'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static struct cl c;
+    struct lp_client_opts o = {.prog = "lanparty-client", .protect = 1};
     struct lp_runner_cfg cfg;
     struct lp_runner_dev dev;
-    const char *room = NULL, *vmac = NULL, *identity = LP_IDENTITY_FILE;
-    enum lp_log_level lvl;
     char err[512];
-    int opt, rc, created = 0;
+    int opt, rc;
 
     memset(&cfg, 0, sizeof(cfg));
     memset(&dev, 0, sizeof(dev));
     snprintf(c.tap, sizeof(c.tap), "lp0");
-    c.protect = 1;
     c.fd = -1;
     lp_log_set_component("client");
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
+            return -rc;
+        if (rc > 0)
+            continue;
         switch (opt) {
-        case 'r':
-            cfg.relay = optarg;
-            break;
-        case 's':
-            cfg.server_name = optarg;
-            break;
-        case 'c':
-            cfg.pin_file = optarg;
-            break;
-        case 'R':
-            room = optarg;
-            break;
-        case 'm':
-            vmac = optarg;
-            break;
-        case 'I':
-            identity = optarg;
-            break;
         case 't':
             if (strlen(optarg) >= IFNAMSIZ || optarg[0] == '\0') {
                 fprintf(stderr,
@@ -312,20 +280,6 @@ int main(int argc, char **argv)
             }
             snprintf(c.tap, sizeof(c.tap), "%s", optarg);
             break;
-        case 'n':
-            c.protect = 0;
-            break;
-        case 'k':
-            cfg.check_only = 1;
-            break;
-        case 'L':
-            if (lp_log_parse_level(optarg, &lvl) != 0) {
-                fprintf(stderr, "lanparty-client: unknown log level '%s'\n",
-                        optarg);
-                return LP_EXIT_USAGE;
-            }
-            lp_log_set_level(lvl);
-            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -334,33 +288,16 @@ int main(int argc, char **argv)
             return LP_EXIT_USAGE;
         }
     }
-    if (cfg.relay == NULL || room == NULL) {
-        usage(stderr);
-        return LP_EXIT_USAGE;
-    }
-    if (!lp_room_valid(room)) {
-        fprintf(stderr,
-                "lanparty-client: --room '%s': 1 to 32 characters from A-Z "
-                "a-z 0-9 _ -\n",
-                room);
-        return LP_EXIT_USAGE;
-    }
-    if (vmac != NULL) {
-        if (lp_mac_parse(c.mac, vmac) != 0 || !lp_mac_valid_client(c.mac)) {
-            fprintf(stderr,
-                    "lanparty-client: --virtual-mac '%s' is not a locally "
-                    "administered unicast MAC (e.g. 02:xx:xx:xx:xx:xx)\n",
-                    vmac);
-            return LP_EXIT_USAGE;
-        }
-    } else if (lp_identity_load_or_create(identity, c.mac, &created, err,
-                                          sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-client: %s\n", err);
-        return LP_EXIT_ERROR;
-    } else if (created) {
-        lp_logf(LP_LOG_INFO, "identity", "created %s with a new virtual MAC",
-                identity);
-    }
+    if ((rc = lp_client_opts_check(&o)) != 0 ||
+        (rc = lp_client_identity(
+             &o, o.identity != NULL ? o.identity : LP_IDENTITY_FILE, c.mac)) !=
+            0)
+        return rc;
+    cfg.relay = o.relay;
+    cfg.server_name = o.server_name;
+    cfg.pin_file = o.pin_file;
+    cfg.check_only = o.check_only;
+    c.protect = o.protect;
     if (!cfg.check_only) {
         if (tap_open(&c, err, sizeof(err)) != 0) {
             fprintf(stderr, "lanparty-client: %s\n", err);
@@ -370,7 +307,7 @@ int main(int argc, char **argv)
         c.protect = 0;
     }
     cfg.session.role = LP_ROLE_CLIENT;
-    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", room);
+    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
     memcpy(cfg.session.mac, c.mac, 6);
     cfg.session.software = "lanparty-client-linux/0.1";
     cfg.session.stats_interval = 5 * LP_SECONDS;

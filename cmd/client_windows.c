@@ -561,91 +561,45 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
-            "[options]\n"
-            "  --relay-ca-cert FILE.der  pin the relay's certificate\n"
-            "  --server-name NAME        name to verify (system trust)\n"
-            "  --virtual-mac MAC         override the stored identity\n"
+            "[options]\n" LP_CLIENT_USAGE
             "  --identity FILE           identity file (default "
             "%%LOCALAPPDATA%%\\lanparty\\%s)\n"
             "  --tap-instance-id GUID    the TAP-Windows6 adapter to use\n"
-            "  --list-tap-adapters       print the TAP adapters and exit\n"
-            "  --no-route-protection     do not pin the relay route or "
-            "change the TAP's metric\n"
-            "  --check-relay             connect, print the welcome, "
-            "disconnect (no adapter)\n"
-            "  --log-level LEVEL         error, warn, info, debug\n",
+            "  --list-tap-adapters       print the TAP adapters and exit\n",
             LP_IDENTITY_FILE);
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"relay", required_argument, NULL, 'r'},
-        {"server-name", required_argument, NULL, 's'},
-        {"relay-ca-cert", required_argument, NULL, 'c'},
-        {"room", required_argument, NULL, 'R'},
-        {"virtual-mac", required_argument, NULL, 'm'},
-        {"identity", required_argument, NULL, 'I'},
+        LP_CLIENT_LONG_OPTS,
         {"tap-instance-id", required_argument, NULL, 't'},
         {"list-tap-adapters", no_argument, NULL, 'l'},
-        {"no-route-protection", no_argument, NULL, 'n'},
-        {"check-relay", no_argument, NULL, 'k'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct wcl *c = &g;
-    const char *room = NULL, *vmac = NULL, *identity = NULL;
+    struct lp_client_opts o = {.prog = "lanparty-client", .protect = 1};
+    const char *identity = NULL;
     char idpath[MAX_PATH], jpath[MAX_PATH], err[1024];
     struct sockaddr_storage addrs[1];
     socklen_t lens[1];
     size_t naddr = 0, undone = 0;
-    enum lp_log_level lvl;
-    int opt, rc, created = 0, list = 0, reused = 0;
+    int opt, rc, list = 0, reused = 0;
 
-    c->protect = 1;
     c->route_ok = -1;
     lp_log_set_component("client");
     setvbuf(stderr, NULL, _IONBF, 0);
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
+            return -rc;
+        if (rc > 0)
+            continue;
         switch (opt) {
-        case 'r':
-            c->relay = optarg;
-            break;
-        case 's':
-            c->server_name = optarg;
-            break;
-        case 'c':
-            c->pin_file = optarg;
-            break;
-        case 'R':
-            room = optarg;
-            break;
-        case 'm':
-            vmac = optarg;
-            break;
-        case 'I':
-            identity = optarg;
-            break;
         case 't':
             c->tap_id = optarg;
             break;
         case 'l':
             list = 1;
-            break;
-        case 'n':
-            c->protect = 0;
-            break;
-        case 'k':
-            c->check_only = 1;
-            break;
-        case 'L':
-            if (lp_log_parse_level(optarg, &lvl) != 0) {
-                fprintf(stderr, "lanparty-client: unknown log level '%s'\n",
-                        optarg);
-                return LP_EXIT_USAGE;
-            }
-            lp_log_set_level(lvl);
             break;
         case 'h':
             usage(stdout);
@@ -657,18 +611,15 @@ int main(int argc, char **argv)
     }
     if (list)
         return wcl_list_adapters();
-    if (c->relay == NULL || room == NULL) {
-        usage(stderr);
-        return LP_EXIT_USAGE;
-    }
-    if (!lp_room_valid(room)) {
-        fprintf(stderr,
-                "lanparty-client: --room '%s': 1 to 32 characters from A-Z "
-                "a-z 0-9 _ -\n",
-                room);
-        return LP_EXIT_USAGE;
-    }
-    snprintf(c->room, sizeof(c->room), "%s", room);
+    if ((rc = lp_client_opts_check(&o)) != 0)
+        return rc;
+    c->relay = o.relay;
+    c->server_name = o.server_name;
+    c->pin_file = o.pin_file;
+    c->check_only = o.check_only;
+    c->protect = o.protect;
+    identity = o.identity;
+    snprintf(c->room, sizeof(c->room), "%s", o.room);
     if (c->tap_id != NULL) {
         char norm[LP_GUID_STRLEN];
         if (lp_tapreg_guid_norm(norm, c->tap_id, err, sizeof(err)) != 0) {
@@ -684,22 +635,8 @@ int main(int argc, char **argv)
         wcl_state_path(idpath, sizeof(idpath), LP_IDENTITY_FILE);
         identity = idpath;
     }
-    if (vmac != NULL) {
-        if (lp_mac_parse(c->mac, vmac) != 0 || !lp_mac_valid_client(c->mac)) {
-            fprintf(stderr,
-                    "lanparty-client: --virtual-mac '%s' is not a locally "
-                    "administered unicast MAC (e.g. 02:xx:xx:xx:xx:xx)\n",
-                    vmac);
-            return LP_EXIT_USAGE;
-        }
-    } else if (lp_identity_load_or_create(identity, c->mac, &created, err,
-                                          sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-client: %s\n", err);
-        return LP_EXIT_ERROR;
-    } else if (created) {
-        lp_logf(LP_LOG_INFO, "identity", "created %s with a new virtual MAC",
-                identity);
-    }
+    if ((rc = lp_client_identity(&o, identity, c->mac)) != 0)
+        return rc;
     if (lp_winapi_load(&c->api, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
         return LP_EXIT_ERROR;

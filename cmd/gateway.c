@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lp_client.h"
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_gso.h"
@@ -323,52 +324,36 @@ static void gw_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lanparty-gateway --relay HOST[:PORT] --room ROOM "
-               "--interface IFNAME [options]\n"
-               "  --relay-ca-cert FILE.der  pin the relay's certificate\n"
-               "  --server-name NAME        name to verify (system trust)\n"
+               "--interface IFNAME [options]\n" LP_ENDPOINT_USAGE
                "  --cam-refresh-interval S  seconds between CAM refreshes "
-               "(30)\n"
-               "  --log-level LEVEL         error, warn, info, debug\n");
+               "(30)\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"relay", required_argument, NULL, 'r'},
-        {"server-name", required_argument, NULL, 's'},
-        {"relay-ca-cert", required_argument, NULL, 'c'},
-        {"room", required_argument, NULL, 'R'},
+        LP_ENDPOINT_LONG_OPTS,
         {"interface", required_argument, NULL, 'i'},
         {"cam-refresh-interval", required_argument, NULL, 'C'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static struct gw g;
+    struct lp_client_opts o = {.prog = "lanparty-gateway"};
     struct lp_runner_cfg cfg;
     struct lp_runner_dev dev;
-    const char *ifname = NULL, *room = NULL;
-    enum lp_log_level lvl;
-    int opt;
+    const char *ifname = NULL;
+    int opt, rc;
 
     memset(&cfg, 0, sizeof(cfg));
     memset(&dev, 0, sizeof(dev));
     g.cam_interval = 30 * LP_SECONDS;
     lp_log_set_component("gateway");
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
+            return -rc;
+        if (rc > 0)
+            continue;
         switch (opt) {
-        case 'r':
-            cfg.relay = optarg;
-            break;
-        case 's':
-            cfg.server_name = optarg;
-            break;
-        case 'c':
-            cfg.pin_file = optarg;
-            break;
-        case 'R':
-            room = optarg;
-            break;
         case 'i':
             ifname = optarg;
             break;
@@ -382,14 +367,6 @@ int main(int argc, char **argv)
             g.cam_interval = (lp_tstamp)v * LP_SECONDS;
             break;
         }
-        case 'L':
-            if (lp_log_parse_level(optarg, &lvl) != 0) {
-                fprintf(stderr, "lanparty-gateway: unknown log level '%s'\n",
-                        optarg);
-                return LP_EXIT_USAGE;
-            }
-            lp_log_set_level(lvl);
-            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -398,17 +375,15 @@ int main(int argc, char **argv)
             return LP_EXIT_USAGE;
         }
     }
-    if (cfg.relay == NULL || room == NULL || ifname == NULL) {
-        usage(stderr);
+    if ((rc = lp_client_opts_check(&o)) != 0)
+        return rc;
+    if (ifname == NULL) {
+        fprintf(stderr, "lanparty-gateway: --interface is required\n");
         return LP_EXIT_USAGE;
     }
-    if (!lp_room_valid(room)) {
-        fprintf(stderr,
-                "lanparty-gateway: --room '%s': 1 to 32 characters from "
-                "A-Z a-z 0-9 _ -\n",
-                room);
-        return LP_EXIT_USAGE;
-    }
+    cfg.relay = o.relay;
+    cfg.server_name = o.server_name;
+    cfg.pin_file = o.pin_file;
     if (strlen(ifname) >= IFNAMSIZ) {
         fprintf(stderr, "lanparty-gateway: --interface '%s' is too long\n",
                 ifname);
@@ -428,7 +403,7 @@ int main(int argc, char **argv)
         }
     }
     cfg.session.role = LP_ROLE_GATEWAY;
-    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", room);
+    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
     memcpy(cfg.session.mac, g.mac, 6);
     cfg.session.software = "lanparty-gateway/0.1";
     cfg.session.stats_interval = 5 * LP_SECONDS;
