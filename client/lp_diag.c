@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "lp_session.h"
 
 void lp_diag_lines(const struct lp_diag *d, char lines[LP_DIAG_LINES][160])
 {
@@ -75,4 +76,20 @@ void lp_diag_log(const struct lp_diag *d, struct lp_diag_state *st)
                                                          : LP_LOG_INFO,
                     "status", "%s", lines[i]);
     }
+}
+
+void lp_diag_session(struct lp_diag *d, const struct lp_session *s,
+                     lp_tstamp connected_for)
+{
+    d->relay_connected = s != NULL;
+    if (s == NULL)
+        return;
+    d->gateway_present = s->gateway_present;
+    d->datagram_budget = s->budget;
+    d->effective_mtu = s->mtu;
+    d->rtt_ns = lp_qconn_rtt(&s->q);
+    d->bcast_tx = s->bcast_tx;
+    d->bcast_rx = s->bcast_rx;
+    d->connected_for = connected_for;
+    d->ctr = &s->ctr;
 }

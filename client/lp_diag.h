@@ -40,6 +40,13 @@ struct lp_diag_state {
  * Pure; for tests. */
 void lp_diag_lines(const struct lp_diag *d, char lines[LP_DIAG_LINES][160]);
 
+struct lp_session;
+
+/* lp_diag_session fills the relay-side figures from a ready session (or
+ * marks the relay disconnected when s is NULL). */
+void lp_diag_session(struct lp_diag *d, const struct lp_session *s,
+                     lp_tstamp connected_for);
+
 /* Logs the diagnostics line (always) and every human line that changed. */
 void lp_diag_log(const struct lp_diag *d, struct lp_diag_state *st);
 

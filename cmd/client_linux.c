@@ -217,21 +217,11 @@ static void cl_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
         return;
     c->next_diag = now + 5 * LP_SECONDS;
     memset(&d, 0, sizeof(d));
-    d.relay_connected = s != NULL;
     d.adapter = c->tap;
     d.adapter_up = c->up;
     d.route_ok = c->protect && c->pin.pinned ? c->route_ok : -1;
     tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
-    if (s != NULL) {
-        d.gateway_present = s->gateway_present;
-        d.datagram_budget = s->budget;
-        d.effective_mtu = s->mtu;
-        d.rtt_ns = lp_qconn_rtt(&s->q);
-        d.bcast_tx = s->bcast_tx;
-        d.bcast_rx = s->bcast_rx;
-        d.connected_for = now - r->welcome_at;
-        d.ctr = &s->ctr;
-    }
+    lp_diag_session(&d, s, s != NULL ? now - r->welcome_at : 0);
     lp_diag_log(&d, &c->diag);
 }
 

@@ -324,21 +324,11 @@ static void wcl_tick(struct wcl *c, lp_tstamp now)
         return;
     c->next_diag = now + 5 * LP_SECONDS;
     memset(&d, 0, sizeof(d));
-    d.relay_connected = s != NULL;
     d.adapter = c->ad.name[0] != '\0' ? c->ad.name : c->ad.guid;
     d.adapter_up = c->media_on;
     d.route_ok = c->protect && c->wr.have_pin ? c->route_ok : -1;
     wcl_tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
-    if (s != NULL) {
-        d.gateway_present = s->gateway_present;
-        d.datagram_budget = s->budget;
-        d.effective_mtu = s->mtu;
-        d.rtt_ns = lp_qconn_rtt(&s->q);
-        d.bcast_tx = s->bcast_tx;
-        d.bcast_rx = s->bcast_rx;
-        d.connected_for = now - c->welcome_at;
-        d.ctr = &s->ctr;
-    }
+    lp_diag_session(&d, s, s != NULL ? now - c->welcome_at : 0);
     lp_diag_log(&d, &c->diag);
 }
 
