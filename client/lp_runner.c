@@ -28,7 +28,7 @@ struct runner_io {
     struct lp_udp_rxbatch rxb;
     struct lp_tls_client tls;
     uint8_t txbuf[65536];
-    int ep, tfd, sfd;
+    int ep, tfd, sfd, devfd;
     lp_tstamp armed, next_tick, stop_deadline;
 };
 
@@ -39,6 +39,25 @@ static int runner_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
 
     (void)path;
     return lp_udp_send(&io->udp, NULL, 0, NULL, 0, data, len, segsize);
+}
+
+int lp_runner_set_dev_fd(struct lp_runner *r, int fd)
+{
+    struct runner_io *io = r->io;
+    struct epoll_event ev;
+
+    if (io->devfd >= 0)
+        (void)epoll_ctl(io->ep, EPOLL_CTL_DEL, io->devfd, NULL);
+    io->devfd = -1;
+    if (fd < 0)
+        return 0;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN;
+    ev.data.u32 = 4;
+    if (epoll_ctl(io->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+        return LP_ERR_IO;
+    io->devfd = fd;
+    return 0;
 }
 
 struct lp_session *lp_runner_session(struct lp_runner *r)
@@ -326,9 +345,11 @@ int lp_runner_run(const struct lp_runner_cfg *cfg,
     epoll_ctl(io.ep, EPOLL_CTL_ADD, io.tfd, &ev);
     ev.data.u32 = 3;
     epoll_ctl(io.ep, EPOLL_CTL_ADD, io.sfd, &ev);
-    if (dev->fd >= 0) {
-        ev.data.u32 = 4;
-        epoll_ctl(io.ep, EPOLL_CTL_ADD, dev->fd, &ev);
+    io.devfd = -1;
+    if (dev->fd >= 0 && lp_runner_set_dev_fd(&r, dev->fd) != 0) {
+        fprintf(stderr, "lanparty: cannot poll the device: %s\n",
+                strerror(errno));
+        return LP_EXIT_ERROR;
     }
     r.exit_code = LP_EXIT_OK;
     r.next_attempt = lp_clock_now();

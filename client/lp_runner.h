@@ -74,6 +74,10 @@ int lp_runner_run(const struct lp_runner_cfg *cfg,
 enum lp_reason lp_runner_send_frame(struct lp_runner *r, const uint8_t *frame,
                                     size_t len, lp_tstamp now);
 
+/* Replaces the polled device fd (the old one is no longer polled; the
+ * caller closes it). -1 polls no device, e.g. while a link is gone. */
+int lp_runner_set_dev_fd(struct lp_runner *r, int fd);
+
 /* The session if it is ready, else NULL. */
 struct lp_session *lp_runner_session(struct lp_runner *r);
 

@@ -46,7 +46,12 @@ struct gw {
     lp_tstamp now;
     lp_tstamp cam_interval, next_cam, next_counters;
     uint64_t rx_frames, rx_super, rx_echo, tx_frames, tx_errors, split_errors,
-        cam_sent;
+        cam_sent, link_downs, link_drops;
+    /* The LAN link went down (ENETDOWN: the socket resumes by itself when
+     * it comes back) or its device went away (the socket is closed, fd -1,
+     * and reopened when an interface of that name is back). */
+    int link_down;
+    lp_tstamp link_down_at;
 };
 
 static int read_sysfs(const char *ifname, const char *attr, char *out,
@@ -77,84 +82,98 @@ static int sysfs_exists(const char *ifname, const char *attr)
     return stat(path, &st) == 0;
 }
 
-/* gw_open checks the interface and opens it; prints a clear error. */
-static int gw_open(struct gw *g)
+/* gw_open checks the interface and opens it; err gets a clear message. */
+static int gw_open(struct gw *g, char *err, size_t errlen)
 {
     char v[64];
-    int one = 1;
+    int one = 1, sz = 8 * 1024 * 1024, fd;
     struct sockaddr_ll sll;
     struct packet_mreq mr;
 
     if (!sysfs_exists(g->ifname, "")) {
-        fprintf(stderr, "lanparty-gateway: no interface named '%s'\n",
-                g->ifname);
+        snprintf(err, errlen, "no interface named '%s'", g->ifname);
         return -1;
     }
     if (sysfs_exists(g->ifname, "wireless") ||
         sysfs_exists(g->ifname, "phy80211")) {
-        fprintf(stderr,
-                "lanparty-gateway: '%s' is a wireless interface; the gateway "
-                "needs a wired port on the LAN's switch\n",
-                g->ifname);
+        snprintf(err, errlen,
+                 "'%s' is a wireless interface; the gateway needs a wired "
+                 "port on the LAN's switch",
+                 g->ifname);
         return -1;
     }
     if (read_sysfs(g->ifname, "carrier", v, sizeof(v)) != 0 ||
         strcmp(v, "1") != 0) {
-        fprintf(stderr,
-                "lanparty-gateway: '%s' has no carrier: is the cable plugged "
-                "into the LAN's switch, and the interface up?\n",
-                g->ifname);
+        snprintf(err, errlen,
+                 "'%s' has no carrier: is the cable plugged into the LAN's "
+                 "switch, and the interface up?",
+                 g->ifname);
         return -1;
     }
     if (read_sysfs(g->ifname, "address", v, sizeof(v)) != 0 ||
         lp_mac_parse(g->mac, v) != 0 || !lp_mac_valid_gateway(g->mac)) {
-        fprintf(stderr, "lanparty-gateway: '%s' has no usable MAC ('%s')\n",
-                g->ifname, v);
+        snprintf(err, errlen, "'%s' has no usable MAC ('%s')", g->ifname, v);
         return -1;
     }
     g->ifindex = (int)if_nametoindex(g->ifname);
-    g->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                   htons(ETH_P_ALL));
-    if (g->fd < 0) {
-        fprintf(stderr,
-                "lanparty-gateway: cannot open a packet socket: %s (run as "
-                "root or with CAP_NET_RAW)\n",
-                strerror(errno));
-        return -1;
-    }
-    if (setsockopt(g->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) !=
-        0) {
-        fprintf(stderr, "lanparty-gateway: PACKET_VNET_HDR: %s\n",
-                strerror(errno));
+    fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                htons(ETH_P_ALL));
+    if (fd < 0) {
+        snprintf(err, errlen,
+                 "cannot open a packet socket: %s (run as root or with "
+                 "CAP_NET_RAW)",
+                 strerror(errno));
         return -1;
     }
     memset(&sll, 0, sizeof(sll));
     sll.sll_family = AF_PACKET;
     sll.sll_protocol = htons(ETH_P_ALL);
     sll.sll_ifindex = g->ifindex;
-    if (bind(g->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
-        fprintf(stderr, "lanparty-gateway: cannot bind to '%s': %s\n",
-                g->ifname, strerror(errno));
-        return -1;
-    }
     memset(&mr, 0, sizeof(mr));
     mr.mr_ifindex = g->ifindex;
     mr.mr_type = PACKET_MR_PROMISC;
-    if (setsockopt(g->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) !=
-        0) {
-        fprintf(stderr, "lanparty-gateway: promiscuous mode on '%s': %s\n",
-                g->ifname, strerror(errno));
-        return -1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) != 0) {
+        snprintf(err, errlen, "PACKET_VNET_HDR: %s", strerror(errno));
+    } else if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+        snprintf(err, errlen, "cannot bind to '%s': %s", g->ifname,
+                 strerror(errno));
+    } else if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+                          sizeof(mr)) != 0) {
+        snprintf(err, errlen, "promiscuous mode on '%s': %s", g->ifname,
+                 strerror(errno));
+    } else {
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+        if (g->bufs == NULL)
+            g->bufs = malloc((size_t)GW_BATCH * GW_BUFSZ);
+        if (g->bufs != NULL) {
+            g->fd = fd;
+            return 0;
+        }
+        snprintf(err, errlen, "out of memory");
     }
-    {
-        int sz = 8 * 1024 * 1024;
-        (void)setsockopt(g->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-        (void)setsockopt(g->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-    }
-    g->bufs = malloc((size_t)GW_BATCH * GW_BUFSZ);
-    if (g->bufs == NULL)
-        return -1;
-    return 0;
+    close(fd);
+    return -1;
+}
+
+/* Transient errors of a LAN link that went down or away (a cable pulled, a
+ * USB NIC re-plugged, `ip link set down`): the gateway waits for it. */
+static int gw_link_errno(int e)
+{
+    return e == ENETDOWN || e == ENXIO || e == ENODEV;
+}
+
+static void gw_link_lost(struct gw *g, int e, lp_tstamp now)
+{
+    if (g->link_down)
+        return;
+    g->link_down = 1;
+    g->link_down_at = now;
+    g->link_downs++;
+    lp_logf(LP_LOG_WARN, "lan_link_down",
+            "the LAN link %s is down (%s): waiting for it, the room keeps "
+            "its gateway",
+            g->ifname, strerror(e));
 }
 
 static int gw_inject(struct gw *g, const uint8_t *frame, size_t len)
@@ -166,10 +185,21 @@ static int gw_inject(struct gw *g, const uint8_t *frame, size_t len)
     memset(&m, 0, sizeof(m));
     m.msg_iov = iov;
     m.msg_iovlen = 2;
+    if (g->link_down || g->fd < 0) {
+        g->link_drops++;
+        if (g->r != NULL && lp_runner_session(g->r) != NULL)
+            lp_counters_drop(&lp_runner_session(g->r)->ctr,
+                             LP_REASON_LINK_DOWN);
+        return 0;
+    }
     if (sendmsg(g->fd, &m, MSG_DONTWAIT) < 0) {
         g->tx_errors++;
         if (errno == EAGAIN || errno == ENOBUFS || errno == EMSGSIZE)
             return 0; /* counted; the LAN drops frames too */
+        if (gw_link_errno(errno)) {
+            gw_link_lost(g, errno, g->now);
+            return 0;
+        }
         return -1;
     }
     g->tx_frames++;
@@ -204,6 +234,10 @@ static int gw_readable(void *arg, struct lp_runner *r, lp_tstamp now)
             msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
         }
         n = recvmmsg(g->fd, msgs, GW_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0 && gw_link_errno(errno)) {
+            gw_link_lost(g, errno, now);
+            return 0;
+        }
         if (n < 0)
             return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
         for (int i = 0; i < n; i++) {
@@ -291,11 +325,79 @@ static void gw_on_peer_joined(void *arg, struct lp_runner *r,
         gw_cam_refresh(g, p->mac, "peer_joined");
 }
 
+/*
+ * Once a second: notice a link that went down without a socket error (no
+ * traffic at that moment), and bring a lost link back. After `ip link set
+ * down/up` the packet socket resumes by itself; a device that went away
+ * and came back under the same name (a re-plugged USB NIC) has a new
+ * index, and the socket is opened again on it. Either way the switch may
+ * have forgotten the players' MACs: refresh them.
+ */
+static void gw_link_check(struct gw *g, struct lp_runner *r, lp_tstamp now)
+{
+    char v[16], err[256];
+    int idx, up;
+    struct lp_session *s;
+
+    up = read_sysfs(g->ifname, "carrier", v, sizeof(v)) == 0 &&
+         strcmp(v, "1") == 0;
+    if (!g->link_down) {
+        if (!up)
+            gw_link_lost(g, ENETDOWN, now);
+        return;
+    }
+    if (!up)
+        return;
+    idx = (int)if_nametoindex(g->ifname);
+    if (idx != g->ifindex || g->fd < 0) {
+        int old = g->fd, oldidx = g->ifindex;
+        g->fd = -1;
+        if (gw_open(g, err, sizeof(err)) != 0) {
+            g->fd = old;
+            g->ifindex = oldidx;
+            lp_logf(LP_LOG_WARN, "lan_link_wait", "%s", err);
+            return;
+        }
+        if (lp_runner_set_dev_fd(r, g->fd) != 0) {
+            lp_logf(LP_LOG_ERROR, "lan_link_wait",
+                    "cannot poll the reopened %s: %s", g->ifname,
+                    strerror(errno));
+            close(g->fd);
+            g->fd = old;
+            g->ifindex = oldidx;
+            return;
+        }
+        if (old >= 0)
+            close(old);
+        lp_logf(LP_LOG_INFO, "lan_rebound",
+                "%s is back as a new device (index %d, was %d): reopened",
+                g->ifname, g->ifindex, oldidx);
+    }
+    g->link_down = 0;
+    {
+        struct lp_logbuf b;
+        if (lp_log_begin(&b, LP_LOG_INFO, "lan_link_up")) {
+            lp_log_str(&b, "interface", g->ifname);
+            lp_log_u64(&b, "down_ms",
+                       (now - g->link_down_at) / LP_MILLISECONDS);
+            lp_log_u64(&b, "dropped_while_down", g->link_drops);
+            lp_log_end(&b);
+        }
+    }
+    s = lp_runner_session(r);
+    for (size_t i = 0; s != NULL && i < s->npeers; i++)
+        if (s->peers[i].role == LP_ROLE_CLIENT)
+            gw_cam_refresh(g, s->peers[i].mac, "link_up");
+}
+
 static void gw_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
 {
     struct gw *g = arg;
     struct lp_session *s = lp_runner_session(r);
 
+    g->r = r;
+    g->now = now;
+    gw_link_check(g, r, now);
     if (s != NULL && now >= g->next_cam) {
         g->next_cam = now + g->cam_interval;
         for (size_t i = 0; i < s->npeers; i++)
@@ -313,6 +415,8 @@ static void gw_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
             lp_log_u64(&b, "lan_tx_errors", g->tx_errors);
             lp_log_u64(&b, "split_errors", g->split_errors);
             lp_log_u64(&b, "cam_refresh", g->cam_sent);
+            lp_log_u64(&b, "link_downs", g->link_downs);
+            lp_log_u64(&b, "link_drops", g->link_drops);
             lp_log_str(&b, "relay", s != NULL ? "connected" : "disconnected");
             lp_log_end(&b);
         }
@@ -392,8 +496,14 @@ int main(int argc, char **argv)
     snprintf(g.ifname, sizeof(g.ifname), "%s", ifname);
     /* Open the LAN before contacting the relay: an unusable interface must
      * never advertise a gateway that cannot bridge. */
-    if (gw_open(&g) != 0)
-        return LP_EXIT_DEVICE;
+    g.fd = -1;
+    {
+        char err[256];
+        if (gw_open(&g, err, sizeof(err)) != 0) {
+            fprintf(stderr, "lanparty-gateway: %s\n", err);
+            return LP_EXIT_DEVICE;
+        }
+    }
     {
         struct lp_logbuf b;
         if (lp_log_begin(&b, LP_LOG_INFO, "lan_open")) {

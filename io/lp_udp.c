@@ -150,12 +150,16 @@ int lp_udp_recv(struct lp_udp *u, struct lp_udp_rxbatch *b)
 {
     struct mmsghdr msgs[LP_UDP_BATCH];
     struct iovec iov[LP_UDP_BATCH];
+    /* Room for every control message a dual-stack wildcard socket can
+     * deliver at once: UDP_GRO, IP_PKTINFO (an IPv4 datagram on a socket
+     * with IP_PKTINFO) and IPV6_PKTINFO (the same datagram as v4-mapped).
+     * Too small a buffer truncates the last one (MSG_CTRUNC), and the local
+     * address would then flip with every GRO batch: QUIC sees a new path. */
     union {
-        char buf[CMSG_SPACE(sizeof(int)) +
-                 CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        char buf[LP_UDP_CMSG_SPACE];
         struct cmsghdr align;
     } ctl[LP_UDP_BATCH];
-    int n;
+    int n, out = 0;
 
     memset(msgs, 0, sizeof(msgs));
     memset(ctl, 0, sizeof(ctl));
@@ -175,9 +179,19 @@ int lp_udp_recv(struct lp_udp *u, struct lp_udp_rxbatch *b)
                    ? 0
                    : LP_ERR_IO;
     for (int i = 0; i < n; i++) {
-        struct lp_udp_rx *r = &b->rx[i];
+        struct lp_udp_rx *r = &b->rx[out];
         struct msghdr *h = &msgs[i].msg_hdr;
 
+        if (h->msg_flags & MSG_CTRUNC) {
+            /* The local address (or the GRO segment size) may be missing:
+             * feeding it to QUIC could fake a path change. Drop, count. */
+            u->ctrunc_drops++;
+            continue;
+        }
+        if (i != out) {
+            memcpy(&r->remote, &b->rx[i].remote, h->msg_namelen);
+        }
+        out++;
         r->data = iov[i].iov_base;
         r->len = msgs[i].msg_len;
         r->segsize = r->len;
@@ -215,7 +229,7 @@ int lp_udp_recv(struct lp_udp *u, struct lp_udp_rxbatch *b)
             }
         }
     }
-    return n;
+    return out;
 }
 
 static size_t udp_pktinfo(char *buf, const struct sockaddr *local)

@@ -24,7 +24,14 @@ struct lp_udp {
     struct sockaddr_storage local;
     socklen_t locallen;
     uint64_t send_errors, gso_fallbacks;
+    uint64_t ctrunc_drops; /* received with truncated control data */
 };
+
+/* Control-buffer bytes per received datagram: UDP_GRO + IP_PKTINFO +
+ * IPV6_PKTINFO, all three of which a dual-stack socket can get at once. */
+#define LP_UDP_CMSG_SPACE                                                      \
+    (CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +         \
+     CMSG_SPACE(sizeof(struct in6_pktinfo)))
 
 /* One received datagram (or GRO super-datagram). */
 struct lp_udp_rx {

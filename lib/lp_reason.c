@@ -27,6 +27,7 @@ static const char *const reason_names[LP_REASON_MAX] = {
     [LP_REASON_NO_PEER] = "no_peer",
     [LP_REASON_UNKNOWN_PEER] = "unknown_peer",
     [LP_REASON_NOT_READY] = "not_ready",
+    [LP_REASON_LINK_DOWN] = "link_down",
 };
 
 const char *lp_reason_name(enum lp_reason r)

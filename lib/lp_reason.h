@@ -33,6 +33,8 @@ enum lp_reason {
     LP_REASON_NO_PEER,         /* "no_peer": nobody to deliver to */
     LP_REASON_UNKNOWN_PEER,    /* "unknown_peer": peer_id not announced */
     LP_REASON_NOT_READY,       /* "not_ready": before welcome / no session */
+    LP_REASON_LINK_DOWN,       /* "link_down": the local link (LAN NIC or
+                                  TAP) is down or gone for the moment */
     LP_REASON_MAX
 };
 

@@ -545,11 +545,135 @@ static void qconn_on_error(struct lp_qconn *c, int rv, lp_tstamp now)
     }
 }
 
+/*
+ * Path changes on the server side (docs/protocol.md, "Path changes").
+ *
+ * ngtcp2 0.12.1 aborts the process (conn_recv_non_probing_pkt_on_new_path:
+ * assert(!conn->pmtud)) when a packet from the *fallback* path of a path
+ * validation arrives while PMTUD runs, and PMTUD restarts as soon as the new
+ * path is validated. The fallback is always a path that was current before
+ * a migration. So a server connection remembers the paths it left (up to
+ * LP_QPATH_OLD, each for a quarantine longer than any path validation) and
+ * never hands ngtcp2 a packet with one of them: such a packet is read as if
+ * it came from the current path ("folded"). QUIC still authenticates it
+ * (a forged or replayed one is discarded as before), its data is not lost,
+ * and the replies go to the current path, which a peer that flaps between
+ * two NAT bindings still reaches. A packet from a path never seen before
+ * is a migration, which ngtcp2 handles itself (it stops PMTUD first); when
+ * every slot holds a live quarantine, a further new path is folded too
+ * until one expires. Folded packets are counted.
+ */
+static void qconn_key_addr(uint16_t *fam, uint16_t *port, uint8_t addr[16],
+                           const ngtcp2_addr *a)
+{
+    memset(addr, 0, 16);
+    *fam = (uint16_t)a->addr->sa_family;
+    *port = 0;
+    if (a->addr->sa_family == NGTCP2_AF_INET) {
+        const ngtcp2_sockaddr_in *x = (const void *)a->addr;
+        *port = x->sin_port;
+        memcpy(addr, &x->sin_addr, 4);
+    } else if (a->addr->sa_family == NGTCP2_AF_INET6) {
+        const ngtcp2_sockaddr_in6 *x = (const void *)a->addr;
+        *port = x->sin6_port;
+        memcpy(addr, &x->sin6_addr, 16);
+    }
+}
+
+static void qconn_key_of(struct lp_qpath_key *k, const ngtcp2_path *p)
+{
+    qconn_key_addr(&k->lfam, &k->lport, k->laddr, &p->local);
+    qconn_key_addr(&k->rfam, &k->rport, k->raddr, &p->remote);
+}
+
+static int qconn_key_eq(const struct lp_qpath_key *a,
+                        const struct lp_qpath_key *b)
+{
+    return a->lfam == b->lfam && a->rfam == b->rfam && a->lport == b->lport &&
+           a->rport == b->rport && memcmp(a->laddr, b->laddr, 16) == 0 &&
+           memcmp(a->raddr, b->raddr, 16) == 0;
+}
+
+/* Whether path is the connection's current path, as ngtcp2_path_eq
+ * decides it (family, port and address; never flow info or scope). */
+static int qconn_path_is_current(const struct lp_qconn *c,
+                                 const ngtcp2_path *path)
+{
+    struct lp_qpath_key a, b;
+
+    qconn_key_of(&a, path);
+    qconn_key_of(&b, ngtcp2_conn_get_path(c->conn));
+    return qconn_key_eq(&a, &b);
+}
+
+/* Whether a packet from path (not the current one) must be folded. */
+static int qconn_path_quarantined(const struct lp_qconn *c,
+                                  const ngtcp2_path *path, lp_tstamp now)
+{
+    struct lp_qpath_key k;
+    int live = 0;
+
+    qconn_key_of(&k, path);
+    for (int i = 0; i < LP_QPATH_OLD; i++) {
+        if (c->old_paths[i].until <= now)
+            continue;
+        live++;
+        if (qconn_key_eq(&c->old_paths[i].key, &k))
+            return 1;
+    }
+    /* No free slot to remember the path we would leave. */
+    return live == LP_QPATH_OLD;
+}
+
+/* After a packet from another path was read: if ngtcp2 moved the
+ * connection, quarantine the path it left. */
+static void qconn_after_new_path(struct lp_qconn *c,
+                                 const struct lp_qpath_key *before,
+                                 lp_tstamp now)
+{
+    struct lp_qpath_key cur;
+    lp_tstamp hold, pto;
+    int slot = 0;
+
+    if (c->conn == NULL)
+        return;
+    qconn_key_of(&cur, ngtcp2_conn_get_path(c->conn));
+    if (qconn_key_eq(&cur, before))
+        return;
+    c->path_changes++;
+    /* Longer than any path validation ngtcp2 0.12 runs (3 PTO, twice when
+     * the first challenge was undersized), and at least 10 s. */
+    pto = ngtcp2_conn_get_pto(c->conn);
+    hold = 8 * pto > 10 * LP_SECONDS ? 8 * pto : 10 * LP_SECONDS;
+    for (int i = 1; i < LP_QPATH_OLD; i++)
+        if (c->old_paths[i].until < c->old_paths[slot].until)
+            slot = i;
+    for (int i = 0; i < LP_QPATH_OLD; i++)
+        if (qconn_key_eq(&c->old_paths[i].key, before))
+            slot = i; /* left again: one slot, a fresh quarantine */
+    c->old_paths[slot].key = *before;
+    c->old_paths[slot].until = now + hold;
+    {
+        const ngtcp2_path *np = ngtcp2_conn_get_path(c->conn);
+        if ((size_t)np->remote.addrlen <= sizeof(c->remote_addr) &&
+            (size_t)np->local.addrlen <= sizeof(c->local_addr)) {
+            memcpy(&c->remote_addr, np->remote.addr, np->remote.addrlen);
+            memcpy(&c->local_addr, np->local.addr, np->local.addrlen);
+            c->path.remote.addrlen = np->remote.addrlen;
+            c->path.local.addrlen = np->local.addrlen;
+        }
+    }
+    if (c->ops->on_path_changed != NULL)
+        c->ops->on_path_changed(c, now);
+}
+
 void lp_qconn_read(struct lp_qconn *c, const ngtcp2_path *path,
                    const uint8_t *data, size_t len, lp_tstamp now)
 {
     ngtcp2_pkt_info pi;
-    int rv;
+    struct lp_qpath_key before;
+    ngtcp2_path_storage cur;
+    int rv, moved = 0;
 
     switch (c->state) {
     case LP_QS_DEAD:
@@ -568,11 +692,27 @@ void lp_qconn_read(struct lp_qconn *c, const ngtcp2_path *path,
     }
     c->now = now;
     memset(&pi, 0, sizeof(pi));
+    if (c->is_server && !qconn_path_is_current(c, path)) {
+        if (qconn_path_quarantined(c, path, now)) {
+            /* Read as if from the current path: QUIC still authenticates
+             * it, the data is not lost, and ngtcp2 never sees the old
+             * path again. Replies go to the current path. */
+            c->path_folded++;
+            ngtcp2_path_storage_zero(&cur);
+            ngtcp2_path_copy(&cur.path, ngtcp2_conn_get_path(c->conn));
+            path = &cur.path;
+        } else {
+            qconn_key_of(&before, ngtcp2_conn_get_path(c->conn));
+            moved = 1;
+        }
+    }
     rv = ngtcp2_conn_read_pkt(c->conn, path, &pi, data, len, now);
     if (rv != 0) {
         qconn_on_error(c, rv, now);
         return;
     }
+    if (moved)
+        qconn_after_new_path(c, &before, now);
     if (c->pending_violation && c->state <= LP_QS_CLOSE_PENDING)
         lp_qconn_close_now(c, LP_APP_PROTOCOL_VIOLATION, now);
 }

@@ -104,10 +104,20 @@ struct lp_qconn_ops {
     /* The connection stopped being usable; called once. */
     void (*on_closed)(struct lp_qconn *c, enum lp_qclose why, uint64_t app_code,
                       lp_tstamp now);
+    /* Server: the peer's packets now come from another address (NAT
+     * rebinding or migration); remote_addr/local_addr hold the new path. */
+    void (*on_path_changed)(struct lp_qconn *c, lp_tstamp now);
     /* Server routing: a CID was issued or retired. */
     int (*cid_add)(struct lp_qconn *c, const ngtcp2_cid *cid);
     void (*cid_remove)(struct lp_qconn *c, const ngtcp2_cid *cid);
 };
+
+/* A path as ngtcp2 compares it: family, port and address of both ends. */
+struct lp_qpath_key {
+    uint16_t lfam, rfam, lport, rport;
+    uint8_t laddr[16], raddr[16];
+};
+#define LP_QPATH_OLD 8
 
 struct lp_ctrl_chunk {
     struct lp_ctrl_chunk *next;
@@ -129,6 +139,14 @@ struct lp_qconn {
     const struct lp_qconn_ops *ops;
     void *app; /* owner's pointer */
     int is_server;
+    /* Server: paths this connection left, never fed to ngtcp2 again while
+     * quarantined (see lp_qconn.c, "Path changes"). */
+    struct {
+        struct lp_qpath_key key;
+        lp_tstamp until;
+    } old_paths[LP_QPATH_OLD];
+    uint64_t path_changes; /* migrations ngtcp2 accepted */
+    uint64_t path_folded;  /* read as from the current path (see .c) */
     enum lp_qstate state;
     int closed_reported;
 

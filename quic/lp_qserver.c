@@ -284,8 +284,11 @@ int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
         s->cfg.conn_size = sizeof(struct lp_qconn);
     if (s->cfg.retry_threshold == 0)
         s->cfg.retry_threshold = 256;
-    if (lp_tls_random(s->secret, sizeof(s->secret)) != 0 ||
-        lp_tls_random(&s->hash_seed, sizeof(s->hash_seed)) != 0)
+    if (cfg->tls != NULL && cfg->tls->has_key_secret)
+        memcpy(s->secret, cfg->tls->key_secret, sizeof(s->secret));
+    else if (lp_tls_random(s->secret, sizeof(s->secret)) != 0)
+        return LP_ERR_IO;
+    if (lp_tls_random(&s->hash_seed, sizeof(s->hash_seed)) != 0)
         return LP_ERR_IO;
     s->wrap.on_handshake = qs_on_handshake;
     s->wrap.on_ctrl = qs_on_ctrl;
@@ -293,6 +296,7 @@ int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
     s->wrap.on_closed = qs_on_closed;
     s->wrap.cid_add = qs_cid_add;
     s->wrap.cid_remove = qs_cid_remove;
+    s->wrap.on_path_changed = cfg->ops->on_path_changed;
     s->tab_cap = 1024;
     s->tab = calloc(s->tab_cap, sizeof(*s->tab));
     s->txcap = QSERVER_TXBUF;

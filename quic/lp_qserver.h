@@ -6,7 +6,7 @@
  * first Initials, answers unknown versions with Version Negotiation, sends
  * Retry with address-validation tokens when many handshakes are in flight
  * (or always), and answers short packets for unknown CIDs with stateless
- * resets derived from a secret that lives as long as the process. It keeps
+ * resets derived from a secret that lives as long as the relay's key. It keeps
  * every connection in a timer heap and a flush list.
  *
  * Each connection lives in an owner-defined struct of conn_size bytes whose

@@ -28,6 +28,11 @@ struct lp_tls_server {
     uint8_t *leaf_der; /* the leaf certificate we present (owned) */
     size_t leaf_der_len;
     char *dev_cert_pem, *dev_key_pem; /* development mode only (owned) */
+    /* SHA-256 over a label and the private key: a secret that lives as
+     * long as the relay's identity, so stateless resets (and Retry tokens)
+     * stay valid across restarts. See docs/protocol.md, "Restarts". */
+    uint8_t key_secret[32];
+    int has_key_secret;
 };
 
 struct lp_tls_client {

@@ -26,6 +26,28 @@ static const char tls_priority[] =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
     "+CHACHA20-POLY1305:+AES-128-CCM:%DISABLE_TLS13_COMPAT_MODE";
 
+/* tls_key_secret fills s->key_secret from the private key (see lp_tls.h). */
+static int tls_key_secret(struct lp_tls_server *s, gnutls_x509_privkey_t key)
+{
+    static const char label[] = "lanparty relay secret v1";
+    gnutls_datum_t der = {NULL, 0};
+    gnutls_hash_hd_t h;
+    int rv;
+
+    if ((rv = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_DER, &der)) <
+        0)
+        return rv;
+    if ((rv = gnutls_hash_init(&h, GNUTLS_DIG_SHA256)) == 0) {
+        (void)gnutls_hash(h, label, sizeof(label));
+        (void)gnutls_hash(h, der.data, der.size);
+        gnutls_hash_deinit(h, s->key_secret);
+        s->has_key_secret = 1;
+    }
+    gnutls_memset(der.data, 0, der.size);
+    gnutls_free(der.data);
+    return rv;
+}
+
 int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
 {
     gnutls_x509_privkey_t key = NULL;
@@ -45,7 +67,7 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
     rv = gnutls_x509_privkey_generate(
         key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
         0);
-    if (rv < 0)
+    if (rv < 0 || (rv = tls_key_secret(s, key)) < 0)
         goto fail;
     if ((rv = gnutls_x509_crt_init(&crt)) < 0)
         goto fail;
@@ -151,6 +173,16 @@ int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
                      : "");
         lp_tls_server_free(s);
         return LP_ERR_IO;
+    }
+    {
+        gnutls_x509_privkey_t key = NULL;
+        rv = gnutls_certificate_get_x509_key(s->cred, 0, &key);
+        if (rv < 0)
+            goto fail;
+        rv = tls_key_secret(s, key);
+        gnutls_x509_privkey_deinit(key);
+        if (rv < 0)
+            goto fail;
     }
     /* Keep the leaf's DER so it can be written out for pinning. */
     rv = gnutls_certificate_get_x509_crt(s->cred, 0, &list, &n);
@@ -304,6 +336,59 @@ static int tls_verify_pin(gnutls_session_t session)
     return 0;
 }
 
+/*
+ * tls_alpn_is reports whether the handshake selected exactly want (RFC 9001
+ * section 8.1: no negotiated application protocol means no connection).
+ */
+static int tls_alpn_is(gnutls_session_t session, const char *want)
+{
+    gnutls_datum_t got;
+
+    return want != NULL &&
+           gnutls_alpn_get_selected_protocol(session, &got) == 0 &&
+           got.size == strlen(want) && memcmp(got.data, want, got.size) == 0;
+}
+
+/*
+ * tls_server_alpn_hook runs once the ClientHello is parsed. With
+ * GNUTLS_ALPN_MANDATORY GnuTLS refuses a list without lanparty/1, but lets a
+ * ClientHello with no ALPN extension at all through; both must fail with
+ * no_application_protocol (spec section 1). The error makes
+ * gnutls_handshake fail, ngtcp2's glue sends the matching alert (120) and
+ * the connection closes with CRYPTO_ERROR 0x178.
+ */
+static int tls_server_alpn_hook(gnutls_session_t session, unsigned int htype,
+                                unsigned when, unsigned int incoming,
+                                const gnutls_datum_t *msg)
+{
+    (void)msg;
+    if (htype != GNUTLS_HANDSHAKE_CLIENT_HELLO || when != GNUTLS_HOOK_POST ||
+        !incoming)
+        return 0;
+    return tls_alpn_is(session, LP_ALPN) ? 0 : GNUTLS_E_NO_APPLICATION_PROTOCOL;
+}
+
+/*
+ * tls_client_alpn_hook runs when the server's Finished arrives, after its
+ * EncryptedExtensions were parsed (the hook for EncryptedExtensions itself
+ * runs before its extensions are). GnuTLS accepts a server that selects no
+ * ALPN even with GNUTLS_ALPN_MANDATORY; the client must close then too. A
+ * session that offered nothing (a test override) does not check.
+ */
+static int tls_client_alpn_hook(gnutls_session_t session, unsigned int htype,
+                                unsigned when, unsigned int incoming,
+                                const gnutls_datum_t *msg)
+{
+    const struct lp_tls_client *tc = gnutls_db_get_ptr(session);
+
+    (void)msg;
+    if (htype != GNUTLS_HANDSHAKE_FINISHED || when != GNUTLS_HOOK_PRE ||
+        !incoming || tc == NULL || tc->alpn == NULL || tc->alpn[0] == '\0')
+        return 0;
+    return tls_alpn_is(session, tc->alpn) ? 0
+                                          : GNUTLS_E_NO_APPLICATION_PROTOCOL;
+}
+
 static int tls_session_common(gnutls_session_t s, const char *alpn,
                               gnutls_certificate_credentials_t cred,
                               void *conn_ref)
@@ -341,6 +426,9 @@ int lp_tls_session_server(lp_tls_session *out, struct lp_tls_server *srv,
         gnutls_deinit(s);
         return LP_ERR_IO;
     }
+    /* ngtcp2's glue sets no handshake hook, so this replaces nothing. */
+    gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_CLIENT_HELLO,
+                                       GNUTLS_HOOK_POST, tls_server_alpn_hook);
     *out = s;
     return 0;
 }
@@ -362,8 +450,12 @@ int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
         if (gnutls_server_name_set(s, GNUTLS_NAME_DNS, name, strlen(name)) < 0)
             goto fail;
     }
+    /* The ALPN hook, and tls_verify_pin when pinned, read the client
+     * credentials from the db pointer. */
+    gnutls_db_set_ptr(s, c);
+    gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_FINISHED,
+                                       GNUTLS_HOOK_PRE, tls_client_alpn_hook);
     if (c->pin_der != NULL) {
-        gnutls_db_set_ptr(s, c);
         gnutls_session_set_verify_function(s, tls_verify_pin);
     } else {
         gnutls_session_set_verify_cert(s, name[0] != '\0' ? name : NULL, 0);

@@ -159,6 +159,38 @@ void lp_tls_client_free(struct lp_tls_client *c)
     memset(c, 0, sizeof(*c));
 }
 
+/*
+ * tls_check_alpn: wolfSSL's secret callback (ctx is the struct
+ * lp_tls_client). wolfSSL accepts a server that answers with no ALPN even
+ * with WOLFSSL_ALPN_FAILED_ON_MISMATCH, but RFC 9001 section 8.1 says the
+ * client must close then. The client application traffic secret is derived
+ * once the server's Finished is verified, so its EncryptedExtensions have
+ * been parsed. Failing here fails the handshake (TLS13_SECRET_CB_E, before
+ * any application key is installed); wolfSSL sends no alert for that, so
+ * the alert for ngtcp2's CONNECTION_CLOSE (CRYPTO_ERROR 0x178) is set here.
+ */
+static int tls_check_alpn(WOLFSSL *ssl, int id, const unsigned char *secret,
+                          int secret_len, void *ctx)
+{
+    const struct lp_tls_client *tc = ctx;
+    ngtcp2_crypto_conn_ref *ref;
+    char *got = NULL;
+    unsigned short got_len = 0;
+
+    (void)secret;
+    (void)secret_len;
+    if (id != CLIENT_TRAFFIC_SECRET || tc == NULL || tc->alpn == NULL)
+        return 0;
+    if (wolfSSL_ALPN_GetProtocol(ssl, &got, &got_len) == WOLFSSL_SUCCESS &&
+        got != NULL && got_len == strlen(tc->alpn) &&
+        memcmp(got, tc->alpn, got_len) == 0)
+        return 0;
+    ref = wolfSSL_get_app_data(ssl);
+    if (ref != NULL)
+        ngtcp2_conn_set_tls_alert(ref->get_conn(ref), no_application_protocol);
+    return -1;
+}
+
 int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
                           void *conn_ref)
 {
@@ -176,6 +208,10 @@ int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
         wolfSSL_UseALPN(ssl, (char *)(uintptr_t)c->alpn,
                         (unsigned int)strlen(c->alpn),
                         WOLFSSL_ALPN_FAILED_ON_MISMATCH) != WOLFSSL_SUCCESS)
+        goto fail;
+    /* Offering nothing is a test override: then nothing is checked. */
+    if (c->alpn != NULL && c->alpn[0] != '\0' &&
+        wolfSSL_set_tls13_secret_cb(ssl, tls_check_alpn, c) != WOLFSSL_SUCCESS)
         goto fail;
     /* SNI carries DNS names only (RFC 6066 section 3). */
     if (is_dns &&

@@ -921,7 +921,33 @@ static void relay_on_new(struct lp_qconn *c, lp_tstamp now)
              sizeof(p->remote));
 }
 
+static void relay_on_path_changed(struct lp_qconn *c, lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+    char old[sizeof(p->remote)];
+    struct lp_logbuf b;
+    uint64_t suppressed = 0;
+
+    memcpy(old, p->remote, sizeof(old));
+    addr_str((const struct sockaddr *)&p->q.remote_addr, p->remote,
+             sizeof(p->remote));
+    if (lp_ratelog_allow(&p->r->pathlog, now, &suppressed) &&
+        lp_log_begin(&b, LP_LOG_INFO, "path_changed")) {
+        if (p->room != NULL)
+            lp_log_str(&b, "room", p->room->name);
+        if (p->admitted)
+            lp_log_u64(&b, "peer_id", p->peer_id);
+        lp_log_str(&b, "from", old);
+        lp_log_str(&b, "remote", p->remote);
+        lp_log_u64(&b, "changes", p->q.path_changes);
+        if (suppressed > 0)
+            lp_log_u64(&b, "suppressed", suppressed);
+        lp_log_end(&b);
+    }
+}
+
 static const struct lp_qconn_ops relay_ops = {
+    .on_path_changed = relay_on_path_changed,
     .on_new = relay_on_new,
     .on_handshake = relay_on_handshake,
     .on_ctrl = relay_on_ctrl,
@@ -960,6 +986,7 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
         return rv;
     }
     lp_ratelog_init(&r->droplog, LP_SECONDS, 20);
+    lp_ratelog_init(&r->pathlog, LP_SECONDS, 20);
     r->next_tick = now + RELAY_TICK;
     r->doomed =
         calloc(cfg->max_conns > 0 ? cfg->max_conns : 1, sizeof(*r->doomed));

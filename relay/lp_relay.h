@@ -42,6 +42,7 @@ struct lp_relay {
     size_t nrooms, npeers; /* admitted peers */
     struct lp_counters ctr;
     struct lp_ratelog droplog;
+    struct lp_ratelog pathlog; /* path_changed lines */
     int shutting_down;
     struct relay_peer **doomed; /* closed outside callbacks */
     size_t ndoomed;

@@ -7,7 +7,10 @@
 #     with the "no TAP-Windows6 adapter" message, and the relay sees no join;
 #   - lanparty-client.exe --check-relay against the Linux lanparty-relay
 #     with the pinned certificate completes (exit 0, welcome printed, the
-#     relay logs the join), and fails clearly with a wrong pin.
+#     relay logs the join), and fails clearly with a wrong pin;
+#   - the wolfSSL client's ALPN check (tests/win/tls_alpn_test.c): against
+#     an in-process ngtcp2 + wolfSSL server with the relay's certificate,
+#     a server that selects no ALPN gets no_application_protocol (0x178).
 # Prints one line per check and closes with "N passed, N failed"; exits
 # non-zero on failure. Builds into build-win/ (wine prefix in
 # build-win/wineprefix); the dependencies are cached by
@@ -68,6 +71,23 @@ else
   fail cross-build "ninja -C build-win"
   finish
 fi
+# win/meson.build declares only the pure-logic tests, so the ALPN test is
+# compiled here, against the libraries the Windows client is built from.
+ALPN_EXE=$BUILD/tls_alpn_test.exe
+if x86_64-w64-mingw32-gcc -std=c11 -O2 -Wall -Wextra -Werror \
+  -Wno-unused-parameter -D_WIN32_WINNT=0x0601 -DNGTCP2_STATICLIB \
+  -D__USE_MINGW_ANSI_STDIO=1 -Iquic -Ilib -Iio -Itests/win \
+  -I"$PREFIX/include" tests/win/tls_alpn_test.c tests/win/lp_wintest.c \
+  -o "$ALPN_EXE" -static "$BUILD/win/liblpquicwin.a" \
+  "$BUILD/lib/liblpcore.a" -L"$PREFIX/lib" -lngtcp2_crypto_wolfssl -lngtcp2 \
+  -lwolfssl -ljansson -liphlpapi -lws2_32 -lcrypt32 -ladvapi32 \
+  >"$TMP/alpn-build.log" 2>&1; then
+  ok "build tls_alpn_test.exe"
+else
+  tail -n 40 "$TMP/alpn-build.log"
+  fail "build tls_alpn_test.exe" "see above"
+  rm -f "$ALPN_EXE"
+fi
 EXE=$BUILD/win/lanparty-client.exe
 dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' |
   tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
@@ -118,6 +138,7 @@ fi
 start_relay() { # start_relay NAME -> sets PORT; relay log in $TMP/NAME.log
   local name=$1 i
   "$RELAY_BIN" --listen 127.0.0.1:0 --dev-cert-der-out "$TMP/$name.der" \
+    --dev-cert-pem-out "$TMP/$name.pem" --dev-key-pem-out "$TMP/$name.key" \
     2>"$TMP/$name.log" &
   pids+=($!)
   PORT=
@@ -175,6 +196,20 @@ if [ $rc -ne 0 ] && grep -q 'does not match the pinned --relay-ca-cert' \
 else
   cat "$TMP/wrongpin.out"
   fail "--check-relay with a wrong pin fails" "rc=$rc"
+fi
+
+# The relay's identity for the in-process server, its DER as the pin.
+if [ -e "$ALPN_EXE" ]; then
+  timeout 120 wine "$ALPN_EXE" "$TMP/relay1.pem" "$TMP/relay1.key" \
+    "$TMP/relay1.der" >"$TMP/alpn.log" 2>"$TMP/alpn.err"
+  rc=$?
+  last=$(tr -d '\r' <"$TMP/alpn.log" | tail -n 1)
+  if [ $rc -eq 0 ] && echo "$last" | grep -q '^2 passed, 0 failed$'; then
+    ok "wolfSSL client: no ALPN selected -> 0x178"
+  else
+    tr -d '\r' <"$TMP/alpn.log"
+    fail "wolfSSL client: no ALPN selected -> 0x178" "rc=$rc"
+  fi
 fi
 
 wine "$EXE" --list-tap-adapters >"$TMP/list.out" 2>&1

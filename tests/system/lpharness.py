@@ -17,12 +17,17 @@ TESTPEER = os.path.join(BUILD, "tests", "tools", "lp-testpeer")
 
 
 class Relay:
-    """lanparty-relay on 127.0.0.1 with an ephemeral port."""
+    """lanparty-relay with an ephemeral port: on 127.0.0.1, or on the
+    wildcard `0/udp` form operators use (`PORT/udp`) when LP_RELAY_LISTEN
+    says so; peers then reach it through 127.0.0.1 as v4-mapped addresses
+    on its dual-stack socket."""
 
     count = 0
 
-    def __init__(self, tmpdir, *args, log_level="debug", listen="127.0.0.1:0",
+    def __init__(self, tmpdir, *args, log_level="debug", listen=None,
                  cert_args=None):
+        if listen is None:
+            listen = os.environ.get("LP_RELAY_LISTEN", "127.0.0.1:0")
         Relay.count += 1
         self.cert = os.path.join(str(tmpdir), "relay-cert-%d.der" % Relay.count)
         self.host = "[::1]" if listen.startswith("[") else "127.0.0.1"

@@ -271,6 +271,26 @@ def test_wrong_alpn_fails_handshake(lp):
     assert closed["code"] == 0x178 or closed["alert"] == 120, closed
 
 
+def test_no_alpn_fails_handshake(lp):
+    """A ClientHello without the ALPN extension gets no_application_protocol
+    too (spec section 1, RFC 9001 section 8.1)."""
+    relay = lp.relay()
+    # --alpn "": the peer offers no ALPN, and with nothing offered it does
+    # not check the server's choice itself, so only the relay can refuse.
+    p = lp.peer(relay, "--alpn", "", wait_ready=False)
+    # Queued until the handshake completes: it must never reach the relay.
+    p.cmd("hello client ROOM1 %s 1200" % C1)
+    closed = p.closed()
+    # The relay's alert (CRYPTO_ERROR 0x100 + 120), not a local abort.
+    assert closed["why"] == "peer_closed", closed
+    assert closed["code"] == 0x178, closed
+    relay.wait_log(r"event=conn_closed .*why=tls code=376 tls_alert=120")
+    time.sleep(0.2)
+    assert not relay.events("peer_joined")
+    assert not relay.events("rejected")
+    assert not relay.events("hello_timeout")
+
+
 def test_peer_without_datagram_support_closed(lp):
     relay = lp.relay()
     p = lp.peer(relay, "--no-datagram", wait_ready=False)

@@ -7,6 +7,11 @@
  * stdout. It deliberately lets a test send anything: raw control bytes,
  * broken JSON, raw datagrams.
  *
+ * Options: --relay, --pin, --server-name, --alpn, --no-datagram, --no-wait,
+ * --small-udp, --bind ADDR, --drop-above N (discard received UDP payloads
+ * over N bytes: a smaller path MTU towards this peer, so the relay's PMTUD
+ * probes fail and PMTUD keeps running for a while).
+ *
  * Commands:
  *   hello ROLE ROOM MAC [BUDGET]   hello (BUDGET default: measured)
  *   json TEXT                      one control frame holding TEXT
@@ -17,11 +22,16 @@
  *   stats                          a stats message
  *   disconnect REASON              disconnect, then close with NO_ERROR
  *   close CODE                     close now with an application code
+ *   rebind                         move to a new UDP port, as a NAT
+ *                                  rebinding does (QUIC is not told)
+ *   flap N                         send the next N packet runs alternately
+ *                                  from two UDP ports (an unstable NAT)
  *   quiet                          stop printing datagrams (count only)
  *   count                          print {"ev":"count","dgrams":N}
  *   quit
  * Events: ready, ctrl (the JSON body), dgram, closed, count, error.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -44,6 +54,11 @@
 struct tp {
     struct lp_qconn q;
     struct lp_udp udp;
+    struct lp_udp alt; /* flap: the second port (fd -1 when unused) */
+    unsigned flap_left;
+    const char *bind_addr;
+    struct sockaddr_storage relay;
+    socklen_t relaylen;
     struct lp_pool pool;
     uint8_t txbuf[65536];
     int ready_printed, quiet, closed_printed;
@@ -75,9 +90,34 @@ static int tp_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
                    size_t len, size_t segsize)
 {
     struct tp *t = arg;
+    struct lp_udp *u = &t->udp;
 
     (void)path;
-    return lp_udp_send(&t->udp, NULL, 0, NULL, 0, data, len, segsize);
+    if (t->flap_left > 0 && t->alt.fd >= 0 && (t->flap_left-- & 1))
+        u = &t->alt;
+    return lp_udp_send(u, NULL, 0, NULL, 0, data, len, segsize);
+}
+
+/* A new connected UDP socket to the relay, from a new ephemeral port. */
+static int tp_new_socket(struct tp *t, struct lp_udp *u)
+{
+    char err[256];
+
+    if (lp_udp_connect_from(u, t->bind_addr, (struct sockaddr *)&t->relay,
+                            t->relaylen, err, sizeof(err)) != 0) {
+        out("{\"ev\":\"error\",\"msg\":\"%s\"}", err);
+        u->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static unsigned tp_port(const struct lp_udp *u)
+{
+    const struct sockaddr_in *s4 = (const void *)&u->local;
+    const struct sockaddr_in6 *s6 = (const void *)&u->local;
+
+    return ntohs(u->local.ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port);
 }
 
 static void tp_hex(const uint8_t *d, size_t n, char *outb)
@@ -288,6 +328,19 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
     } else if (strcmp(line, "close") == 0) {
         lp_qconn_close_now(&t->q, arg != NULL ? strtoull(arg, NULL, 0) : 0,
                            now);
+    } else if (strcmp(line, "rebind") == 0) {
+        struct lp_udp nu;
+        if (tp_new_socket(t, &nu) == 0) {
+            lp_udp_close(&t->udp);
+            t->udp = nu;
+            out("{\"ev\":\"rebound\",\"port\":%u}", tp_port(&t->udp));
+        }
+    } else if (strcmp(line, "flap") == 0 && arg != NULL) {
+        if (t->alt.fd < 0 && tp_new_socket(t, &t->alt) != 0)
+            return 0;
+        t->flap_left = (unsigned)strtoul(arg, NULL, 10);
+        out("{\"ev\":\"flapping\",\"ports\":[%u,%u]}", tp_port(&t->udp),
+            tp_port(&t->alt));
     } else if (strcmp(line, "quiet") == 0) {
         t->quiet = 1;
     } else if (strcmp(line, "count") == 0) {
@@ -312,6 +365,7 @@ int main(int argc, char **argv)
         {"no-wait", no_argument, NULL, 'w'},
         {"small-udp", no_argument, NULL, 'u'},
         {"bind", required_argument, NULL, 'b'},
+        {"drop-above", required_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     static struct tp t;
@@ -328,6 +382,7 @@ int main(int argc, char **argv)
     unsigned flags = 0;
     int opt, nowait = 0, done = 0;
     const char *bind_addr = NULL;
+    size_t drop_above = 0; /* emulate a smaller path MTU towards us */
     struct lp_udp_rxbatch rxb;
 
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -356,6 +411,9 @@ int main(int argc, char **argv)
         case 'b':
             bind_addr = optarg;
             break;
+        case 'd':
+            drop_above = strtoul(optarg, NULL, 10);
+            break;
         default:
             return 2;
         }
@@ -372,6 +430,10 @@ int main(int argc, char **argv)
         return 2;
     }
     tls.alpn = alpn;
+    t.alt.fd = -1;
+    t.bind_addr = bind_addr;
+    memcpy(&t.relay, &addr, alen);
+    t.relaylen = alen;
     if (lp_udp_connect_from(&t.udp, bind_addr, (struct sockaddr *)&addr, alen,
                             err, sizeof(err)) != 0 ||
         lp_pool_init(&t.pool, 4096, 2048) != 0 ||
@@ -389,7 +451,8 @@ int main(int argc, char **argv)
     lp_qconn_flush(&t.q, t.start, t.txbuf, sizeof(t.txbuf), tp_send, &t);
 
     while (!done) {
-        struct pollfd pf[2] = {{t.udp.fd, POLLIN, 0}, {0, POLLIN, 0}};
+        struct pollfd pf[3] = {
+            {t.udp.fd, POLLIN, 0}, {0, POLLIN, 0}, {t.alt.fd, POLLIN, 0}};
         lp_tstamp now = lp_clock_now(), exp = lp_qconn_expiry(&t.q);
         int timeout = 20, cmds_ok;
 
@@ -399,18 +462,25 @@ int main(int argc, char **argv)
             timeout = 0;
         /* Commands wait until the budget is known (PMTUD settled or 1 s). */
         cmds_ok = t.ready_printed || nowait;
-        if (poll(pf, cmds_ok ? 2 : 1, timeout) < 0 && errno != EINTR)
+        if (!cmds_ok)
+            pf[1].fd = -1; /* poll ignores it */
+        if (poll(pf, 3, timeout) < 0 && errno != EINTR)
             break;
         now = lp_clock_now();
-        if (pf[0].revents & POLLIN) {
+        for (int s = 0; s < 3; s += 2) {
             int got;
-            while ((got = lp_udp_recv(&t.udp, &rxb)) > 0) {
+            struct lp_udp *u = s == 0 ? &t.udp : &t.alt;
+            if (!(pf[s].revents & POLLIN))
+                continue;
+            while ((got = lp_udp_recv(u, &rxb)) > 0) {
                 for (int k = 0; k < got; k++) {
                     struct lp_udp_rx *rx = &rxb.rx[k];
                     for (size_t off = 0; off < rx->len; off += rx->segsize) {
                         size_t l = rx->len - off < rx->segsize ? rx->len - off
                                                                : rx->segsize;
-                        lp_qconn_read(&t.q, &t.q.path, rx->data + off, l, now);
+                        if (drop_above == 0 || l <= drop_above)
+                            lp_qconn_read(&t.q, &t.q.path, rx->data + off, l,
+                                          now);
                     }
                 }
             }
@@ -471,6 +541,8 @@ int main(int argc, char **argv)
     lp_pool_free(&t.pool);
     lp_tls_client_free(&tls);
     lp_udp_close(&t.udp);
+    if (t.alt.fd >= 0)
+        lp_udp_close(&t.alt);
     lp_udp_rxbatch_free(&rxb);
     free(t.cbuf);
     return 0;

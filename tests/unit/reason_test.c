@@ -39,6 +39,7 @@ static void test_names(void **state)
         {LP_REASON_NO_PEER, "no_peer", LP_ACTION_DROPPED},
         {LP_REASON_UNKNOWN_PEER, "unknown_peer", LP_ACTION_DROPPED},
         {LP_REASON_NOT_READY, "not_ready", LP_ACTION_DROPPED},
+        {LP_REASON_LINK_DOWN, "link_down", LP_ACTION_DROPPED},
     };
     enum lp_reason r;
 
