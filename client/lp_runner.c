@@ -30,6 +30,8 @@ struct runner_io {
     uint8_t txbuf[65536];
     int ep, tfd, sfd, devfd;
     lp_tstamp armed, next_tick, stop_deadline;
+    lp_tstamp last_rx;     /* last packet from the relay */
+    uint64_t refused_seen; /* io->udp.refused already looked at */
 };
 
 static int runner_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
@@ -99,6 +101,15 @@ static void runner_on_reject(struct lp_session *s,
     struct lp_runner *r = s->app;
 
     (void)now;
+    if (rj->reason == LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL &&
+        !s->hello_pmtud_done && r->cfg->reconnect) {
+        /* Measured before PMTUD finished (a lossy path): measure again. */
+        lp_logf(LP_LOG_WARN, "budget_retry",
+                "the relay needs a larger datagram budget than the %u bytes "
+                "measured so far; PMTUD had not finished: reconnecting",
+                s->budget);
+        return;
+    }
     fprintf(stderr, "lanparty: the relay refused us: %s (%s)\n", rj->message,
             lp_reject_name(rj->reason));
     r->stopping = 1;
@@ -220,6 +231,7 @@ static int runner_connect(struct lp_runner *r, lp_tstamp now)
         return -1;
     }
     io->have_udp = 1;
+    io->refused_seen = 0;
     if (lp_session_start(&r->s, &r->cfg->session, &runner_sops, r, &io->tls,
                          (struct sockaddr *)&io->udp.local, io->udp.locallen,
                          (struct sockaddr *)&r->relay_addr, r->relay_addrlen,
@@ -238,6 +250,39 @@ static int runner_connect(struct lp_runner *r, lp_tstamp now)
     lp_logf(LP_LOG_INFO, "connecting", "connecting to the relay at %s",
             r->relay_str);
     return 0;
+}
+
+/*
+ * Whether the relay process is gone: its host answers our packets with ICMP
+ * port unreachable (the relay crashed or is restarting), and nothing came
+ * from the relay while our data waited for an acknowledgement (for 250 ms,
+ * or one probe timeout if that is longer). A restarted relay answers the
+ * old connection with a stateless reset anyway; this ends the wait for it
+ * while the relay is down, so the endpoint is back within a second of the
+ * restart instead of after the QUIC idle timeout or a PTO backoff. A
+ * forged ICMP error alone cannot end a live session: a live relay keeps
+ * acknowledging what is in flight.
+ */
+static int runner_relay_gone(struct lp_runner *r, lp_tstamp now)
+{
+    struct runner_io *io = r->io;
+    lp_tstamp since, quiet;
+
+    if (!io->have_udp || io->udp.refused == io->refused_seen)
+        return 0;
+    io->refused_seen = io->udp.refused;
+    since = io->last_rx > r->connected_at ? io->last_rx : r->connected_at;
+    quiet = 250 * LP_MILLISECONDS;
+    if (r->s.q.handshake_ts != 0 && lp_qconn_pto(&r->s.q) > quiet)
+        quiet = lp_qconn_pto(&r->s.q);
+    if (now - since < quiet || lp_qconn_bytes_in_flight(&r->s.q) == 0)
+        return 0;
+    lp_logf(LP_LOG_WARN, "relay_unreachable",
+            "the relay at %s refuses our packets (ICMP port unreachable) "
+            "and has been silent for %llu ms: it is down or restarting",
+            r->relay_str,
+            (unsigned long long)((now - since) / LP_MILLISECONDS));
+    return 1;
 }
 
 static void runner_arm(struct runner_io *io, lp_tstamp when)
@@ -380,6 +425,7 @@ int lp_runner_run(const struct lp_runner_cfg *cfg,
                 int rounds = 0;
                 while (r.have_session && rounds++ < 16 &&
                        (got = lp_udp_recv(&io.udp, &io.rxb)) > 0) {
+                    io.last_rx = now;
                     for (int k = 0; k < got; k++) {
                         struct lp_udp_rx *rx = &io.rxb.rx[k];
                         for (size_t off = 0; off < rx->len;
@@ -439,6 +485,12 @@ int lp_runner_run(const struct lp_runner_cfg *cfg,
         if (r.have_session)
             lp_session_flush(&r.s, now, io.txbuf, sizeof(io.txbuf), runner_send,
                              &io);
+        if (r.have_session && runner_relay_gone(&r, now)) {
+            /* A restarting relay: try again soon, not after a long
+             * backoff (its port refuses until it listens again). */
+            r.attempt = 0;
+            runner_end_session(&r, now);
+        }
         if (r.have_session &&
             (r.s.q.state == LP_QS_DEAD || r.s.q.state == LP_QS_DRAINING ||
              (r.s.q.state == LP_QS_CLOSING && !r.s.q.close_send_pending)))

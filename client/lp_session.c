@@ -113,6 +113,7 @@ static void session_hello(struct lp_session *s)
                  s->cfg.software);
     }
     s->budget = (uint16_t)budget;
+    s->hello_pmtud_done = lp_qconn_pmtud_done(&s->q);
     session_send_msg(s, &m);
     s->state = LP_SS_HELLO_SENT;
     {
@@ -138,11 +139,30 @@ static void session_stats(struct lp_session *s)
     session_send_msg(s, &m);
 }
 
+/*
+ * How long the hello waits for PMTUD: cfg.pmtud_wait (1 s by default), or
+ * 8 probe timeouts on a slow or lossy path where probes take longer (a
+ * probe is tried up to 3 times, each lost one costing about a PTO), at most
+ * 5 s. Sending early with a half-measured budget gets a final
+ * datagram_budget_too_small from a room whose MTU needs more.
+ */
+static lp_tstamp session_pmtud_wait(const struct lp_session *s)
+{
+    lp_tstamp w = 8 * lp_qconn_pto(&s->q);
+
+    if (w < s->cfg.pmtud_wait)
+        w = s->cfg.pmtud_wait;
+    if (w > 5 * LP_SECONDS)
+        w = 5 * LP_SECONDS > s->cfg.pmtud_wait ? 5 * LP_SECONDS
+                                               : s->cfg.pmtud_wait;
+    return w;
+}
+
 static void session_tick(struct lp_session *s, lp_tstamp now)
 {
     if (s->state == LP_SS_SETTLING &&
         (lp_qconn_pmtud_done(&s->q) ||
-         now - s->handshake_at >= s->cfg.pmtud_wait))
+         now - s->handshake_at >= session_pmtud_wait(s)))
         session_hello(s);
     if (s->state == LP_SS_READY && s->cfg.stats_interval > 0 &&
         now >= s->next_stats) {
@@ -504,7 +524,7 @@ lp_tstamp lp_session_expiry(const struct lp_session *s)
 
     if (s->state == LP_SS_SETTLING) {
         /* Poll PMTUD every 10 ms until the wait ends. */
-        lp_tstamp w = s->handshake_at + s->cfg.pmtud_wait;
+        lp_tstamp w = s->handshake_at + session_pmtud_wait(s);
         lp_tstamp poll = s->q.now + 10 * LP_MILLISECONDS;
         if (poll < w)
             w = poll;

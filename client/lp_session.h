@@ -87,6 +87,7 @@ struct lp_session {
 
     /* from the welcome */
     uint16_t peer_id, mtu, budget, gateway_peer_id;
+    int hello_pmtud_done; /* PMTUD had finished when the hello left */
     int gateway_present;
 
     /* peers announced by welcome and events */

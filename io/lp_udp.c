@@ -174,6 +174,8 @@ int lp_udp_recv(struct lp_udp *u, struct lp_udp_rxbatch *b)
         msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
     }
     n = recvmmsg(u->fd, msgs, LP_UDP_BATCH, MSG_DONTWAIT, NULL);
+    if (n < 0 && errno == ECONNREFUSED)
+        u->refused++;
     if (n < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                    ? 0
@@ -326,6 +328,8 @@ int lp_udp_send(struct lp_udp *u, const struct sockaddr *local,
         for (size_t off = 0; off < len; off += segsize) {
             size_t n = len - off < segsize ? len - off : segsize;
             rv = udp_sendmsg(u, local, remote, remotelen, data + off, n, n);
+            if (rv == -ECONNREFUSED)
+                u->refused++;
             if (rv != 0 && rv != -EAGAIN && rv != -EWOULDBLOCK &&
                 rv != -ENOBUFS && rv != -EMSGSIZE) {
                 u->send_errors++;
@@ -344,6 +348,8 @@ int lp_udp_send(struct lp_udp *u, const struct sockaddr *local,
         return lp_udp_send(u, local, locallen, remote, remotelen, data, len,
                            segsize);
     }
+    if (rv == -ECONNREFUSED)
+        u->refused++;
     if (rv != 0 && rv != -EAGAIN && rv != -ENOBUFS)
         u->send_errors++;
     return 0;

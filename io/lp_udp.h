@@ -25,6 +25,7 @@ struct lp_udp {
     socklen_t locallen;
     uint64_t send_errors, gso_fallbacks;
     uint64_t ctrunc_drops; /* received with truncated control data */
+    uint64_t refused;      /* ICMP port unreachable reported (connected) */
 };
 
 /* Control-buffer bytes per received datagram: UDP_GRO + IP_PKTINFO +

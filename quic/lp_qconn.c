@@ -740,6 +740,21 @@ size_t lp_qconn_max_dgram(const struct lp_qconn *c)
     return n;
 }
 
+lp_tstamp lp_qconn_pto(const struct lp_qconn *c)
+{
+    return c->conn != NULL ? ngtcp2_conn_get_pto(c->conn) : 0;
+}
+
+uint64_t lp_qconn_bytes_in_flight(const struct lp_qconn *c)
+{
+    ngtcp2_conn_stat st;
+
+    if (c->conn == NULL)
+        return 0;
+    ngtcp2_conn_get_conn_stat(c->conn, &st);
+    return st.bytes_in_flight;
+}
+
 int lp_qconn_pmtud_done(const struct lp_qconn *c)
 {
     const ngtcp2_transport_params *rp;

@@ -250,6 +250,12 @@ uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c);
  * the path's current packet size (PMTUD) and the peer's limit. */
 size_t lp_qconn_max_dgram(const struct lp_qconn *c);
 
+/* The probe timeout (RFC 9002 6.2.1) as it stands now. */
+lp_tstamp lp_qconn_pto(const struct lp_qconn *c);
+
+/* Bytes sent and neither acknowledged nor declared lost. */
+uint64_t lp_qconn_bytes_in_flight(const struct lp_qconn *c);
+
 /* Path MTU discovery has reached its ceiling (nothing more to wait for). */
 int lp_qconn_pmtud_done(const struct lp_qconn *c);
 

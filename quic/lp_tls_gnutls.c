@@ -34,8 +34,7 @@ static int tls_key_secret(struct lp_tls_server *s, gnutls_x509_privkey_t key)
     gnutls_hash_hd_t h;
     int rv;
 
-    if ((rv = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_DER, &der)) <
-        0)
+    if ((rv = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_DER, &der)) < 0)
         return rv;
     if ((rv = gnutls_hash_init(&h, GNUTLS_DIG_SHA256)) == 0) {
         (void)gnutls_hash(h, label, sizeof(label));

@@ -89,20 +89,38 @@ fuzz() {
   done
   return $rc
 }
+RELAY_SUITES="tests/system/test_relay.py tests/system/test_paths.py"
 relay_tests() {
-  LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider tests/system/test_relay.py
+  # shellcheck disable=SC2086
+  LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
+}
+# The same tests against the README's production listener, `PORT/udp`: a
+# dual-stack wildcard socket (local addresses from PKTINFO, v4-mapped).
+relay_tests_wildcard() {
+  # shellcheck disable=SC2086
+  LP_RELAY_LISTEN=0/udp LP_BUILD_DIR=$ROOT/build \
+    $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
 }
 relay_tests_asan() {
+  # shellcheck disable=SC2086
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    LP_BUILD_DIR=$ROOT/build-asan LP_SANITIZED=1 \
-    $PY -m pytest -q -p no:cacheprovider tests/system/test_relay.py
+    LP_RELAY_LISTEN=0/udp LP_BUILD_DIR=$ROOT/build-asan LP_SANITIZED=1 \
+    $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
 }
 windows() { scripts/test-windows.sh; }
 netns_tests() {
   if [ ! -f tests/system/test_lanparty.py ]; then
     echo "no end-to-end tests"; return 1
   fi
-  LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider tests/system/test_lanparty.py
+  # the relay listens on the wildcard `PORT/udp` form (lpnet.py's default)
+  LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider \
+    tests/system/test_lanparty.py tests/system/test_faults.py
+}
+# The LAN party again with the relay on one address (198.18.100.1:PORT).
+netns_tests_addr() {
+  LP_RELAY_LISTEN=addr LP_BUILD_DIR=$ROOT/build \
+    $PY -m pytest -q -p no:cacheprovider tests/system/test_lanparty.py \
+    tests/system/test_faults.py
 }
 
 step deps deps
@@ -115,8 +133,10 @@ step unit-asan unit_asan
 step build-fuzz build_fuzz
 step fuzz fuzz
 step relay-system relay_tests
+step relay-system-wildcard relay_tests_wildcard
 step relay-system-asan relay_tests_asan
 step lanparty-netns netns_tests
+step lanparty-netns-addr netns_tests_addr
 step windows windows
 
 echo

@@ -122,6 +122,8 @@ class LanParty:
         self.clients = {}
         self.dnsmasq = None
         self.relay_port = None
+        self.impair_port = None
+        self.impair = None
 
     # ------------------------------------------------------------ topology
     def n(self, role):
@@ -196,6 +198,13 @@ class LanParty:
         self.procs.append(self.dnsmasq)
         self.dnsmasq.wait_for("DHCP, IP range|started", 10)
 
+    def relay_listen(self, port):
+        """The README's production form `PORT/udp` (a dual-stack wildcard
+        socket) unless LP_RELAY_LISTEN=addr asks for 198.18.100.1:PORT."""
+        if os.environ.get("LP_RELAY_LISTEN", "wildcard") == "addr":
+            return "%s:%d" % (RELAY_IP, port)
+        return "%d/udp" % port
+
     def start_relay(self, port=0, log_level="info"):
         pem = os.path.join(self.logdir, "relay-cert.pem")
         key = os.path.join(self.logdir, "relay-key.pem")
@@ -206,15 +215,30 @@ class LanParty:
             cert_args = ["--dev-cert-der-out", os.path.join(self.logdir, "relay-cert.der"),
                          "--dev-cert-pem-out", pem, "--dev-key-pem-out", key]
         self.relay = Proc(self.ns["relay"], [
-            RELAY, "--listen", "%s:%d" % (RELAY_IP, port), "--log-level", log_level] +
+            RELAY, "--listen", self.relay_listen(port), "--log-level", log_level] +
             cert_args + self.relay_args, "relay", self.logdir)
         self.procs.append(self.relay)
-        line = self.relay.wait_for(r"event=listening addr=198\.18\.100\.1:(\d+)")
+        line = self.relay.wait_for(r"event=listening addr=\S+:(\d+) ")
         self.relay_port = int(re.search(r":(\d+) ", line + " ").group(1))
         return self.relay
 
     def relay_addr(self):
+        if self.impair_port is not None:
+            return "%s:%d" % (RELAY_IP, self.impair_port)
         return "%s:%d" % (RELAY_IP, self.relay_port)
+
+    def start_impairment(self, loss=0.05, delay_ms=50, jitter_ms=10):
+        """Endpoints started after this reach the relay through a lossy,
+        slow path (udp_impair.py: netem's loss/delay/jitter in user space,
+        since this kernel may lack sch_netem), in both directions."""
+        tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "udp_impair.py")
+        self.impair = Proc(self.ns["relay"], [
+            "/usr/bin/python3", tool, RELAY_IP, "0", RELAY_IP, str(self.relay_port),
+            str(loss), str(delay_ms), str(jitter_ms)], "impair", self.logdir)
+        self.procs.append(self.impair)
+        line = self.impair.wait_for(r"^ready (\d+)", 10)
+        self.impair_port = int(line.split()[1])
+        return self.impair
 
     def start_gateway(self, iface="lan0", extra=()):
         self.gateway = Proc(self.ns["gw"], [
