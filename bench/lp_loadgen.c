@@ -28,6 +28,7 @@
 #include "lp_log.h"
 #include "lp_overlay.h"
 #include "lp_qconn.h"
+#include "lp_resolve.h"
 #include "lp_udp.h"
 
 #define LG_INFLIGHT 4096 /* frame copies in flight end to end */
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
     is_bcast = strcmp(mode, "broadcast") == 0;
     nconns = is_idle ? peers : is_bcast ? receivers + 1 : 2;
     if (relay == NULL || lp_endpoint_parse(&e, relay, err, sizeof(err)) != 0 ||
-        lp_endpoint_resolve(&e, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
+        lp_resolve_endpoint(&e, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
             0 ||
         lp_tls_client_init(&tls, pin, "lanparty-relay", err, sizeof(err)) !=
             0) {
@@ -293,7 +294,7 @@ int main(int argc, char **argv)
                 }
             }
             lp_qconn_flush(&c->q, now, txbuf, sizeof(txbuf), lg_send, c);
-            if (c->q.state >= LP_QS_CLOSING) {
+            if (lp_qconn_is_closing(&c->q)) {
                 fprintf(stderr, "lp-loadgen: connection %d closed\n", c->idx);
                 return 1;
             }

@@ -1,7 +1,6 @@
 /* lp_runner: Linux endpoint event loop; see lp_runner.h. */
 #include "lp_runner.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,8 +14,19 @@
 #include "lp_clock.h"
 #include "lp_endpoint.h"
 #include "lp_err.h"
+#include "lp_evloop.h"
 #include "lp_log.h"
+#include "lp_sockaddr.h"
+#include "lp_resolve.h"
 #include "lp_udp.h"
+
+/* What an epoll event is about (epoll_event.data.u32). */
+enum runner_ev {
+    RUNNER_EV_UDP = 1, /* the relay connection's socket */
+    RUNNER_EV_TIMER,   /* the timerfd: QUIC timers, ticks, reconnects */
+    RUNNER_EV_SIGNAL,  /* the signalfd: SIGINT, SIGTERM */
+    RUNNER_EV_DEV,     /* the device: AF_PACKET socket or TAP */
+};
 
 #define RUNNER_TICK      LP_SECONDS
 #define RUNNER_STOP_WAIT (2 * LP_SECONDS)
@@ -28,8 +38,9 @@ struct runner_io {
     struct lp_udp_rxbatch rxb;
     struct lp_tls_client tls;
     uint8_t txbuf[65536];
-    int ep, tfd, sfd, devfd;
-    lp_tstamp armed, next_tick, stop_deadline;
+    struct lp_evloop loop;
+    int devfd;
+    lp_tstamp next_tick, stop_deadline;
     lp_tstamp last_rx;     /* last packet from the relay */
     uint64_t refused_seen; /* io->udp.refused already looked at */
 };
@@ -46,17 +57,13 @@ static int runner_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
 int lp_runner_set_dev_fd(struct lp_runner *r, int fd)
 {
     struct runner_io *io = r->io;
-    struct epoll_event ev;
 
     if (io->devfd >= 0)
-        (void)epoll_ctl(io->ep, EPOLL_CTL_DEL, io->devfd, NULL);
+        lp_evloop_del(&io->loop, io->devfd);
     io->devfd = -1;
     if (fd < 0)
         return 0;
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN;
-    ev.data.u32 = 4;
-    if (epoll_ctl(io->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+    if (lp_evloop_add(&io->loop, fd, RUNNER_EV_DEV) != 0)
         return LP_ERR_IO;
     io->devfd = fd;
     return 0;
@@ -195,7 +202,7 @@ static void runner_end_session(struct lp_runner *r, lp_tstamp now)
     lp_session_free(&r->s);
     r->have_session = 0;
     if (io->have_udp) {
-        epoll_ctl(io->ep, EPOLL_CTL_DEL, io->udp.fd, NULL);
+        lp_evloop_del(&io->loop, io->udp.fd);
         lp_udp_close(&io->udp);
         io->have_udp = 0;
     }
@@ -217,7 +224,6 @@ static int runner_connect(struct lp_runner *r, lp_tstamp now)
 {
     struct runner_io *io = r->io;
     char err[512];
-    struct epoll_event ev;
 
     if (r->dev->before_connect != NULL &&
         r->dev->before_connect(r->dev->arg, (struct sockaddr *)&r->relay_addr,
@@ -243,10 +249,12 @@ static int runner_connect(struct lp_runner *r, lp_tstamp now)
     r->have_session = 1;
     r->connected_at = now;
     r->welcome_at = 0;
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN;
-    ev.data.u32 = 1;
-    epoll_ctl(io->ep, EPOLL_CTL_ADD, io->udp.fd, &ev);
+    if (lp_evloop_add(&io->loop, io->udp.fd, RUNNER_EV_UDP) != 0) {
+        lp_logf(LP_LOG_ERROR, "connect", "cannot poll the UDP socket: %s",
+                strerror(errno));
+        runner_end_session(r, now);
+        return -1;
+    }
     lp_logf(LP_LOG_INFO, "connecting", "connecting to the relay at %s",
             r->relay_str);
     return 0;
@@ -285,23 +293,6 @@ static int runner_relay_gone(struct lp_runner *r, lp_tstamp now)
     return 1;
 }
 
-static void runner_arm(struct runner_io *io, lp_tstamp when)
-{
-    struct itimerspec its;
-
-    if (when == io->armed)
-        return;
-    io->armed = when;
-    memset(&its, 0, sizeof(its));
-    if (when != UINT64_MAX) {
-        if (when == 0)
-            when = 1;
-        its.it_value.tv_sec = (time_t)(when / LP_SECONDS);
-        its.it_value.tv_nsec = (long)(when % LP_SECONDS);
-    }
-    timerfd_settime(io->tfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
 static int runner_resolve(struct lp_runner *r)
 {
     struct lp_endpoint ep;
@@ -314,218 +305,204 @@ static int runner_resolve(struct lp_runner *r)
         fprintf(stderr, "lanparty: --relay: %s\n", err);
         return LP_EXIT_USAGE;
     }
-    if (lp_endpoint_resolve(&ep, addrs, lens, 8, &n, err, sizeof(err)) != 0 ||
+    if (lp_resolve_endpoint(&ep, addrs, lens, 8, &n, err, sizeof(err)) != 0 ||
         n == 0) {
         fprintf(stderr, "lanparty: %s\n", err);
         return LP_EXIT_RESOLVE;
     }
     memcpy(&r->relay_addr, &addrs[0], lens[0]);
     r->relay_addrlen = lens[0];
-    if (addrs[0].ss_family == AF_INET6) {
-        char ip[INET6_ADDRSTRLEN];
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addrs[0])->sin6_addr, ip,
-                  sizeof(ip));
-        snprintf(r->relay_str, sizeof(r->relay_str), "[%s]:%u", ip, ep.port);
-    } else {
-        char ip[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&addrs[0])->sin_addr, ip,
-                  sizeof(ip));
-        snprintf(r->relay_str, sizeof(r->relay_str), "%s:%u", ip, ep.port);
-    }
+    lp_sockaddr_format((struct sockaddr *)&addrs[0], 1, r->relay_str,
+                       sizeof(r->relay_str));
     return 0;
 }
 
-int lp_runner_run(const struct lp_runner_cfg *cfg,
-                  const struct lp_runner_dev *dev)
+static int runner_main(struct lp_runner *r, struct runner_io *io,
+                       const struct lp_runner_cfg *cfg,
+                       const struct lp_runner_dev *dev)
 {
-    static struct lp_runner r;
-    static struct runner_io io;
-    struct epoll_event ev, evs[8];
+    struct epoll_event evs[8];
     sigset_t mask;
     char err[512];
     const char *sni;
     int rc;
 
-    memset(&r, 0, sizeof(r));
-    memset(&io, 0, sizeof(io));
-    r.cfg = cfg;
-    r.dev = dev;
-    r.io = &io;
+    r->cfg = cfg;
+    r->dev = dev;
+    r->io = io;
     /* Resolve before any tunnel interface is active. */
-    if ((rc = runner_resolve(&r)) != 0)
+    if ((rc = runner_resolve(r)) != 0)
         return rc;
     sni = cfg->server_name;
     if (sni == NULL) {
         struct lp_endpoint ep;
         if (lp_endpoint_parse(&ep, cfg->relay, err, sizeof(err)) == 0 &&
             !ep.is_ip_literal) {
-            static char host[256];
-            snprintf(host, sizeof(host), "%s", ep.host);
-            sni = host;
+            snprintf(r->sni, sizeof(r->sni), "%s", ep.host);
+            sni = r->sni;
         } else {
             sni = "";
         }
     }
-    if (lp_tls_client_init(&io.tls, cfg->pin_file, sni, err, sizeof(err)) !=
+    if (lp_tls_client_init(&io->tls, cfg->pin_file, sni, err, sizeof(err)) !=
         0) {
         fprintf(stderr, "lanparty: %s\n", err);
         return LP_EXIT_TLS;
     }
-    if (lp_pool_init(&io.pool, 2048, 2048) != 0 ||
-        lp_udp_rxbatch_init(&io.rxb) != 0) {
+    if (lp_pool_init(&io->pool, 2048, 2048) != 0 ||
+        lp_udp_rxbatch_init(&io->rxb) != 0) {
         fprintf(stderr, "lanparty: out of memory\n");
         return LP_EXIT_ERROR;
     }
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    io.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    io.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    io.ep = epoll_create1(EPOLL_CLOEXEC);
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN;
-    ev.data.u32 = 2;
-    epoll_ctl(io.ep, EPOLL_CTL_ADD, io.tfd, &ev);
-    ev.data.u32 = 3;
-    epoll_ctl(io.ep, EPOLL_CTL_ADD, io.sfd, &ev);
-    io.devfd = -1;
-    if (dev->fd >= 0 && lp_runner_set_dev_fd(&r, dev->fd) != 0) {
+    io->devfd = -1;
+    if (lp_evloop_open(&io->loop, &mask, RUNNER_EV_TIMER, RUNNER_EV_SIGNAL, err,
+                       sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty: %s\n", err);
+        return LP_EXIT_ERROR;
+    }
+    if (dev->fd >= 0 && lp_runner_set_dev_fd(r, dev->fd) != 0) {
         fprintf(stderr, "lanparty: cannot poll the device: %s\n",
                 strerror(errno));
         return LP_EXIT_ERROR;
     }
-    r.exit_code = LP_EXIT_OK;
-    r.next_attempt = lp_clock_now();
-    io.next_tick = r.next_attempt + RUNNER_TICK;
+    r->exit_code = LP_EXIT_OK;
+    r->next_attempt = lp_clock_now();
+    io->next_tick = r->next_attempt + RUNNER_TICK;
 
     for (;;) {
-        lp_tstamp now = lp_clock_now(), next = io.next_tick;
+        lp_tstamp now = lp_clock_now(), next = io->next_tick;
         int n;
 
-        if (r.have_session) {
-            lp_tstamp e = lp_session_expiry(&r.s);
+        if (r->have_session) {
+            lp_tstamp e = lp_session_expiry(&r->s);
             if (e < next)
                 next = e;
-        } else if (!r.stopping && r.next_attempt < next) {
-            next = r.next_attempt;
+        } else if (!r->stopping && r->next_attempt < next) {
+            next = r->next_attempt;
         }
-        if (io.stop_deadline != 0 && io.stop_deadline < next)
-            next = io.stop_deadline;
-        runner_arm(&io, next);
-        n = epoll_wait(io.ep, evs, 8, -1);
+        if (io->stop_deadline != 0 && io->stop_deadline < next)
+            next = io->stop_deadline;
+        lp_evloop_arm(&io->loop, next);
+        n = epoll_wait(io->loop.ep, evs, 8, -1);
         if (n < 0 && errno != EINTR)
             break;
         now = lp_clock_now();
         for (int i = 0; i < n; i++) {
             switch (evs[i].data.u32) {
-            case 1: {
+            case RUNNER_EV_UDP: {
                 int got;
                 int rounds = 0;
-                while (r.have_session && rounds++ < 16 &&
-                       (got = lp_udp_recv(&io.udp, &io.rxb)) > 0) {
-                    io.last_rx = now;
+                while (r->have_session && rounds++ < 16 &&
+                       (got = lp_udp_recv(&io->udp, &io->rxb)) > 0) {
+                    io->last_rx = now;
                     for (int k = 0; k < got; k++) {
-                        struct lp_udp_rx *rx = &io.rxb.rx[k];
-                        for (size_t off = 0; off < rx->len;
-                             off += rx->segsize) {
-                            size_t l = rx->len - off < rx->segsize
-                                           ? rx->len - off
-                                           : rx->segsize;
-                            lp_session_read(&r.s, rx->data + off, l, now);
-                        }
+                        const uint8_t *d;
+                        size_t off = 0, l;
+                        while ((l = lp_udp_rx_next(&io->rxb.rx[k], &off, &d)) >
+                               0)
+                            lp_session_read(&r->s, d, l, now);
                     }
                 }
                 break;
             }
-            case 2: {
-                uint64_t x;
-                ssize_t rd = read(io.tfd, &x, sizeof(x));
-                (void)rd;
-                io.armed = 0;
+            case RUNNER_EV_TIMER:
+                lp_evloop_timer_fired(&io->loop);
                 break;
-            }
-            case 3: {
+            case RUNNER_EV_SIGNAL: {
                 struct signalfd_siginfo si;
-                while (read(io.sfd, &si, sizeof(si)) == sizeof(si)) {
-                    if (r.stopping)
+                while (read(io->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
+                    if (r->stopping)
                         continue;
                     lp_logf(LP_LOG_INFO, "shutdown",
                             "signal %u: leaving the room", si.ssi_signo);
-                    r.stopping = 1;
-                    io.stop_deadline = now + RUNNER_STOP_WAIT;
-                    if (r.have_session)
-                        lp_session_disconnect(&r.s, "shutdown", now);
+                    r->stopping = 1;
+                    io->stop_deadline = now + RUNNER_STOP_WAIT;
+                    if (r->have_session)
+                        lp_session_disconnect(&r->s, "shutdown", now);
                 }
                 break;
             }
-            case 4:
+            case RUNNER_EV_DEV:
                 if (dev->readable != NULL &&
-                    dev->readable(dev->arg, &r, now) < 0) {
+                    dev->readable(dev->arg, r, now) < 0) {
                     lp_logf(LP_LOG_ERROR, "device_error",
                             "the local device failed: %s", strerror(errno));
-                    r.stopping = 1;
-                    r.exit_code = LP_EXIT_DEVICE;
-                    io.stop_deadline = now + RUNNER_STOP_WAIT;
-                    if (r.have_session)
-                        lp_session_disconnect(&r.s, "device_error", now);
+                    r->stopping = 1;
+                    r->exit_code = LP_EXIT_DEVICE;
+                    io->stop_deadline = now + RUNNER_STOP_WAIT;
+                    if (r->have_session)
+                        lp_session_disconnect(&r->s, "device_error", now);
                 }
                 break;
             }
         }
         now = lp_clock_now();
-        if (r.have_session && lp_session_expiry(&r.s) <= now)
-            lp_session_handle_expiry(&r.s, now);
-        if (now >= io.next_tick) {
-            io.next_tick = now + RUNNER_TICK;
+        if (r->have_session && lp_session_expiry(&r->s) <= now)
+            lp_session_handle_expiry(&r->s, now);
+        if (now >= io->next_tick) {
+            io->next_tick = now + RUNNER_TICK;
             if (dev->on_tick != NULL)
-                dev->on_tick(dev->arg, &r, now);
+                dev->on_tick(dev->arg, r, now);
         }
-        if (r.have_session)
-            lp_session_flush(&r.s, now, io.txbuf, sizeof(io.txbuf), runner_send,
-                             &io);
-        if (r.have_session && runner_relay_gone(&r, now)) {
+        if (r->have_session)
+            lp_session_flush(&r->s, now, io->txbuf, sizeof(io->txbuf),
+                             runner_send, io);
+        if (r->have_session && runner_relay_gone(r, now)) {
             /* A restarting relay: try again soon, not after a long
              * backoff (its port refuses until it listens again). */
-            r.attempt = 0;
-            runner_end_session(&r, now);
+            r->attempt = 0;
+            runner_end_session(r, now);
         }
-        if (r.have_session &&
-            (r.s.q.state == LP_QS_DEAD || r.s.q.state == LP_QS_DRAINING ||
-             (r.s.q.state == LP_QS_CLOSING && !r.s.q.close_send_pending)))
-            runner_end_session(&r, now);
-        if (r.stopping && (!r.have_session || now >= io.stop_deadline)) {
-            if (io.stop_deadline == 0 && r.have_session) {
+        if (r->have_session && lp_qconn_is_finished(&r->s.q))
+            runner_end_session(r, now);
+        if (r->stopping && (!r->have_session || now >= io->stop_deadline)) {
+            if (io->stop_deadline == 0 && r->have_session) {
                 /* a reject: the relay closes; give it a moment */
-                io.stop_deadline = now + RUNNER_STOP_WAIT;
+                io->stop_deadline = now + RUNNER_STOP_WAIT;
                 continue;
             }
             break;
         }
-        if (!r.have_session && !r.stopping && now >= r.next_attempt) {
-            if (!cfg->reconnect && r.attempt > 0) {
-                r.exit_code = LP_EXIT_ERROR;
+        if (!r->have_session && !r->stopping && now >= r->next_attempt) {
+            if (!cfg->reconnect && r->attempt > 0) {
+                r->exit_code = LP_EXIT_ERROR;
                 break;
             }
-            if (runner_connect(&r, now) != 0) {
+            if (runner_connect(r, now) != 0) {
                 uint32_t rnd = 0;
-                r.attempt++;
+                r->attempt++;
                 (void)lp_tls_random(&rnd, sizeof(rnd));
-                r.next_attempt = now + lp_client_backoff(r.attempt, rnd);
+                r->next_attempt = now + lp_client_backoff(r->attempt, rnd);
             }
         }
     }
-    if (r.have_session) {
-        r.stopping = 1;
-        runner_end_session(&r, lp_clock_now());
+    if (r->have_session) {
+        r->stopping = 1;
+        runner_end_session(r, lp_clock_now());
     }
-    lp_tls_client_free(&io.tls);
-    lp_pool_free(&io.pool);
-    lp_udp_rxbatch_free(&io.rxb);
-    close(io.ep);
-    close(io.tfd);
-    close(io.sfd);
-    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", r.exit_code);
-    return r.exit_code;
+    lp_tls_client_free(&io->tls);
+    lp_pool_free(&io->pool);
+    lp_udp_rxbatch_free(&io->rxb);
+    lp_evloop_close(&io->loop);
+    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", r->exit_code);
+    return r->exit_code;
+}
+
+int lp_runner_run(const struct lp_runner_cfg *cfg,
+                  const struct lp_runner_dev *dev)
+{
+    struct lp_runner *r = calloc(1, sizeof(*r));
+    struct runner_io *io = calloc(1, sizeof(*io));
+    int rc = LP_EXIT_ERROR;
+
+    if (r == NULL || io == NULL)
+        fprintf(stderr, "lanparty: out of memory\n");
+    else
+        rc = runner_main(r, io, cfg, dev);
+    free(io);
+    free(r);
+    return rc;
 }

@@ -61,6 +61,7 @@ struct lp_runner {
     struct sockaddr_storage relay_addr;
     socklen_t relay_addrlen;
     char relay_str[80];
+    char sni[256]; /* the relay's host name, when --server-name is not set */
     /* shell state (fds, buffers) */
     void *io;
 };

@@ -13,8 +13,6 @@
 
 #define SESSION_DQ 1024
 
-static uint8_t session_ctrl_buf[LP_CTRL_MAX_LEN + 4];
-
 const char *lp_session_state_name(enum lp_session_state st)
 {
     switch (st) {
@@ -34,10 +32,10 @@ const char *lp_session_state_name(enum lp_session_state st)
 
 static void session_send_msg(struct lp_session *s, const struct lp_msg *m)
 {
-    ssize_t n = lp_ctrl_encode(session_ctrl_buf, sizeof(session_ctrl_buf), m);
+    ssize_t n = lp_ctrl_encode(s->ctrl_buf, sizeof(s->ctrl_buf), m);
 
     if (n > 0)
-        (void)lp_qconn_send_ctrl(&s->q, session_ctrl_buf, (size_t)n);
+        (void)lp_qconn_send_ctrl(&s->q, s->ctrl_buf, (size_t)n);
 }
 
 const struct lp_session_peer *lp_session_peer(const struct lp_session *s,
@@ -131,12 +129,12 @@ static void session_hello(struct lp_session *s)
 
 static void session_stats(struct lp_session *s)
 {
-    static struct lp_msg m;
+    struct lp_msg *m = &s->msg_tx;
 
-    memset(&m, 0, sizeof(m));
-    m.type = LP_MSG_STATS;
-    lp_counters_to_stats(&s->ctr, &m.u.stats);
-    session_send_msg(s, &m);
+    memset(m, 0, sizeof(*m));
+    m->type = LP_MSG_STATS;
+    lp_counters_to_stats(&s->ctr, &m->u.stats);
+    session_send_msg(s, m);
 }
 
 /*
@@ -303,12 +301,12 @@ static int session_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
                            lp_tstamp now)
 {
     struct lp_session *s = (struct lp_session *)c;
-    static struct lp_msg m;
+    struct lp_msg *m = &s->msg_rx;
     struct lp_ctrl_err err;
 
     while (len > 0) {
         size_t used = 0;
-        int rv = lp_ctrl_decoder_feed(&s->dec, data, len, &used, &m, &err);
+        int rv = lp_ctrl_decoder_feed(&s->dec, data, len, &used, m, &err);
 
         if (rv < 0) {
             lp_logf(LP_LOG_WARN, "protocol_violation",
@@ -321,10 +319,10 @@ static int session_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
         len -= used;
         if (rv == 0)
             break;
-        if (session_handle(s, &m, now) != 0) {
+        if (session_handle(s, m, now) != 0) {
             lp_logf(LP_LOG_WARN, "protocol_violation",
                     "unexpected '%s' from the relay in state %s",
-                    lp_msg_type_name(m.type), lp_session_state_name(s->state));
+                    lp_msg_type_name(m->type), lp_session_state_name(s->state));
             return -1;
         }
     }
@@ -544,18 +542,6 @@ void lp_session_handle_expiry(struct lp_session *s, lp_tstamp now)
     s->q.now = now;
 }
 
-size_t lp_session_max_frame(const struct lp_session *s)
-{
-    size_t path = lp_qconn_max_dgram(&s->q), n;
-
-    if (path > s->budget)
-        path = s->budget;
-    n = lp_budget_max_frame(path);
-    if (n > (size_t)s->mtu + LP_ETH_HDR_LEN)
-        n = (size_t)s->mtu + LP_ETH_HDR_LEN;
-    return n;
-}
-
 enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
                                      size_t len, lp_tstamp now)
 {
@@ -598,7 +584,7 @@ enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
         session_drop(s, dir, s->peer_id, frame, len, why);
         return why;
     }
-    b = lp_pool_get(s->q.pool);
+    b = lp_pool_get(lp_qconn_pool(&s->q));
     if (b == NULL) {
         session_drop(s, dir, s->peer_id, frame, len, LP_REASON_QUEUE_FULL);
         return LP_REASON_QUEUE_FULL;
@@ -607,11 +593,11 @@ enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
     memcpy(b->data + LP_OVERLAY_HDR_LEN, frame, len);
     b->len = (uint32_t)(len + LP_OVERLAY_HDR_LEN);
     if (lp_qconn_queue_dgram(&s->q, b) != 0) {
-        lp_pool_put(s->q.pool, b);
+        lp_pool_put(lp_qconn_pool(&s->q), b);
         session_drop(s, dir, s->peer_id, frame, len, LP_REASON_QUEUE_FULL);
         return LP_REASON_QUEUE_FULL;
     }
-    lp_pool_put(s->q.pool, b);
+    lp_pool_put(lp_qconn_pool(&s->q), b);
     s->ctr.frames_tx++;
     s->ctr.datagrams_tx++;
     s->ctr.bytes_tx += len;
@@ -637,7 +623,7 @@ void lp_session_disconnect(struct lp_session *s, const char *reason,
 {
     struct lp_msg m;
 
-    if (s->q.state == LP_QS_OPEN && s->q.ctrl_stream >= 0) {
+    if (lp_qconn_ctrl_ready(&s->q)) {
         memset(&m, 0, sizeof(m));
         m.type = LP_MSG_DISCONNECT;
         snprintf(m.u.disconnect.reason, sizeof(m.u.disconnect.reason), "%s",

@@ -100,6 +100,9 @@ struct lp_session {
     lp_tstamp last_bcast_rx;
     int closed_by_us;
     char disconnect_reason[LP_REASON_STR_MAX + 1];
+    /* scratch: one encoded control frame, a message each way */
+    uint8_t ctrl_buf[LP_CTRL_MAX_LEN + 4];
+    struct lp_msg msg_rx, msg_tx;
 };
 
 /*
@@ -139,9 +142,6 @@ const struct lp_session_peer *lp_session_peer(const struct lp_session *s,
 /* The remembered client with this MAC, or NULL. */
 const struct lp_session_peer *
 lp_session_client_by_mac(const struct lp_session *s, const uint8_t *mac);
-
-/* The largest frame that can be sent now (room MTU and path). */
-size_t lp_session_max_frame(const struct lp_session *s);
 
 const char *lp_session_state_name(enum lp_session_state st);
 

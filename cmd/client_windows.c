@@ -33,6 +33,7 @@
 #include "lp_identity.h"
 #include "lp_log.h"
 #include "lp_pool.h"
+#include "lp_resolve.h"
 #include "lp_session.h"
 #include "lp_tapreg.h"
 #include "lp_udp_win.h"
@@ -660,7 +661,7 @@ int main(int argc, char **argv)
         c->protect = 0;
     }
     /* Resolve only now: the TAP is disconnected and cannot steer DNS. */
-    if (lp_endpoint_resolve(&c->ep, addrs, lens, 1, &naddr, err, sizeof(err)) !=
+    if (lp_resolve_endpoint(&c->ep, addrs, lens, 1, &naddr, err, sizeof(err)) !=
             0 ||
         naddr == 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);

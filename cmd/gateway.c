@@ -25,6 +25,7 @@
 #include "lp_eth.h"
 #include "lp_gso.h"
 #include "lp_log.h"
+#include "lp_num.h"
 #include "lp_runner.h"
 
 #ifndef PACKET_VNET_HDR
@@ -462,10 +463,12 @@ int main(int argc, char **argv)
             ifname = optarg;
             break;
         case 'C': {
-            long v = strtol(optarg, NULL, 10);
-            if (v < 1 || v > 3600) {
-                fprintf(stderr, "lanparty-gateway: --cam-refresh-interval "
-                                "takes 1 to 3600 seconds\n");
+            uint64_t v;
+            if (lp_num_parse_u64(optarg, 1, 3600, &v) != 0) {
+                fprintf(stderr,
+                        "lanparty-gateway: --cam-refresh-interval '%s': "
+                        "1 to 3600 seconds\n",
+                        optarg);
                 return LP_EXIT_USAGE;
             }
             g.cam_interval = (lp_tstamp)v * LP_SECONDS;

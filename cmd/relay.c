@@ -21,6 +21,7 @@
 #include "lp_err.h"
 #include "lp_log.h"
 #include "lp_relay.h"
+#include "lp_resolve.h"
 #include "lp_udp.h"
 
 static void usage(FILE *f)
@@ -280,7 +281,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanparty-relay: --listen: %s\n", err);
         return 2;
     }
-    if (lp_endpoint_resolve(&ep, addrs, lens, 4, &naddr, err, sizeof(err)) !=
+    if (lp_resolve_endpoint(&ep, addrs, lens, 4, &naddr, err, sizeof(err)) !=
             0 ||
         naddr == 0) {
         fprintf(stderr, "lanparty-relay: --listen: %s\n", err);

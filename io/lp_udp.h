@@ -48,6 +48,22 @@ struct lp_udp_rxbatch {
     uint8_t *bufs; /* LP_UDP_BATCH * LP_UDP_BUFSZ */
 };
 
+/* lp_udp_rx_next walks the datagrams of one received entry (several when
+ * GRO coalesced them): start with *off = 0; each call returns the next
+ * datagram's length and sets *p, or 0 when none is left. */
+static inline size_t lp_udp_rx_next(const struct lp_udp_rx *rx, size_t *off,
+                                    const uint8_t **p)
+{
+    size_t n;
+
+    if (*off >= rx->len || rx->segsize == 0)
+        return 0;
+    n = rx->len - *off < rx->segsize ? rx->len - *off : rx->segsize;
+    *p = rx->data + *off;
+    *off += n;
+    return n;
+}
+
 /* lp_udp_bind opens a server socket on sa (dual-stack for ::), enables
  * GRO and PKTINFO. Returns 0 or LP_ERR_IO with err filled. */
 int lp_udp_bind(struct lp_udp *u, const struct sockaddr *sa, socklen_t len,

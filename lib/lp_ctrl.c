@@ -20,16 +20,6 @@
 
 #define CTRL_QUOTE_MAX 40
 
-#if defined(__GNUC__) || defined(__clang__)
-#if defined(__MINGW32__)
-#define CTRL_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#else
-#define CTRL_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#endif
-#else
-#define CTRL_PRINTF(f, a)
-#endif
-
 static const char *const msg_type_names[] = {
     [LP_MSG_UNKNOWN] = "unknown",
     [LP_MSG_HELLO] = "hello",
@@ -304,7 +294,7 @@ static void ctrl_describe(char *out, size_t outlen, const json_t *v)
 }
 
 static int ctrl_fail(struct lp_ctrl_err *err, enum lp_ctrl_error code,
-                     const char *fmt, ...) CTRL_PRINTF(3, 4);
+                     const char *fmt, ...) LP_PRINTF_LIKE(3, 4);
 
 /* ctrl_fail fills *err and returns -1. */
 static int ctrl_fail(struct lp_ctrl_err *err, enum lp_ctrl_error code,
@@ -322,7 +312,7 @@ static int ctrl_fail(struct lp_ctrl_err *err, enum lp_ctrl_error code,
         if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
             *p = '?';
     }
-    return -1;
+    return LP_ERR_PROTO;
 }
 
 static int ctrl_wrong_type(struct lp_ctrl_err *err, const char *key,
@@ -353,7 +343,7 @@ static int ctrl_int(const json_t *obj, const char *key, long long min,
     long long x;
 
     if (v == NULL)
-        return -1;
+        return LP_ERR_PROTO;
     if (!json_is_integer(v))
         return ctrl_wrong_type(err, key, "an integer", v);
     x = (long long)json_integer_value(v);
@@ -371,7 +361,7 @@ static int ctrl_u16(const json_t *obj, const char *key, long long min,
     long long x;
 
     if (ctrl_int(obj, key, min, 65535, &x, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     *out = (uint16_t)x;
     return 0;
 }
@@ -382,7 +372,7 @@ static int ctrl_u64(const json_t *obj, const char *key, uint64_t *out,
     long long x;
 
     if (ctrl_int(obj, key, 0, LLONG_MAX, &x, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     *out = (uint64_t)x;
     return 0;
 }
@@ -394,7 +384,7 @@ static int ctrl_str(const json_t *obj, const char *key, const char **out,
     const json_t *v = ctrl_member(obj, key, err);
 
     if (v == NULL)
-        return -1;
+        return LP_ERR_PROTO;
     if (!json_is_string(v))
         return ctrl_wrong_type(err, key, "a string", v);
     *out = json_string_value(v);
@@ -411,7 +401,7 @@ static int ctrl_text(const json_t *obj, const char *key, size_t maxcp,
     char q[64];
 
     if (ctrl_str(obj, key, &s, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_codepoints(s, len) > maxcp) {
         ctrl_quote(q, sizeof(q), s, len);
         return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
@@ -430,7 +420,7 @@ static int ctrl_role(const json_t *obj, enum lp_role *out,
     char q[64];
 
     if (ctrl_str(obj, "role", &s, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_role_from_name(s, out) < 0) {
         ctrl_quote(q, sizeof(q), s, len);
         return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
@@ -450,7 +440,7 @@ static int ctrl_mac(const json_t *obj, enum lp_role role, uint8_t mac[6],
     char q[64];
 
     if (ctrl_str(obj, "mac", &s, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     ctrl_quote(q, sizeof(q), s, len);
     if (len != 17 || lp_mac_parse(mac, s) < 0)
         return ctrl_fail(err, LP_CTRL_BAD_MAC,
@@ -477,7 +467,7 @@ static int ctrl_decode_hello(const json_t *o, struct lp_msg_hello *h,
     /* Version first: a future version may change every other rule. */
     v = ctrl_member(o, "version", err);
     if (v == NULL)
-        return -1;
+        return LP_ERR_PROTO;
     if (!json_is_integer(v))
         return ctrl_wrong_type(err, "version", "an integer", v);
     if (json_integer_value(v) != LP_CTRL_PROTO_VERSION)
@@ -487,9 +477,9 @@ static int ctrl_decode_hello(const json_t *o, struct lp_msg_hello *h,
                          LP_CTRL_PROTO_VERSION);
     h->version = LP_CTRL_PROTO_VERSION;
     if (ctrl_role(o, &h->role, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_str(o, "room", &room, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (len > LP_ROOM_MAX || !lp_room_valid(room)) {
         ctrl_quote(q, sizeof(q), room, len);
         return ctrl_fail(err, LP_CTRL_BAD_ROOM,
@@ -499,13 +489,13 @@ static int ctrl_decode_hello(const json_t *o, struct lp_msg_hello *h,
     }
     memcpy(h->room, room, len + 1);
     if (ctrl_mac(o, h->role, h->mac, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_u16(o, "datagram_budget", 0, &h->datagram_budget, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (json_object_get(o, "software") != NULL) {
         if (ctrl_text(o, "software", LP_SOFTWARE_MAX, h->software,
                       sizeof(h->software), err) < 0)
-            return -1;
+            return LP_ERR_PROTO;
         h->has_software = 1;
     }
     return 0;
@@ -520,29 +510,29 @@ static int ctrl_decode_welcome(const json_t *o, struct lp_msg_welcome *w,
     char q[64];
 
     if (ctrl_u16(o, "peer_id", 1, &w->peer_id, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_str(o, "mode", &mode, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (strcmp(mode, "ethernet") != 0) {
         ctrl_quote(q, sizeof(q), mode, len);
         return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
                          "member \"mode\" must be \"ethernet\": %s", q);
     }
     if (ctrl_u16(o, "effective_mtu", 0, &w->effective_mtu, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     v = ctrl_member(o, "gateway_present", err);
     if (v == NULL)
-        return -1;
+        return LP_ERR_PROTO;
     if (!json_is_boolean(v))
         return ctrl_wrong_type(err, "gateway_present", "a boolean", v);
     w->gateway_present = json_is_true(v);
     v = ctrl_member(o, "gateway_peer_id", err);
     if (v == NULL)
-        return -1;
+        return LP_ERR_PROTO;
     if (json_is_null(v))
         w->gateway_peer_id = 0;
     else if (ctrl_u16(o, "gateway_peer_id", 1, &w->gateway_peer_id, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (w->gateway_present != (w->gateway_peer_id != 0))
         return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
                          "gateway_present and gateway_peer_id disagree");
@@ -557,14 +547,14 @@ static int ctrl_decode_reject(const json_t *o, struct lp_msg_reject *r,
     char q[64];
 
     if (ctrl_str(o, "reason", &s, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (lp_reject_from_name(s, &r->reason) < 0) {
         ctrl_quote(q, sizeof(q), s, len);
         return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE, "unknown reject reason: %s",
                          q);
     }
     if (ctrl_str(o, "message", &s, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     ctrl_copy_utf8(r->message, sizeof(r->message), s, len);
     return 0;
 }
@@ -573,14 +563,14 @@ static int ctrl_decode_peer(const json_t *o, int left, struct lp_msg_peer *p,
                             struct lp_ctrl_err *err)
 {
     if (ctrl_u16(o, "peer_id", 1, &p->peer_id, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_role(o, &p->role, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (ctrl_mac(o, p->role, p->mac, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     if (left && ctrl_text(o, "reason", LP_REASON_STR_MAX, p->reason,
                           sizeof(p->reason), err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     return 0;
 }
 
@@ -607,17 +597,17 @@ static int ctrl_decode_stats(const json_t *o, struct lp_msg_stats *s,
         ctrl_u64(o, "frames_rx", &s->frames_rx, err) < 0 ||
         ctrl_u64(o, "datagrams_tx", &s->datagrams_tx, err) < 0 ||
         ctrl_u64(o, "datagrams_rx", &s->datagrams_rx, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     drops = ctrl_member(o, "drops", err);
     if (drops == NULL)
-        return -1;
+        return LP_ERR_PROTO;
     if (!json_is_object(drops))
         return ctrl_wrong_type(err, "drops", "an object", drops);
     json_object_foreach((json_t *)drops, key, v)
     {
         uint64_t x;
         if (ctrl_u64(drops, key, &x, err) < 0)
-            return -1;
+            return LP_ERR_PROTO;
         if (strlen(key) >= sizeof(s->drops[0].name) ||
             s->ndrops == LP_STATS_MAX_ENTRIES)
             continue;
@@ -645,7 +635,7 @@ static int ctrl_decode_object(struct lp_msg *out, const json_t *o,
     size_t len;
 
     if (ctrl_str(o, "type", &type, &len, err) < 0)
-        return -1;
+        return LP_ERR_PROTO;
     ctrl_copy_utf8(out->type_name, sizeof(out->type_name), type, len);
     out->type = LP_MSG_UNKNOWN;
     for (unsigned i = 1; i < CTRL_NELEM(msg_type_names); i++) {
@@ -949,7 +939,7 @@ static int decoder_fail(struct lp_ctrl_decoder *d, struct lp_ctrl_err *err)
     decoder_reset_frame(d);
     d->failed = 1;
     d->fail = *err;
-    return -1;
+    return LP_ERR_PROTO;
 }
 
 int lp_ctrl_decoder_feed(struct lp_ctrl_decoder *d, const uint8_t *data,
@@ -964,7 +954,7 @@ int lp_ctrl_decoder_feed(struct lp_ctrl_decoder *d, const uint8_t *data,
     *consumed = 0;
     if (d->failed) {
         *err = d->fail;
-        return -1;
+        return LP_ERR_PROTO;
     }
     while (pos < len) {
         if (d->hdrlen < LP_CTRL_HDR_LEN) {

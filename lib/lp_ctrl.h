@@ -182,8 +182,8 @@ struct lp_ctrl_err {
 
 /*
  * lp_ctrl_decode_body decodes one frame body (the JSON bytes without the
- * length prefix) into *out. Returns 0, or -1 with *err filled (err may be
- * NULL). An unknown type gives 0 and LP_MSG_UNKNOWN with type_name set.
+ * length prefix) into *out. Returns 0, or LP_ERR_PROTO with *err filled (err
+ * may be NULL). An unknown type gives 0 and LP_MSG_UNKNOWN with type_name set.
  *
  * Member rules per type:
  *   hello: version (checked first: LP_CTRL_BAD_VERSION for an integer other
@@ -243,9 +243,10 @@ void lp_ctrl_decoder_free(struct lp_ctrl_decoder *d);
  *   1  a whole message was decoded into *out; *consumed bytes of data were
  *      used (call again with the rest);
  *   0  all input was consumed (*consumed = len) and more is needed;
- *  -1  a stream error: *err is filled (err may be NULL), *consumed tells
- *      how far the decoder read, and the decoder stays failed (later calls
- *      return -1 with the same error and consume nothing).
+ *  LP_ERR_PROTO  a stream error: *err is filled (err may be NULL),
+ *      *consumed tells how far the decoder read, and the decoder stays
+ *      failed (later calls return LP_ERR_PROTO with the same error and
+ *      consume nothing).
  * A length of 0 gives LP_CTRL_LEN_ZERO and a length above 65536
  * LP_CTRL_LEN_TOO_BIG as soon as the 4 length bytes are in; a body that
  * fails lp_ctrl_decode_body is a stream error too; allocation failure

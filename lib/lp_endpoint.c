@@ -1,10 +1,18 @@
+/*
+ * lp_endpoint: address parsing only. IP literals are recognised here, with
+ * the rules of inet_pton (RFC 4291 section 2.2 text forms, dotted quads
+ * without leading zeros), so that the result is the same on every platform
+ * and lib/ needs no socket library. The socket header below supplies only
+ * the AF_* values stored in struct lp_endpoint.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#ifndef _WIN32
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#ifdef _WIN32
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
 #endif
 
 #include "lp_endpoint.h"
@@ -70,18 +78,102 @@ static int ep_port(const char *s, size_t len, unsigned min, uint16_t *out)
     return 0;
 }
 
-static int ep_is_v4(const char *host)
+/*
+ * ep_is_v4 accepts what inet_pton(AF_INET) accepts: exactly four decimal
+ * parts of 0..255, separated by '.', without leading zeros.
+ */
+static int ep_is_v4(const char *s, size_t len)
 {
-    struct in_addr a;
+    unsigned parts = 0, val = 0, digits = 0;
 
-    return inet_pton(AF_INET, host, &a) == 1;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (digits > 0 && val == 0)
+                return 0; /* leading zero */
+            val = val * 10 + (unsigned)(c - '0');
+            if (val > 255)
+                return 0;
+            if (digits++ == 0 && ++parts > 4)
+                return 0;
+        } else if (c == '.' && digits > 0 && parts < 4) {
+            digits = 0;
+            val = 0;
+        } else {
+            return 0;
+        }
+    }
+    return parts == 4 && digits > 0;
 }
 
-static int ep_is_v6(const char *host)
+static int ep_hexval(char c)
 {
-    struct in6_addr a;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
 
-    return inet_pton(AF_INET6, host, &a) == 1;
+/*
+ * ep_is_v6 accepts what inet_pton(AF_INET6) accepts (RFC 4291 section
+ * 2.2): eight groups of 1-4 hex digits, at most one "::" standing for one
+ * or more zero groups, and an optional trailing dotted quad in place of
+ * the last two groups. No zone ("%eth0"), no brackets.
+ */
+static int ep_is_v6(const char *s)
+{
+    size_t len = strlen(s), i = 0, bytes = 0, digits = 0;
+    const char *tok = s;
+    int gap = 0;
+
+    if (len == 0)
+        return 0;
+    if (s[0] == ':') {
+        /* A leading ':' must be the start of "::". */
+        if (len < 2 || s[1] != ':')
+            return 0;
+        i = 1;
+    }
+    while (i < len) {
+        char c = s[i++];
+        if (ep_hexval(c) >= 0) {
+            if (++digits > 4)
+                return 0;
+            continue;
+        }
+        if (c == ':') {
+            tok = s + i;
+            if (digits == 0) {
+                if (gap)
+                    return 0; /* a second "::" */
+                gap = 1;
+                continue;
+            }
+            if (i == len || bytes + 2 > 16)
+                return 0; /* trailing single ':' or too many groups */
+            bytes += 2;
+            digits = 0;
+            continue;
+        }
+        if (c == '.' && bytes + 4 <= 16 &&
+            ep_is_v4(tok, len - (size_t)(tok - s))) {
+            bytes += 4;
+            digits = 0;
+            break;
+        }
+        return 0;
+    }
+    if (digits > 0) {
+        if (bytes + 2 > 16)
+            return 0;
+        bytes += 2;
+    }
+    if (gap)
+        return bytes < 16; /* "::" stands for at least one zero group */
+    return bytes == 16;
 }
 
 static int ep_hostname_ok(const char *h, size_t len)
@@ -160,7 +252,7 @@ static int ep_parse_addr(struct lp_endpoint *out, const char *s,
     if (port != NULL && ep_port(port, portlen, min_port, &ep.port) < 0)
         return ep_fail(err, errlen, s, "bad port (want %u to 65535)", min_port);
 
-    if (ep_is_v4(ep.host) && !bracketed) {
+    if (ep_is_v4(ep.host, hostlen) && !bracketed) {
         ep.is_ip_literal = 1;
         ep.family = AF_INET;
     } else if (ep_is_v6(ep.host)) {
@@ -206,51 +298,4 @@ int lp_endpoint_parse_listen(struct lp_endpoint *out, const char *s, char *err,
         return 0;
     }
     return ep_parse_addr(out, s, 0, err, errlen);
-}
-
-int lp_endpoint_resolve(const struct lp_endpoint *ep,
-                        struct sockaddr_storage *addrs, socklen_t *lens,
-                        size_t max, size_t *n, char *err, size_t errlen)
-{
-    struct addrinfo hints, *res = NULL, *ai;
-    char port[8];
-    int rv;
-
-    *n = 0;
-    if (ep == NULL || addrs == NULL || lens == NULL || max == 0) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "resolve: invalid arguments");
-        return LP_ERR_INVAL;
-    }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = ep->is_ip_literal ? ep->family : AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_protocol = IPPROTO_UDP;
-    hints.ai_flags = AI_NUMERICSERV;
-    if (ep->is_ip_literal)
-        hints.ai_flags |= AI_NUMERICHOST;
-    snprintf(port, sizeof(port), "%u", (unsigned)ep->port);
-    rv = getaddrinfo(ep->host, port, &hints, &res);
-    if (rv != 0) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "cannot resolve `%.200s': %s", ep->host,
-                     gai_strerror(rv));
-        return LP_ERR_RESOLVE;
-    }
-    for (ai = res; ai != NULL && *n < max; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof(addrs[0]))
-            continue;
-        memset(&addrs[*n], 0, sizeof(addrs[0]));
-        memcpy(&addrs[*n], ai->ai_addr, ai->ai_addrlen);
-        lens[*n] = (socklen_t)ai->ai_addrlen;
-        (*n)++;
-    }
-    freeaddrinfo(res);
-    if (*n == 0) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "cannot resolve `%.200s': no addresses",
-                     ep->host);
-        return LP_ERR_RESOLVE;
-    }
-    return 0;
 }

@@ -1,17 +1,9 @@
 /*
- * lp_endpoint.h: relay endpoint and listen address parsing, and name
- * resolution.
+ * lp_endpoint.h: relay endpoint and listen address parsing (pure: no
+ * sockets, no resolver). Resolution lives in io/ (lp_resolve.h).
  */
 #ifndef LP_ENDPOINT_H
 #define LP_ENDPOINT_H
-
-#ifdef _WIN32
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <netdb.h>
-#include <sys/socket.h>
-#endif
 
 #include "lp_types.h"
 
@@ -45,16 +37,5 @@ int lp_endpoint_parse(struct lp_endpoint *out, const char *s, char *err,
  */
 int lp_endpoint_parse_listen(struct lp_endpoint *out, const char *s, char *err,
                              size_t errlen);
-
-/*
- * lp_endpoint_resolve resolves ep with getaddrinfo (SOCK_DGRAM, UDP; no
- * DNS lookup for literals) into at most max addresses, in resolver order,
- * storing each length in lens and the count in *n. Returns 0, or
- * LP_ERR_RESOLVE with a message naming the host and the resolver error,
- * or LP_ERR_INVAL for bad arguments.
- */
-int lp_endpoint_resolve(const struct lp_endpoint *ep,
-                        struct sockaddr_storage *addrs, socklen_t *lens,
-                        size_t max, size_t *n, char *err, size_t errlen);
 
 #endif /* LP_ENDPOINT_H */

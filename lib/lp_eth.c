@@ -11,7 +11,7 @@ static int eth_hexval(char c)
         return c - 'a' + 10;
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
-    return -1;
+    return LP_ERR_INVAL;
 }
 
 int lp_mac_parse(uint8_t out[static 6], const char *s)

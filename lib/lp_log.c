@@ -140,7 +140,7 @@ void lp_log_set_component(const char *name)
 static int log_putc(struct lp_logbuf *b, char c, size_t limit)
 {
     if (b->len + 1 > limit)
-        return -1;
+        return LP_ERR_RANGE;
     b->buf[b->len++] = c;
     return 0;
 }
@@ -150,7 +150,7 @@ static int log_puts(struct lp_logbuf *b, const char *s, size_t limit)
     size_t n = strlen(s);
 
     if (b->len + n > limit)
-        return -1;
+        return LP_ERR_RANGE;
     memcpy(b->buf + b->len, s, n);
     b->len += n;
     return 0;
@@ -218,12 +218,12 @@ static int log_quoted(struct lp_logbuf *b, const char *v, int cut)
     char esc[5];
 
     if (log_putc(b, '"', LOG_FIELDS_MAX - 1) < 0)
-        return -1;
+        return LP_ERR_RANGE;
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         size_t n = log_escape(*p, esc);
         if (b->len + n + 1 > LOG_FIELDS_MAX) {
             if (!cut)
-                return -1;
+                return LP_ERR_RANGE;
             break;
         }
         memcpy(b->buf + b->len, esc, n);
@@ -235,13 +235,13 @@ static int log_quoted(struct lp_logbuf *b, const char *v, int cut)
 static int log_key(struct lp_logbuf *b, const char *key)
 {
     if (log_putc(b, ' ', LOG_FIELDS_MAX) < 0)
-        return -1;
+        return LP_ERR_RANGE;
     if (key == NULL || *key == '\0')
         key = "_";
     for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
         if (log_putc(b, log_is_key_char(*p) ? (char)*p : '_', LOG_FIELDS_MAX) <
             0)
-            return -1;
+            return LP_ERR_RANGE;
     }
     return log_putc(b, '=', LOG_FIELDS_MAX);
 }

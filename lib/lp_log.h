@@ -23,17 +23,6 @@
 #include "lp_reason.h"
 #include "lp_types.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#if defined(__MINGW32__)
-/* mingw maps "printf" to ms_printf, which rejects %zu */
-#define LP_PRINTF_LIKE(f, a) __attribute__((format(gnu_printf, f, a)))
-#else
-#define LP_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#endif
-#else
-#define LP_PRINTF_LIKE(f, a)
-#endif
-
 #define LP_LOG_LINE_MAX 1024
 
 enum lp_log_level { LP_LOG_ERROR = 0, LP_LOG_WARN, LP_LOG_INFO, LP_LOG_DEBUG };

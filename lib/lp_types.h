@@ -17,4 +17,17 @@ typedef uint64_t lp_tstamp;
 #define LP_SECONDS      ((lp_tstamp)1000000000ULL)
 #define LP_MILLISECONDS ((lp_tstamp)1000000ULL)
 
+/* LP_PRINTF_LIKE(f, a): argument f is a printf format checked against the
+ * arguments from a on. */
+#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+/* mingw maps "printf" to ms_printf, which rejects %zu */
+#define LP_PRINTF_LIKE(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#define LP_PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#endif
+#else
+#define LP_PRINTF_LIKE(f, a)
+#endif
+
 #endif /* LP_TYPES_H */

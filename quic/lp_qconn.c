@@ -836,11 +836,6 @@ int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
-uint64_t lp_qconn_ctrl_unacked(const struct lp_qconn *c)
-{
-    return c->tx_total - c->tx_acked;
-}
-
 int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
 {
     if (c->dq_len == c->dq_cap || c->state != LP_QS_OPEN)

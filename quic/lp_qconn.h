@@ -238,9 +238,6 @@ void lp_qconn_handle_expiry(struct lp_qconn *c, lp_tstamp now);
  * LP_ERR_NOMEM. */
 int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len);
 
-/* Bytes of control data not yet acknowledged by the peer. */
-uint64_t lp_qconn_ctrl_unacked(const struct lp_qconn *c);
-
 /* lp_qconn_queue_dgram takes one reference on b and queues it. Returns 0, or
  * LP_ERR_AGAIN when the queue is full (nothing taken). */
 int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b);
@@ -249,6 +246,51 @@ uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c);
 /* The largest DATAGRAM payload this connection can carry right now, from
  * the path's current packet size (PMTUD) and the peer's limit. */
 size_t lp_qconn_max_dgram(const struct lp_qconn *c);
+
+/* Small queries, so that owners never read the struct's fields. */
+
+/* The handshake completed and no close has started. */
+static inline int lp_qconn_is_open(const struct lp_qconn *c)
+{
+    return c->state == LP_QS_OPEN;
+}
+
+/* A close has started (ours or the peer's), or the connection is gone. */
+static inline int lp_qconn_is_closing(const struct lp_qconn *c)
+{
+    return c->state >= LP_QS_CLOSING;
+}
+
+/* Nothing is left to send or to wait for: the owner may free it. */
+static inline int lp_qconn_is_finished(const struct lp_qconn *c)
+{
+    return c->state == LP_QS_DEAD || c->state == LP_QS_DRAINING ||
+           (c->state == LP_QS_CLOSING && !c->close_send_pending);
+}
+
+/* Control messages can be sent (open, and the control stream exists). */
+static inline int lp_qconn_ctrl_ready(const struct lp_qconn *c)
+{
+    return c->state == LP_QS_OPEN && c->ctrl_stream >= 0;
+}
+
+/* The datagram queue has no free slot. */
+static inline int lp_qconn_dgram_full(const struct lp_qconn *c)
+{
+    return c->dq_len >= c->dq_cap;
+}
+
+/* The datagram queue's slots. */
+static inline uint32_t lp_qconn_dgram_cap(const struct lp_qconn *c)
+{
+    return c->dq_cap;
+}
+
+/* The pool the connection's datagram buffers come from. */
+static inline struct lp_pool *lp_qconn_pool(const struct lp_qconn *c)
+{
+    return c->pool;
+}
 
 /* The probe timeout (RFC 9002 6.2.1) as it stands now. */
 lp_tstamp lp_qconn_pto(const struct lp_qconn *c);

@@ -83,10 +83,4 @@ void lp_qserver_timers(struct lp_qserver *s, lp_tstamp now);
 /* The earliest timer deadline (UINT64_MAX if none). */
 lp_tstamp lp_qserver_next_expiry(const struct lp_qserver *s);
 
-/* Connections, in no particular order: s->heap[0 .. s->nconns). */
-static inline size_t lp_qserver_count(const struct lp_qserver *s)
-{
-    return s->nconns;
-}
-
 #endif

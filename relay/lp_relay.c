@@ -14,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp_admit.h"
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_overlay.h"
 #include "lp_policy.h"
+#include "lp_route.h"
+#include "lp_sockaddr.h"
 
 #define RELAY_TICK        (100 * LP_MILLISECONDS)
 #define RELAY_HELLO_MAX   4096 /* bytes of JSON a hello may take */
@@ -65,9 +68,6 @@ struct relay_peer {
     uint64_t st_frames_tx, st_frames_rx, st_dgrams_tx, st_dgrams_rx, st_drops;
 };
 
-/* The relay is single-threaded: these scratch buffers are shared. */
-static uint8_t relay_ctrl_buf[LP_CTRL_MAX_LEN + 4];
-
 void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -84,31 +84,6 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->pool_slots = 16384;
     cfg->max_conns = 4096;
     cfg->max_per_ip = 64;
-}
-
-static void addr_str(const struct sockaddr *sa, char *out, size_t outlen)
-{
-    char ip[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-        port = ntohs(s4->sin_port);
-        snprintf(out, outlen, "%s:%u", ip, port);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-        port = ntohs(s6->sin6_port);
-        if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-            inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], ip, sizeof(ip));
-            snprintf(out, outlen, "%s:%u", ip, port);
-        } else {
-            inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-            snprintf(out, outlen, "[%s]:%u", ip, port);
-        }
-    } else {
-        snprintf(out, outlen, "?");
-    }
 }
 
 /* The remote IP without the port, for "same host" comparisons. */
@@ -132,7 +107,7 @@ static void peer_doom(struct relay_peer *p, uint64_t code, const char *reason)
 {
     struct lp_relay *r = p->r;
 
-    if (p->doomed || p->q.state >= LP_QS_CLOSING ||
+    if (p->doomed || lp_qconn_is_closing(&p->q) ||
         r->ndoomed >= r->cfg.max_conns)
         return;
     p->doomed = 1;
@@ -156,7 +131,8 @@ static void peer_undoom(struct lp_relay *r, struct relay_peer *p)
  * its control stream is doomed rather than buffered without bound. */
 static void peer_send(struct relay_peer *p, const struct lp_msg *m)
 {
-    ssize_t n = lp_ctrl_encode(relay_ctrl_buf, sizeof(relay_ctrl_buf), m);
+    uint8_t *buf = p->r->ctrl_buf;
+    ssize_t n = lp_ctrl_encode(buf, sizeof(p->r->ctrl_buf), m);
 
     if (n < 0)
         return;
@@ -171,7 +147,7 @@ static void peer_send(struct relay_peer *p, const struct lp_msg *m)
             lp_log_end(&b);
         }
     }
-    if (lp_qconn_send_ctrl(&p->q, relay_ctrl_buf, (size_t)n) == LP_ERR_AGAIN) {
+    if (lp_qconn_send_ctrl(&p->q, buf, (size_t)n) == LP_ERR_AGAIN) {
         lp_logf(LP_LOG_WARN, "ctrl_stuck",
                 "peer %u stopped reading its control stream", p->peer_id);
         peer_doom(p, LP_APP_PROTOCOL_VIOLATION, "disconnect");
@@ -301,81 +277,102 @@ static void relay_reject(struct relay_peer *p, enum lp_reject reason,
     }
 }
 
-static void relay_hello(struct lp_relay *r, struct relay_peer *p,
-                        const struct lp_msg_hello *h, lp_tstamp now)
+/* The present peer a hello collides with: the room's gateway for a
+ * gateway hello, else the peer holding the hello's MAC (or NULL). */
+static struct relay_peer *room_collision(struct relay_room *room,
+                                         const struct lp_msg_hello *h)
 {
-    struct relay_room *room = room_find(r, h->room);
-    struct relay_peer *old = NULL;
+    struct relay_peer *dup;
+
+    if (room == NULL)
+        return NULL;
+    if (h->role == LP_ROLE_GATEWAY && room->gateway != NULL)
+        return room->gateway;
+    dup = room_client_by_mac(room, h->mac);
+    if (dup == NULL && room->gateway != NULL &&
+        memcmp(room->gateway->mac, h->mac, LP_MAC_LEN) == 0)
+        dup = room->gateway;
+    return dup;
+}
+
+/* relay_reject_for explains a rejection in words. */
+static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
+                             const struct lp_msg_hello *h,
+                             const struct relay_room *room, lp_tstamp now)
+{
     char text[200], macs[LP_MAC_STRLEN];
-    uint16_t mtu;
-    struct lp_msg m;
 
     lp_mac_format(macs, h->mac);
-    if (r->npeers >= r->cfg.max_peers) {
-        relay_reject(p, LP_REJECT_RELAY_FULL, "the relay is full", now);
-        return;
-    }
-    if (room != NULL) {
-        /* A peer that comes back from the same host with the same MAC
-         * (a restart, a network change) replaces its stale session instead
-         * of being locked out until the old one times out. */
-        if (h->role == LP_ROLE_GATEWAY && room->gateway != NULL) {
-            if (memcmp(room->gateway->mac, h->mac, LP_MAC_LEN) == 0 &&
-                addr_same_host(&room->gateway->q.remote_addr,
-                               &p->q.remote_addr))
-                old = room->gateway;
-            else {
-                snprintf(text, sizeof(text),
-                         "room '%s' already has a LAN gateway", h->room);
-                relay_reject(p, LP_REJECT_GATEWAY_EXISTS, text, now);
-                return;
-            }
-        }
-        if (old == NULL) {
-            struct relay_peer *dup = room_client_by_mac(room, h->mac);
-            if (dup == NULL && room->gateway != NULL &&
-                memcmp(room->gateway->mac, h->mac, LP_MAC_LEN) == 0)
-                dup = room->gateway;
-            if (dup != NULL) {
-                if (dup->role == h->role &&
-                    addr_same_host(&dup->q.remote_addr, &p->q.remote_addr)) {
-                    old = dup;
-                } else {
-                    snprintf(text, sizeof(text),
-                             "MAC %s is already in room '%s'", macs, h->room);
-                    relay_reject(p, LP_REJECT_DUPLICATE_MAC, text, now);
-                    return;
-                }
-            }
-        }
-        if (old == NULL && room->npeers >= r->cfg.room_max_peers) {
-            snprintf(text, sizeof(text), "room '%s' is full (%zu peers)",
-                     h->room, room->npeers);
-            relay_reject(p, LP_REJECT_ROOM_FULL, text, now);
-            return;
-        }
-        if ((size_t)h->datagram_budget < lp_mtu_to_budget(room->mtu)) {
+    switch (a->reason) {
+    case LP_REJECT_RELAY_FULL:
+        snprintf(text, sizeof(text), "the relay is full");
+        break;
+    case LP_REJECT_GATEWAY_EXISTS:
+        snprintf(text, sizeof(text), "room '%s' already has a LAN gateway",
+                 h->room);
+        break;
+    case LP_REJECT_DUPLICATE_MAC:
+        snprintf(text, sizeof(text), "MAC %s is already in room '%s'", macs,
+                 h->room);
+        break;
+    case LP_REJECT_ROOM_FULL:
+        snprintf(text, sizeof(text), "room '%s' is full (%zu peers)", h->room,
+                 room != NULL ? room->npeers : 0);
+        break;
+    case LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL:
+        if (room != NULL)
             snprintf(text, sizeof(text),
                      "datagram budget %u is below the room's %zu (MTU %u)",
                      h->datagram_budget, lp_mtu_to_budget(room->mtu),
                      room->mtu);
-            relay_reject(p, LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, text, now);
-            return;
-        }
-        mtu = room->mtu;
-    } else {
-        size_t m0 = lp_budget_to_mtu(h->datagram_budget);
-        if (m0 > r->cfg.max_mtu)
-            m0 = r->cfg.max_mtu;
-        if (m0 < 576) {
+        else
             snprintf(text, sizeof(text),
-                     "datagram budget %u gives an MTU below 576",
-                     h->datagram_budget);
-            relay_reject(p, LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, text, now);
-            return;
-        }
-        mtu = (uint16_t)m0;
+                     "datagram budget %u gives an MTU below %u",
+                     h->datagram_budget, LP_ADMIT_MIN_MTU);
+        break;
+    default:
+        snprintf(text, sizeof(text), "%s", lp_reject_name(a->reason));
+        break;
     }
+    relay_reject(p, a->reason, text, now);
+}
+
+static void relay_hello(struct lp_relay *r, struct relay_peer *p,
+                        const struct lp_msg_hello *h, lp_tstamp now)
+{
+    struct relay_room *room = room_find(r, h->room);
+    struct relay_peer *old = room_collision(room, h);
+    struct lp_admit_in in;
+    struct lp_admit a;
+    uint16_t mtu;
+    struct lp_msg m;
+
+    memset(&in, 0, sizeof(in));
+    in.role = h->role;
+    in.budget = h->datagram_budget;
+    in.authorized = 1; /* an open relay */
+    in.relay_peers = r->npeers;
+    in.max_peers = r->cfg.max_peers;
+    in.room_max = r->cfg.room_max_peers;
+    in.max_mtu = (uint16_t)r->cfg.max_mtu;
+    in.room_exists = room != NULL;
+    in.room_mtu = room != NULL ? room->mtu : 0;
+    in.room_peers = room != NULL ? room->npeers : 0;
+    in.gateway_taken =
+        h->role == LP_ROLE_GATEWAY && room != NULL && room->gateway != NULL;
+    in.mac_taken = old != NULL && memcmp(old->mac, h->mac, LP_MAC_LEN) == 0;
+    /* A peer that comes back from the same host with the same MAC (a
+     * restart, a network change) replaces its stale session. */
+    in.replaces = old != NULL && old->role == h->role && in.mac_taken &&
+                  addr_same_host(&old->q.remote_addr, &p->q.remote_addr);
+    a = lp_admit_decide(&in);
+    if (a.action == LP_ADMIT_REJECT) {
+        relay_reject_for(p, &a, h, room, now);
+        return;
+    }
+    if (a.action != LP_ADMIT_REPLACE)
+        old = NULL;
+    mtu = a.mtu;
 
     if (old != NULL) {
         struct lp_msg d;
@@ -505,7 +502,7 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
 {
     struct relay_peer *p = (struct relay_peer *)c;
     struct lp_relay *r = p->r;
-    static struct lp_msg m;
+    struct lp_msg *m = &r->msg_in;
     struct lp_ctrl_err err;
 
     if (p->rejected || p->left || p->doomed || r->shutting_down)
@@ -513,7 +510,7 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
     p->last_seen = now;
     while (len > 0) {
         size_t used = 0;
-        int rv = lp_ctrl_decoder_feed(&p->dec, data, len, &used, &m, &err);
+        int rv = lp_ctrl_decoder_feed(&p->dec, data, len, &used, m, &err);
 
         if (rv < 0) {
             if (!p->admitted) {
@@ -545,28 +542,29 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
             break;
         }
         if (!p->admitted) {
-            if (m.type != LP_MSG_HELLO) {
+            if (m->type != LP_MSG_HELLO) {
                 char text[120];
                 snprintf(text, sizeof(text),
                          "the first message must be hello, not '%s'",
-                         m.type == LP_MSG_UNKNOWN ? m.type_name
-                                                  : lp_msg_type_name(m.type));
+                         m->type == LP_MSG_UNKNOWN ? m->type_name
+                                                   : lp_msg_type_name(m->type));
                 relay_reject(p, LP_REJECT_BAD_HELLO, text, now);
                 return 0;
             }
-            relay_hello(r, p, &m.u.hello, now);
+            relay_hello(r, p, &m->u.hello, now);
             if (p->rejected)
                 return 0;
             continue;
         }
-        switch (m.type) {
+        switch (m->type) {
         case LP_MSG_STATS:
-            relay_stats(p, &m.u.stats, now);
+            relay_stats(p, &m->u.stats, now);
             break;
         case LP_MSG_DISCONNECT:
             relay_leave(r, p,
-                        m.u.disconnect.reason[0] != '\0' ? m.u.disconnect.reason
-                                                         : "disconnect");
+                        m->u.disconnect.reason[0] != '\0'
+                            ? m->u.disconnect.reason
+                            : "disconnect");
             lp_qconn_close(&p->q, LP_APP_NO_ERROR, now);
             return 0;
         case LP_MSG_UNKNOWN:
@@ -577,7 +575,7 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
             /* hello again, or a relay-to-endpoint message */
             lp_logf(LP_LOG_WARN, "protocol_violation",
                     "peer %u sent '%s' after its welcome", p->peer_id,
-                    lp_msg_type_name(m.type));
+                    lp_msg_type_name(m->type));
             relay_leave(r, p, "disconnect");
             return -1;
         }
@@ -703,7 +701,6 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
     struct relay_peer *one = NULL;
     struct lp_overlay ov;
     struct lp_pbuf *pb = NULL;
-    enum lp_reason why;
     const uint8_t *dst, *src;
     size_t sent = 0, enc;
     int multi = 0;
@@ -734,58 +731,45 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
     }
     dst = ov.frame;
     src = ov.frame + 6;
-    /* 2. source MAC */
-    if (p->role == LP_ROLE_CLIENT) {
-        if (memcmp(src, p->mac, LP_MAC_LEN) != 0) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_SOURCE_MAC, now);
+    /* 2, 3 and 5: source MAC, safety policy, destination */
+    {
+        struct lp_route_in in;
+        struct lp_route rt;
+        struct relay_peer *owner = room_client_by_mac(room, dst);
+
+        memset(&in, 0, sizeof(in));
+        in.role = p->role;
+        in.frame = ov.frame;
+        in.len = ov.framelen;
+        in.own_mac = p->mac;
+        in.src_is_client =
+            p->role == LP_ROLE_GATEWAY && room_client_by_mac(room, src) != NULL;
+        in.dst = owner == NULL ? LP_DST_NONE
+                 : owner == p  ? LP_DST_SELF
+                               : LP_DST_OTHER;
+        in.dst_lan_known = owner == NULL && p->role == LP_ROLE_CLIENT &&
+                           !lp_mac_is_multicast(dst) &&
+                           lan_known(room, dst, now);
+        in.gateway_present = room->gateway != NULL;
+        rt = lp_route_decide(&in);
+        /* 4. rate limits */
+        if (rt.kind != LP_ROUTE_DROP && rt.limit == LP_LIMIT_BCAST &&
+            !lp_tbucket_take(&p->rl_bcast, 1, now))
+            rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_BCAST;
+        if (rt.kind != LP_ROUTE_DROP && rt.limit == LP_LIMIT_UNKNOWN &&
+            !lp_tbucket_take(&p->rl_unknown, 1, now))
+            rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_UNKNOWN;
+        if (rt.kind != LP_ROUTE_DROP && rt.limit_bytes &&
+            !lp_tbucket_take(&p->rl_bytes, ov.framelen, now))
+            rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_BYTES;
+        if (rt.kind == LP_ROUTE_DROP) {
+            relay_drop(r, p, ov.frame, ov.framelen, rt.reason, now);
             return;
         }
-    } else if (!lp_mac_valid_gateway(src) ||
-               room_client_by_mac(room, src) != NULL) {
-        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_SOURCE_MAC, now);
-        return;
-    }
-    /* 3. safety policy (also runts and jumbo frames) */
-    why = lp_policy_check(ov.frame, ov.framelen,
-                          p->role == LP_ROLE_CLIENT ? LP_ORIGIN_CLIENT
-                                                    : LP_ORIGIN_LAN);
-    if (why != LP_REASON_NONE) {
-        relay_drop(r, p, ov.frame, ov.framelen, why, now);
-        return;
-    }
-    /* 4 and 5. rate limits and destination */
-    if (lp_mac_is_multicast(dst)) {
-        multi = 1;
-        if (p->role == LP_ROLE_CLIENT &&
-            !lp_tbucket_take(&p->rl_bcast, 1, now)) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_BCAST, now);
-            return;
-        }
-    } else if ((one = room_client_by_mac(room, dst)) != NULL) {
-        if (one == p) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_NO_PEER, now);
-            return;
-        }
-    } else if (p->role == LP_ROLE_CLIENT) {
-        if (!lan_known(room, dst, now) &&
-            !lp_tbucket_take(&p->rl_unknown, 1, now)) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_UNKNOWN,
-                       now);
-            return;
-        }
-        one = room->gateway;
-        if (one == NULL) {
-            relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_NO_PEER, now);
-            return;
-        }
-    } else {
-        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_UNKNOWN_UNICAST, now);
-        return;
-    }
-    if (p->role == LP_ROLE_CLIENT &&
-        !lp_tbucket_take(&p->rl_bytes, ov.framelen, now)) {
-        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_RATE_BYTES, now);
-        return;
+        multi = rt.kind == LP_ROUTE_FLOOD;
+        one = rt.kind == LP_ROUTE_CLIENT    ? owner
+              : rt.kind == LP_ROUTE_GATEWAY ? room->gateway
+                                            : NULL;
     }
     if (p->role == LP_ROLE_GATEWAY)
         lan_learn(room, src, now);
@@ -806,7 +790,7 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
             cap = t->budget;
         if (enc > cap) {
             relay_egress_skip(p, t, enc, cap, now);
-        } else if (lp_qconn_dgram_queued(&t->q) >= t->q.dq_cap) {
+        } else if (lp_qconn_dgram_full(&t->q)) {
             /* checked before the copy: a sender outrunning this target's
              * congestion window costs no more than the decryption */
             lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
@@ -899,13 +883,6 @@ static void relay_on_closed(struct lp_qconn *c, enum lp_qclose why,
     }
 }
 
-static int relay_cid_add(struct lp_qconn *c, const ngtcp2_cid *cid)
-{
-    (void)c;
-    (void)cid;
-    return 0;
-}
-
 /* A new connection gets its relay fields before its first packet. */
 static void relay_on_new(struct lp_qconn *c, lp_tstamp now)
 {
@@ -917,8 +894,8 @@ static void relay_on_new(struct lp_qconn *c, lp_tstamp now)
     p->last_seen = now;
     lp_ctrl_decoder_init(&p->dec);
     p->dec_live = 1;
-    addr_str((const struct sockaddr *)&p->q.remote_addr, p->remote,
-             sizeof(p->remote));
+    lp_sockaddr_format((const struct sockaddr *)&p->q.remote_addr, 1, p->remote,
+                       sizeof(p->remote));
 }
 
 static void relay_on_path_changed(struct lp_qconn *c, lp_tstamp now)
@@ -929,8 +906,8 @@ static void relay_on_path_changed(struct lp_qconn *c, lp_tstamp now)
     uint64_t suppressed = 0;
 
     memcpy(old, p->remote, sizeof(old));
-    addr_str((const struct sockaddr *)&p->q.remote_addr, p->remote,
-             sizeof(p->remote));
+    lp_sockaddr_format((const struct sockaddr *)&p->q.remote_addr, 1, p->remote,
+                       sizeof(p->remote));
     if (lp_ratelog_allow(&p->r->pathlog, now, &suppressed) &&
         lp_log_begin(&b, LP_LOG_INFO, "path_changed")) {
         if (p->room != NULL)
@@ -953,7 +930,6 @@ static const struct lp_qconn_ops relay_ops = {
     .on_ctrl = relay_on_ctrl,
     .on_datagram = relay_on_datagram,
     .on_closed = relay_on_closed,
-    .cid_add = relay_cid_add,
 };
 
 int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
@@ -1049,7 +1025,7 @@ static void relay_tick(struct lp_relay *r, lp_tstamp now)
     for (size_t i = 0; i < r->qs.nconns; i++) {
         struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
         if (p->r == NULL || p->admitted || p->rejected ||
-            p->q.state != LP_QS_OPEN)
+            !lp_qconn_is_open(&p->q))
             continue;
         if (now - p->q.handshake_ts >= r->cfg.hello_timeout) {
             lp_logf(LP_LOG_INFO, "hello_timeout",
@@ -1142,9 +1118,9 @@ void lp_relay_shutdown(struct lp_relay *r, lp_tstamp now)
              "relay_shutdown");
     for (size_t i = 0; i < r->qs.nconns; i++) {
         struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
-        if (p->q.state > LP_QS_OPEN)
+        if (lp_qconn_is_closing(&p->q) || p->q.state == LP_QS_CLOSE_PENDING)
             continue;
-        if (p->q.state == LP_QS_OPEN && p->q.ctrl_stream >= 0)
+        if (lp_qconn_ctrl_ready(&p->q))
             peer_send(p, &m);
         lp_qconn_close(&p->q, LP_APP_RELAY_SHUTDOWN, now);
         lp_qserver_mark(&r->qs, &p->q);

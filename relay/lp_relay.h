@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lp_counters.h"
+#include "lp_ctrl.h"
 #include "lp_qserver.h"
 
 struct lp_relay_cfg {
@@ -49,6 +50,9 @@ struct lp_relay {
     lp_tstamp next_tick;
     lp_tstamp next_trim;
     uint64_t trim_conns;
+    /* scratch: one encoded control frame, one decoded message */
+    uint8_t ctrl_buf[LP_CTRL_MAX_LEN + 4];
+    struct lp_msg msg_in;
 };
 
 /* lp_relay_init sets up the relay; tls and send come from the shell. */

@@ -2,7 +2,8 @@
 # Cross-builds the Windows client with mingw-w64 and tests it under wine:
 #   - the Windows unit tests (pure logic: registry values, GUIDs, MACs,
 #     adapter selection, route choice, undo journal, route protection with
-#     a fake IP Helper) and the lib/ cmocka unit tests run under wine;
+#     a fake IP Helper) and the lib/ and io/ cmocka unit tests run under
+#     wine;
 #   - lanparty-client.exe with no TAP adapter (wine has none) exits non-zero
 #     with the "no TAP-Windows6 adapter" message, and the relay sees no join;
 #   - lanparty-client.exe --check-relay against the Linux lanparty-relay
@@ -71,24 +72,10 @@ else
   fail cross-build "ninja -C build-win"
   finish
 fi
-# win/meson.build declares only the pure-logic tests, so the ALPN test is
-# compiled here, against the libraries the Windows client is built from.
-ALPN_EXE=$BUILD/tls_alpn_test.exe
-if x86_64-w64-mingw32-gcc -std=c11 -O2 -Wall -Wextra -Werror \
-  -Wno-unused-parameter -D_WIN32_WINNT=0x0601 -DNGTCP2_STATICLIB \
-  -D__USE_MINGW_ANSI_STDIO=1 -Iquic -Ilib -Iio -Itests/win \
-  -I"$PREFIX/include" tests/win/tls_alpn_test.c tests/win/lp_wintest.c \
-  -o "$ALPN_EXE" -static "$BUILD/win/liblpquicwin.a" \
-  "$BUILD/lib/liblpcore.a" -L"$PREFIX/lib" -lngtcp2_crypto_wolfssl -lngtcp2 \
-  -lwolfssl -ljansson -liphlpapi -lws2_32 -lcrypt32 -ladvapi32 \
-  >"$TMP/alpn-build.log" 2>&1; then
-  ok "build tls_alpn_test.exe"
-else
-  tail -n 40 "$TMP/alpn-build.log"
-  fail "build tls_alpn_test.exe" "see above"
-  rm -f "$ALPN_EXE"
-fi
-EXE=$BUILD/win/lanparty-client.exe
+# tests/win/meson.build builds the ALPN test with the Windows tests; it
+# runs below, against the relay's certificate.
+ALPN_EXE=$BUILD/tests/win/tls_alpn_test.exe
+EXE=$BUILD/cmd/lanparty-client.exe
 dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' |
   tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
 extra=$(echo "$dlls" | tr ' ' '\n' | grep -v -E '^(advapi32|crypt32|iphlpapi|kernel32|msvcrt|ws2_32|)\.?dll$|^$' || true)
@@ -100,9 +87,9 @@ fi
 
 # 3. Unit tests under wine (the first run creates the wine prefix): the
 # Windows pure logic (own runner, closing "N passed, N failed" line) and
-# the lib/ cmocka tests compiled for Windows.
+# the lib/ and io/ cmocka tests compiled for Windows.
 mkdir -p "$WINEPREFIX"
-for t in "$BUILD"/win/*_wintest.exe; do
+for t in "$BUILD"/tests/win/*_wintest.exe; do
   name=$(basename "$t" .exe)
   if wine "$t" >"$TMP/$name.log" 2>"$TMP/$name.err" &&
     tr -d '\r' <"$TMP/$name.log" | tail -n 1 | grep -q '^[0-9]* passed, 0 failed$'; then
@@ -113,7 +100,7 @@ for t in "$BUILD"/win/*_wintest.exe; do
   fi
 done
 nunit=0
-for t in "$BUILD"/win/*_unittest.exe; do
+for t in "$BUILD"/tests/unit/*_test.exe; do
   [ -e "$t" ] || continue
   nunit=$((nunit + 1))
   name=$(basename "$t" .exe)

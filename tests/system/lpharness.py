@@ -184,6 +184,26 @@ class Peer:
     def dgrams(self, wait=0.5):
         return [e for e in self.drain(wait) if e["ev"] == "dgram"]
 
+    def before_marker(self, sender, marker, timeout=5.0):
+        """Absence checks that cannot pass by being early: `sender` sends
+        the frame `marker` (bytes, one this peer must receive), after what
+        must not arrive; returns the datagrams this peer got before the
+        marker."""
+        sender.cmd("frame " + marker.hex())
+        got = []
+        while True:
+            ev = self.expect(lambda e: e["ev"] == "dgram", timeout)
+            if ev["hex"].endswith(marker.hex()):
+                return got
+            got.append(ev)
+
+    def seen_welcome(self):
+        """The welcome this peer received (already seen)."""
+        for e in self.seen:
+            if e["ev"] == "ctrl" and e["body"].get("type") == "welcome":
+                return e["body"]
+        raise AssertionError("no welcome seen")
+
     def join(self, role, room, mac, budget=None):
         self.cmd("hello %s %s %s%s" % (role, room, mac, "" if budget is None else " %d" % budget))
         return self.ctrl("welcome")

@@ -331,23 +331,27 @@ def test_forwarding_rules(lp):
     # broadcast from a client: everyone else, never back
     b = frame(BCAST, C1, 0x88b5, b"hello-all" * 4)
     c1.cmd("frame " + hexs(b))
+    c1_id = c1.seen_welcome()["peer_id"]
     for p in (gw, c2):
         got = p.dgrams()
         assert len(got) == 1 and got[0]["hex"].endswith(hexs(b))
-    assert not c1.dgrams(0.2)
+        assert got[0]["peer_id"] == c1_id  # the relay names the sender
+    assert not c1.before_marker(gw, frame(C1, GW, 0x88b5, b"marker1" * 4))
     # unicast to a client MAC: only that client
     u = frame(C2, C1, 0x88b5, b"to-c2" * 8)
     c1.cmd("frame " + hexs(u))
-    assert len(c2.dgrams()) == 1 and not gw.dgrams(0.2)
+    assert len(c2.dgrams()) == 1
+    assert not gw.before_marker(c1, frame(LANHOST, C1, 0x88b5, b"marker2" * 4))
     # unknown unicast from a client: the gateway only
     u = frame(LANHOST, C1, 0x88b5, b"to-lan" * 8)
     c1.cmd("frame " + hexs(u))
     got = gw.dgrams()
-    assert len(got) == 1 and not c2.dgrams(0.2)
-    assert int(got[0]["hex"][4:8], 16) == 2 or got[0]["peer_id"] != 0
+    assert len(got) == 1 and got[0]["peer_id"] == c1_id
+    assert not c2.before_marker(c1, frame(C2, C1, 0x88b5, b"marker3" * 4))
     # unknown unicast from the gateway: dropped
     gw.cmd("frame " + hexs(frame("02:00:00:00:77:77", GW, 0x88b5, b"z" * 40)))
-    assert not c1.dgrams(0.3) and not c2.dgrams(0.1)
+    assert not c1.before_marker(gw, frame(C1, GW, 0x88b5, b"marker4" * 4))
+    assert not c2.before_marker(gw, frame(C2, GW, 0x88b5, b"marker5" * 4))
     relay.wait_log("reason=unknown_unicast")
     # gateway to a client MAC
     gw.cmd("frame " + hexs(frame(C1, GW, 0x0800, bytes(IP(src="198.18.0.1", dst="198.18.0.2") / UDP()))))
@@ -361,7 +365,9 @@ def test_source_mac_rules(lp):
     c1.cmd("frame " + hexs(frame(BCAST, "02:00:00:00:66:66", 0x88b5, b"s" * 40)))
     gw.cmd("frame " + hexs(frame(BCAST, C2, 0x88b5, b"s" * 40)))
     gw.cmd("frame " + hexs(frame(BCAST, "01:00:5e:00:00:01", 0x88b5, b"s" * 40)))
-    assert not gw.dgrams(0.3) and not c2.dgrams(0.1) and not c1.dgrams(0.1)
+    assert not gw.before_marker(c2, frame(LANHOST, C2, 0x88b5, b"marker" * 4))
+    assert not c2.before_marker(gw, frame(C2, GW, 0x88b5, b"marker" * 4))
+    assert not c1.before_marker(gw, frame(C1, GW, 0x88b5, b"marker" * 4))
     assert len([e for e in relay.events("frame") if e.get("reason") == "source_mac"]) == 3
 
 
@@ -389,7 +395,9 @@ def test_safety_policy_filters(lp):
         c1.cmd("frame " + hexs(pkt))
     # the gateway's own switch-control frames are filtered too
     gw.cmd("frame " + hexs(bytes(Dot3(dst="01:80:c2:00:00:0e", src=GW) / LLC() / raw(b"l" * 40))))
-    assert not gw.dgrams(0.5) and not c2.dgrams(0.1) and not c1.dgrams(0.1)
+    assert not gw.before_marker(c1, frame(LANHOST, C1, 0x88b5, b"marker" * 4))
+    assert not c2.before_marker(gw, frame(C2, GW, 0x88b5, b"marker" * 4))
+    assert not c1.before_marker(gw, frame(C1, GW, 0x88b5, b"marker" * 4))
     reasons = [e["reason"] for e in relay.events("frame") if e.get("action") == "filtered"]
     for name in vectors:
         assert name in reasons, (name, reasons)
@@ -441,7 +449,7 @@ def test_egress_budget_skip(lp):
     big = frame(BCAST, GW, 0x88b5, b"B" * 1300)
     gw.cmd("frame " + hexs(big))
     assert len(c2.dgrams()) == 1
-    assert not small.dgrams(0.2)
+    assert not small.before_marker(gw, frame(C1, GW, 0x88b5, b"marker" * 4))
     line = relay.wait_log("event=egress_skip")
     assert "target_budget=" in line and "len=1318" in line
 
@@ -582,7 +590,8 @@ def test_rooms_are_isolated(lp):
     cb.join("client", "B", C1)  # the same MAC is fine in another room
     ca.cmd("frame " + hexs(frame(BCAST, C1, 0x88b5, b"only-A" * 5)))
     assert len(gw_a.dgrams()) == 1
-    assert not gw_b.dgrams(0.3) and not cb.dgrams(0.1)
+    assert not gw_b.before_marker(cb, frame(LANHOST, C1, 0x88b5, b"marker" * 4))
+    assert not cb.before_marker(gw_b, frame(C1, "02:00:00:00:00:02", 0x88b5, b"marker" * 4))
     # each gateway heard only of its own room's client
     for g, c in ((gw_a, ca), (gw_b, cb)):
         g.drain(0.2)

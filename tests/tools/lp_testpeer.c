@@ -49,6 +49,7 @@
 #include "lp_log.h"
 #include "lp_overlay.h"
 #include "lp_qconn.h"
+#include "lp_resolve.h"
 #include "lp_udp.h"
 
 struct tp {
@@ -74,7 +75,7 @@ struct tp {
     lp_tstamp start, handshake_at;
 };
 
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...) LP_PRINTF_LIKE(1, 2);
 static void out(const char *fmt, ...)
 {
     va_list ap;
@@ -420,7 +421,7 @@ int main(int argc, char **argv)
     }
     lp_log_set_level(LP_LOG_WARN);
     if (relay == NULL || lp_endpoint_parse(&ep, relay, err, sizeof(err)) != 0 ||
-        lp_endpoint_resolve(&ep, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
+        lp_resolve_endpoint(&ep, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
             0) {
         fprintf(stderr, "lp-testpeer: bad --relay: %s\n", err);
         return 2;
@@ -474,14 +475,11 @@ int main(int argc, char **argv)
                 continue;
             while ((got = lp_udp_recv(u, &rxb)) > 0) {
                 for (int k = 0; k < got; k++) {
-                    struct lp_udp_rx *rx = &rxb.rx[k];
-                    for (size_t off = 0; off < rx->len; off += rx->segsize) {
-                        size_t l = rx->len - off < rx->segsize ? rx->len - off
-                                                               : rx->segsize;
+                    const uint8_t *d;
+                    size_t off = 0, l;
+                    while ((l = lp_udp_rx_next(&rxb.rx[k], &off, &d)) > 0)
                         if (drop_above == 0 || l <= drop_above)
-                            lp_qconn_read(&t.q, &t.q.path, rx->data + off, l,
-                                          now);
-                    }
+                            lp_qconn_read(&t.q, &t.q.path, d, l, now);
                 }
             }
         }
@@ -517,7 +515,7 @@ int main(int argc, char **argv)
             out("{\"ev\":\"ready\",\"budget\":%zu}", lp_qconn_max_dgram(&t.q));
         }
         while (t.flood_left > 0 &&
-               lp_qconn_dgram_queued(&t.q) < t.q.dq_cap / 2) {
+               lp_qconn_dgram_queued(&t.q) < lp_qconn_dgram_cap(&t.q) / 2) {
             tp_queue_frame(&t, t.flood_frame, t.flood_len, 0);
             if (--t.flood_left == 0)
                 t.flood_wait_sent = 1;
@@ -527,8 +525,7 @@ int main(int argc, char **argv)
             out("{\"ev\":\"flood_done\"}");
         }
         lp_qconn_flush(&t.q, now, t.txbuf, sizeof(t.txbuf), tp_send, &t);
-        if (t.q.state == LP_QS_DEAD || t.q.state == LP_QS_DRAINING ||
-            (t.q.state == LP_QS_CLOSING && !t.q.close_send_pending)) {
+        if (lp_qconn_is_finished(&t.q)) {
             if (!t.closed_printed)
                 out("{\"ev\":\"closed\",\"why\":\"local\",\"code\":0}");
             /* Give the relay a moment to read our close. */

@@ -520,10 +520,11 @@ static void test_utf8(void **state)
                      lp_ctrl_error_name(got), e.message,
                      lp_ctrl_error_name(t[i].code));
     }
-    assert_int_equal(lp_ctrl_decode_body(&m, (const uint8_t *)"", 0, &e), -1);
+    assert_int_equal(lp_ctrl_decode_body(&m, (const uint8_t *)"", 0, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_LEN_ZERO);
     assert_int_equal(lp_ctrl_decode_body(&m, (const uint8_t *)"{", 65537, NULL),
-                     -1);
+                     LP_ERR_PROTO);
 }
 
 static void test_messages(void **state)
@@ -537,7 +538,7 @@ static void test_messages(void **state)
                             "be accepted by anyone\\n\\u0001\"," H_MAC H_BUD
                             "}",
                             &m, &e),
-                     -1);
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_BAD_ROOM);
     /* Quoted, cut to 40 bytes, marked. */
     assert_non_null(
@@ -546,13 +547,13 @@ static void test_messages(void **state)
     assert_int_equal(decode(H_PRE H_VER H_ROLE "\"room\":\"a\\nb\"," H_MAC H_BUD
                                                "}",
                             &m, &e),
-                     -1);
+                     LP_ERR_PROTO);
     assert_non_null(strstr(e.message, "\"a\\x0ab\""));
 
     assert_int_equal(decode(H_PRE H_VER H_ROLE H_ROOM
                             "\"mac\":\"00:11:22:33:44:55\"," H_BUD "}",
                             &m, &e),
-                     -1);
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_BAD_MAC);
     assert_non_null(strstr(e.message, "\"00:11:22:33:44:55\""));
     assert_int_equal(lp_ctrl_error_reject(e.code), LP_REJECT_INVALID_MAC);
@@ -560,17 +561,18 @@ static void test_messages(void **state)
     assert_int_equal(decode(H_PRE H_VER H_ROLE H_ROOM H_MAC
                             "\"datagram_budget\":65536}",
                             &m, &e),
-                     -1);
+                     LP_ERR_PROTO);
     assert_non_null(strstr(e.message, "datagram_budget"));
     assert_non_null(strstr(e.message, "65536"));
 
     assert_int_equal(decode(H_PRE H_VER H_ROLE H_ROOM H_MAC
                             "\"datagram_budget\":1.5}",
                             &m, &e),
-                     -1);
+                     LP_ERR_PROTO);
     assert_non_null(strstr(e.message, "1.5"));
 
-    assert_int_equal(decode("{\"type\":\"hello\",\"version\":3}", &m, &e), -1);
+    assert_int_equal(decode("{\"type\":\"hello\",\"version\":3}", &m, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(lp_ctrl_error_reject(e.code),
                      LP_REJECT_UNSUPPORTED_VERSION);
     assert_non_null(strstr(e.message, "3"));
@@ -582,7 +584,8 @@ static void test_messages(void **state)
                      LP_REJECT_BAD_HELLO);
 
     /* Invalid JSON text with raw UTF-8: message stays ASCII. */
-    assert_int_equal(decode("{\"type\":\xc3\xa9\xc3\xa9}", &m, &e), -1);
+    assert_int_equal(decode("{\"type\":\xc3\xa9\xc3\xa9}", &m, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_BAD_JSON);
     for (const char *p = e.message; *p; p++)
         assert_true(*p >= 0x20 && *p < 0x7f);
@@ -843,11 +846,13 @@ static void test_stream_errors(void **state)
     /* Length 0. */
     lp_ctrl_decoder_init(&d);
     memcpy(buf, (uint8_t[]){0, 0, 0, 0, '{'}, 5);
-    assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 5, &used, &m, &e), -1);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 5, &used, &m, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_LEN_ZERO);
     assert_int_equal(used, 4);
     /* Sticky. */
-    assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 5, &used, &m, &e), -1);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 5, &used, &m, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_LEN_ZERO);
     assert_int_equal(used, 0);
     lp_ctrl_decoder_free(&d);
@@ -860,14 +865,16 @@ static void test_stream_errors(void **state)
                          0);
         assert_int_equal(used, 1);
     }
-    assert_int_equal(lp_ctrl_decoder_feed(&d, buf + 3, 1, &used, &m, &e), -1);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, buf + 3, 1, &used, &m, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_LEN_TOO_BIG);
     lp_ctrl_decoder_free(&d);
 
     /* 0xffffffff */
     lp_ctrl_decoder_init(&d);
     memset(buf, 0xff, 8);
-    assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 8, &used, &m, NULL), -1);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 8, &used, &m, NULL),
+                     LP_ERR_PROTO);
     assert_int_equal(used, 4);
     lp_ctrl_decoder_free(&d);
 
@@ -877,7 +884,8 @@ static void test_stream_errors(void **state)
     memcpy(buf, (uint8_t[]){0, 0, 0, 5}, 4);
     memcpy(buf + 4, bad, 5);
     assert_int_equal(lp_ctrl_decoder_feed(&d, buf, 6, &used, &m, &e), 0);
-    assert_int_equal(lp_ctrl_decoder_feed(&d, buf + 6, 3, &used, &m, &e), -1);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, buf + 6, 3, &used, &m, &e),
+                     LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_NOT_OBJECT);
     assert_int_equal(used, 3);
     lp_ctrl_decoder_free(&d);
@@ -925,7 +933,7 @@ static void test_max_frame(void **state)
     lp_ctrl_decoder_free(&d);
 
     assert_int_equal(lp_ctrl_decode_body(&m, buf + 4, n, &e), 0);
-    assert_int_equal(lp_ctrl_decode_body(&m, buf + 4, n + 1, &e), -1);
+    assert_int_equal(lp_ctrl_decode_body(&m, buf + 4, n + 1, &e), LP_ERR_PROTO);
     assert_int_equal(e.code, LP_CTRL_LEN_TOO_BIG);
     free(buf);
 }

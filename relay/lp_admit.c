@@ -1,0 +1,41 @@
+/* lp_admit: the relay's admission decision; see lp_admit.h. */
+#include "lp_admit.h"
+
+#include "lp_overlay.h"
+
+static struct lp_admit admit_reject(enum lp_reject why)
+{
+    struct lp_admit a = {LP_ADMIT_REJECT, why, 0};
+    return a;
+}
+
+struct lp_admit lp_admit_decide(const struct lp_admit_in *in)
+{
+    struct lp_admit a = {in->replaces ? LP_ADMIT_REPLACE : LP_ADMIT_NEW,
+                         (enum lp_reject)0, 0};
+
+    if (!in->authorized)
+        return admit_reject(LP_REJECT_UNAUTHORIZED);
+    /* A replacing hello frees the place it takes. */
+    if (!in->replaces && in->relay_peers >= in->max_peers)
+        return admit_reject(LP_REJECT_RELAY_FULL);
+    if (in->gateway_taken && !in->replaces)
+        return admit_reject(LP_REJECT_GATEWAY_EXISTS);
+    if (in->mac_taken && !in->replaces)
+        return admit_reject(LP_REJECT_DUPLICATE_MAC);
+    if (in->room_exists && !in->replaces && in->room_peers >= in->room_max)
+        return admit_reject(LP_REJECT_ROOM_FULL);
+    if (in->room_exists) {
+        if ((size_t)in->budget < lp_mtu_to_budget(in->room_mtu))
+            return admit_reject(LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
+        a.mtu = in->room_mtu;
+    } else {
+        size_t mtu = lp_budget_to_mtu(in->budget);
+        if (mtu > in->max_mtu)
+            mtu = in->max_mtu;
+        if (mtu < LP_ADMIT_MIN_MTU)
+            return admit_reject(LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
+        a.mtu = (uint16_t)mtu;
+    }
+    return a;
+}

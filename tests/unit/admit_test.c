@@ -1,0 +1,203 @@
+/* The relay's admission decision (relay/lp_admit.c), table-driven: the
+ * order of the reject reasons (spec section 4) and replacement. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lp_admit.h"
+
+/* A client hello that joins an existing room of 3 with room to spare. */
+static struct lp_admit_in base(void)
+{
+    struct lp_admit_in in;
+
+    memset(&in, 0, sizeof(in));
+    in.role = LP_ROLE_CLIENT;
+    in.budget = 1404;
+    in.authorized = 1;
+    in.relay_peers = 10;
+    in.max_peers = 100;
+    in.room_max = 8;
+    in.max_mtu = 1380;
+    in.room_exists = 1;
+    in.room_mtu = 1380;
+    in.room_peers = 3;
+    return in;
+}
+
+enum change {
+    NOTHING,
+    UNAUTHORIZED,
+    RELAY_FULL,
+    GATEWAY_TAKEN,
+    MAC_TAKEN,
+    REPLACES,
+    ROOM_FULL,
+    BUDGET_SMALL,
+    NEW_ROOM,
+    NEW_ROOM_SMALL_BUDGET,
+    NEW_ROOM_TINY_BUDGET,
+};
+
+static void apply(struct lp_admit_in *in, enum change c)
+{
+    switch (c) {
+    case NOTHING:
+        break;
+    case UNAUTHORIZED:
+        in->authorized = 0;
+        break;
+    case RELAY_FULL:
+        in->relay_peers = in->max_peers;
+        break;
+    case GATEWAY_TAKEN:
+        in->role = LP_ROLE_GATEWAY;
+        in->gateway_taken = 1;
+        break;
+    case MAC_TAKEN:
+        in->mac_taken = 1;
+        break;
+    case REPLACES:
+        in->mac_taken = 1;
+        in->replaces = 1;
+        break;
+    case ROOM_FULL:
+        in->room_peers = in->room_max;
+        break;
+    case BUDGET_SMALL:
+        in->budget = 1397; /* the room needs 1380 + 18 */
+        break;
+    case NEW_ROOM:
+        in->room_exists = 0;
+        in->room_peers = 0;
+        in->budget = 1500; /* capped by max_mtu */
+        break;
+    case NEW_ROOM_SMALL_BUDGET:
+        in->room_exists = 0;
+        in->room_peers = 0;
+        in->budget = 1218; /* MTU 1200 */
+        break;
+    case NEW_ROOM_TINY_BUDGET:
+        in->room_exists = 0;
+        in->room_peers = 0;
+        in->budget = 593; /* MTU 575 */
+        break;
+    }
+}
+
+static void test_single_conditions(void **state)
+{
+    static const struct {
+        enum change c;
+        enum lp_admit_action action;
+        enum lp_reject reason;
+        uint16_t mtu;
+    } t[] = {
+        {NOTHING, LP_ADMIT_NEW, 0, 1380},
+        {UNAUTHORIZED, LP_ADMIT_REJECT, LP_REJECT_UNAUTHORIZED, 0},
+        {RELAY_FULL, LP_ADMIT_REJECT, LP_REJECT_RELAY_FULL, 0},
+        {GATEWAY_TAKEN, LP_ADMIT_REJECT, LP_REJECT_GATEWAY_EXISTS, 0},
+        {MAC_TAKEN, LP_ADMIT_REJECT, LP_REJECT_DUPLICATE_MAC, 0},
+        {REPLACES, LP_ADMIT_REPLACE, 0, 1380},
+        {ROOM_FULL, LP_ADMIT_REJECT, LP_REJECT_ROOM_FULL, 0},
+        {BUDGET_SMALL, LP_ADMIT_REJECT, LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, 0},
+        {NEW_ROOM, LP_ADMIT_NEW, 0, 1380},
+        {NEW_ROOM_SMALL_BUDGET, LP_ADMIT_NEW, 0, 1200},
+        {NEW_ROOM_TINY_BUDGET, LP_ADMIT_REJECT,
+         LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct lp_admit_in in = base();
+        struct lp_admit a;
+        apply(&in, t[i].c);
+        a = lp_admit_decide(&in);
+        assert_int_equal(a.action, t[i].action);
+        if (a.action == LP_ADMIT_REJECT)
+            assert_int_equal(a.reason, t[i].reason);
+        else
+            assert_int_equal(a.mtu, t[i].mtu);
+    }
+}
+
+/* Two conditions at once: the earlier reason in the spec's order wins. */
+static void test_order(void **state)
+{
+    static const enum change order[] = {
+        UNAUTHORIZED, RELAY_FULL, GATEWAY_TAKEN, ROOM_FULL, BUDGET_SMALL,
+    };
+    static const enum lp_reject reason[] = {
+        LP_REJECT_UNAUTHORIZED,
+        LP_REJECT_RELAY_FULL,
+        LP_REJECT_GATEWAY_EXISTS,
+        LP_REJECT_ROOM_FULL,
+        LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL,
+    };
+    size_t n = sizeof(order) / sizeof(order[0]);
+
+    (void)state;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 1; j < n; j++) {
+            struct lp_admit_in in = base();
+            struct lp_admit a;
+            apply(&in, order[j]);
+            apply(&in, order[i]);
+            a = lp_admit_decide(&in);
+            assert_int_equal(a.action, LP_ADMIT_REJECT);
+            assert_int_equal(a.reason, reason[i]);
+        }
+    }
+    /* duplicate_mac comes before room_full and the budget too */
+    {
+        struct lp_admit_in in = base();
+        apply(&in, ROOM_FULL);
+        apply(&in, BUDGET_SMALL);
+        apply(&in, MAC_TAKEN);
+        assert_int_equal(lp_admit_decide(&in).reason, LP_REJECT_DUPLICATE_MAC);
+    }
+}
+
+/* A replacing hello is exempt from relay_full and room_full (it frees the
+ * place it takes), but not from authorization or the budget. */
+static void test_replacement(void **state)
+{
+    struct lp_admit_in in;
+
+    (void)state;
+    in = base();
+    apply(&in, REPLACES);
+    apply(&in, RELAY_FULL);
+    apply(&in, ROOM_FULL);
+    assert_int_equal(lp_admit_decide(&in).action, LP_ADMIT_REPLACE);
+
+    in = base();
+    apply(&in, GATEWAY_TAKEN);
+    in.mac_taken = in.replaces = 1;
+    assert_int_equal(lp_admit_decide(&in).action, LP_ADMIT_REPLACE);
+
+    in = base();
+    apply(&in, REPLACES);
+    apply(&in, UNAUTHORIZED);
+    assert_int_equal(lp_admit_decide(&in).reason, LP_REJECT_UNAUTHORIZED);
+
+    in = base();
+    apply(&in, REPLACES);
+    apply(&in, BUDGET_SMALL);
+    assert_int_equal(lp_admit_decide(&in).reason,
+                     LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_conditions),
+        cmocka_unit_test(test_order),
+        cmocka_unit_test(test_replacement),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
