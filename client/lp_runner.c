@@ -117,8 +117,8 @@ static void runner_on_reject(struct lp_session *s,
                 s->budget);
         return;
     }
-    fprintf(stderr, "lanparty: the relay refused us: %s (%s)\n", rj->message,
-            lp_reject_name(rj->reason));
+    fprintf(stderr, "%s: the relay refused us: %s (%s)\n", r->cfg->prog,
+            rj->message, lp_reject_name(rj->reason));
     r->stopping = 1;
     r->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
 }
@@ -167,16 +167,16 @@ static void runner_on_closed(struct lp_session *s, enum lp_qclose why,
     (void)now;
     (void)code;
     if (strcmp(s->disconnect_reason, LP_REASON_REPLACED) == 0) {
-        fprintf(stderr, "lanparty: %s\n", LP_REPLACED_MESSAGE);
+        fprintf(stderr, "%s: %s\n", r->cfg->prog, LP_REPLACED_MESSAGE);
         r->stopping = 1;
         r->exit_code = LP_EXIT_REPLACED;
         return;
     }
     if (why == LP_QC_TLS && r->welcome_at == 0) {
         fprintf(stderr,
-                "lanparty: TLS handshake with the relay failed (alert %u): "
+                "%s: TLS handshake with the relay failed (alert %u): "
                 "the relay's certificate does not match %s\n",
-                lp_qconn_tls_alert(&s->q),
+                r->cfg->prog, lp_qconn_tls_alert(&s->q),
                 r->cfg->pin_file != NULL ? "the pinned --relay-ca-cert"
                                          : "the system trust store");
         r->stopping = 1;
@@ -302,12 +302,12 @@ static int runner_resolve(struct lp_runner *r)
     char err[512];
 
     if (lp_endpoint_parse(&ep, r->cfg->relay, err, sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty: --relay: %s\n", err);
+        fprintf(stderr, "%s: --relay: %s\n", r->cfg->prog, err);
         return LP_EXIT_USAGE;
     }
     if (lp_resolve_endpoint(&ep, addrs, lens, 8, &n, err, sizeof(err)) != 0 ||
         n == 0) {
-        fprintf(stderr, "lanparty: %s\n", err);
+        fprintf(stderr, "%s: %s\n", r->cfg->prog, err);
         return LP_EXIT_RESOLVE;
     }
     memcpy(&r->relay_addr, &addrs[0], lens[0]);
@@ -346,12 +346,12 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
     }
     if (lp_tls_client_init(&io->tls, cfg->pin_file, sni, err, sizeof(err)) !=
         0) {
-        fprintf(stderr, "lanparty: %s\n", err);
+        fprintf(stderr, "%s: %s\n", r->cfg->prog, err);
         return LP_EXIT_TLS;
     }
     if (lp_pool_init(&io->pool, 2048, 2048) != 0 ||
         lp_udp_rxbatch_init(&io->rxb) != 0) {
-        fprintf(stderr, "lanparty: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", cfg->prog);
         return LP_EXIT_ERROR;
     }
     sigemptyset(&mask);
@@ -360,11 +360,11 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
     io->devfd = -1;
     if (lp_evloop_open(&io->loop, &mask, RUNNER_EV_TIMER, RUNNER_EV_SIGNAL, err,
                        sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty: %s\n", err);
+        fprintf(stderr, "%s: %s\n", r->cfg->prog, err);
         return LP_EXIT_ERROR;
     }
     if (dev->fd >= 0 && lp_runner_set_dev_fd(r, dev->fd) != 0) {
-        fprintf(stderr, "lanparty: cannot poll the device: %s\n",
+        fprintf(stderr, "%s: cannot poll the device: %s\n", cfg->prog,
                 strerror(errno));
         return LP_EXIT_ERROR;
     }
@@ -499,7 +499,7 @@ int lp_runner_run(const struct lp_runner_cfg *cfg,
     int rc = LP_EXIT_ERROR;
 
     if (r == NULL || io == NULL)
-        fprintf(stderr, "lanparty: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", cfg->prog);
     else
         rc = runner_main(r, io, cfg, dev);
     free(io);

@@ -41,6 +41,7 @@ struct lp_runner_dev {
 };
 
 struct lp_runner_cfg {
+    const char *prog;        /* for messages: "lanparty-gateway", ... */
     const char *relay;       /* host, host:port, [v6]:port */
     const char *server_name; /* SNI / name to verify; default: relay host */
     const char *pin_file;    /* --relay-ca-cert; NULL = system trust */

@@ -335,22 +335,16 @@ static void session_drop(struct lp_session *s, const char *dir,
 {
     struct lp_framelog f;
     enum lp_log_level lvl = LP_LOG_DEBUG;
-    uint64_t suppressed = 0;
 
     lp_counters_drop(&s->ctr, why);
-    if (lp_log_get_level() < LP_LOG_DEBUG) {
-        /* LAN unicast for other LAN hosts (gateway) and unicast for other
-         * players (client) are normal traffic, not worth a line; every
-         * other drop is logged, at most 20 lines a second. */
-        if (why == LP_REASON_UNKNOWN_UNICAST || why == LP_REASON_NOT_FOR_US ||
-            !lp_ratelog_allow(&s->droplog, s->q.now, &suppressed))
-            return;
-        lvl = LP_LOG_INFO;
-        if (suppressed > 0)
-            lp_logf(LP_LOG_INFO, "drops_suppressed",
-                    "%llu drop lines suppressed",
-                    (unsigned long long)suppressed);
-    }
+    /* LAN unicast for other LAN hosts (gateway) and unicast for other
+     * players (client) are normal traffic, not worth a line below debug;
+     * every other drop is logged, at most 20 lines a second. */
+    if (lp_log_get_level() < LP_LOG_DEBUG &&
+        (why == LP_REASON_UNKNOWN_UNICAST || why == LP_REASON_NOT_FOR_US))
+        return;
+    if (!lp_droplog_level(&s->droplog, s->q.now, &lvl))
+        return;
     memset(&f, 0, sizeof(f));
     f.dir = dir;
     f.room = s->cfg.room;

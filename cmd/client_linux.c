@@ -283,6 +283,7 @@ int main(int argc, char **argv)
              &o, o.identity != NULL ? o.identity : LP_IDENTITY_FILE, c.mac)) !=
             0)
         return rc;
+    cfg.prog = o.prog;
     cfg.relay = o.relay;
     cfg.server_name = o.server_name;
     cfg.pin_file = o.pin_file;

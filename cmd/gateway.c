@@ -488,6 +488,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanparty-gateway: --interface is required\n");
         return LP_EXIT_USAGE;
     }
+    cfg.prog = o.prog;
     cfg.relay = o.relay;
     cfg.server_name = o.server_name;
     cfg.pin_file = o.pin_file;

@@ -17,6 +17,7 @@
 
 #include "lp_endpoint.h"
 #include "lp_err.h"
+#include "lp_eth.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #if defined(__MINGW32__)
@@ -106,17 +107,6 @@ static int ep_is_v4(const char *s, size_t len)
     return parts == 4 && digits > 0;
 }
 
-static int ep_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * ep_is_v6 accepts what inet_pton(AF_INET6) accepts (RFC 4291 section
  * 2.2): eight groups of 1-4 hex digits, at most one "::" standing for one
@@ -139,7 +129,7 @@ static int ep_is_v6(const char *s)
     }
     while (i < len) {
         char c = s[i++];
-        if (ep_hexval(c) >= 0) {
+        if (lp_hex_digit(c) >= 0) {
             if (++digits > 4)
                 return 0;
             continue;

@@ -3,7 +3,7 @@
 #include "lp_err.h"
 #include "lp_eth.h"
 
-static int eth_hexval(char c)
+int lp_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -24,10 +24,10 @@ int lp_mac_parse(uint8_t out[static 6], const char *s)
      * past its NUL. */
     for (int i = 0; i < LP_MAC_LEN; i++) {
         const char *p = s + i * 3;
-        int hi = eth_hexval(p[0]);
+        int hi = lp_hex_digit(p[0]);
         if (hi < 0)
             return LP_ERR_INVAL;
-        int lo = eth_hexval(p[1]);
+        int lo = lp_hex_digit(p[1]);
         if (lo < 0)
             return LP_ERR_INVAL;
         if (i < LP_MAC_LEN - 1 && p[2] != ':')

@@ -28,6 +28,10 @@ int lp_mac_parse(uint8_t out[static 6], const char *s);
 /* lp_mac_format writes the lower-case text form and a NUL. */
 void lp_mac_format(char out[static LP_MAC_STRLEN], const uint8_t mac[static 6]);
 
+/* lp_hex_digit: the value of one hex digit (either case), or
+ * LP_ERR_INVAL. */
+int lp_hex_digit(char c);
+
 /* lp_mac_u64 returns the MAC as a 48-bit integer (first octet highest). */
 uint64_t lp_mac_u64(const uint8_t mac[static 6]);
 

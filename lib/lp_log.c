@@ -406,6 +406,23 @@ void lp_ratelog_init(struct lp_ratelog *r, lp_tstamp interval, uint32_t burst)
     r->suppressed = 0;
 }
 
+int lp_droplog_level(struct lp_ratelog *r, lp_tstamp now,
+                     enum lp_log_level *lvl)
+{
+    uint64_t suppressed = 0;
+
+    *lvl = LP_LOG_DEBUG;
+    if (lp_log_get_level() >= LP_LOG_DEBUG)
+        return 1;
+    if (!lp_ratelog_allow(r, now, &suppressed))
+        return 0;
+    *lvl = LP_LOG_INFO;
+    if (suppressed > 0)
+        lp_logf(LP_LOG_INFO, "drops_suppressed", "%llu drop lines suppressed",
+                (unsigned long long)suppressed);
+    return 1;
+}
+
 int lp_ratelog_allow(struct lp_ratelog *r, lp_tstamp now,
                      uint64_t *suppressed_out)
 {

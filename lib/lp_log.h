@@ -114,6 +114,15 @@ int lp_ratelog_allow(struct lp_ratelog *r, lp_tstamp now,
                      uint64_t *suppressed_out);
 
 /*
+ * lp_droplog_level decides whether a dropped-frame line is written: at the
+ * debug level every drop is (at LP_LOG_DEBUG); otherwise at most r's burst
+ * per interval, at LP_LOG_INFO, after a `drops_suppressed` line counting
+ * those refused since the last one. Returns 1 with *lvl set, or 0.
+ */
+int lp_droplog_level(struct lp_ratelog *r, lp_tstamp now,
+                     enum lp_log_level *lvl);
+
+/*
  * One frame log record, the same format for relay, gateway and client.
  * dir names the path, e.g. "client_to_relay", "relay_in", "lan_to_relay",
  * "relay_to_lan", "tap_to_relay", "relay_to_tap". room may be NULL.

@@ -42,7 +42,7 @@ struct lp_admit {
 };
 
 /* The smallest MTU a new room may get from its first peer's budget. */
-#define LP_ADMIT_MIN_MTU 576
+#define LP_ADMIT_MIN_MTU 576u
 
 struct lp_admit lp_admit_decide(const struct lp_admit_in *in);
 

@@ -589,20 +589,12 @@ static void relay_drop(struct lp_relay *r, struct relay_peer *p,
                        lp_tstamp now)
 {
     struct lp_framelog f;
-    uint64_t suppressed = 0;
     enum lp_log_level lvl = LP_LOG_DEBUG;
 
     lp_counters_drop(&r->ctr, why);
     lp_counters_drop(&p->ctr, why);
-    if (lp_log_get_level() < LP_LOG_DEBUG) {
-        if (!lp_ratelog_allow(&r->droplog, now, &suppressed))
-            return;
-        lvl = LP_LOG_INFO;
-        if (suppressed > 0)
-            lp_logf(LP_LOG_INFO, "drops_suppressed",
-                    "%llu drop lines suppressed",
-                    (unsigned long long)suppressed);
-    }
+    if (!lp_droplog_level(&r->droplog, now, &lvl))
+        return;
     memset(&f, 0, sizeof(f));
     f.dir = "relay_in";
     f.room = p->room != NULL ? p->room->name : "";
@@ -672,16 +664,13 @@ static void relay_egress_skip(struct relay_peer *p, struct relay_peer *t,
 {
     struct lp_relay *r = p->r;
     struct lp_logbuf b;
-    uint64_t suppressed = 0;
+    enum lp_log_level lvl;
 
     lp_counters_drop(&r->ctr, LP_REASON_EGRESS_BUDGET);
     lp_counters_drop(&t->ctr, LP_REASON_EGRESS_BUDGET);
-    if (lp_log_get_level() < LP_LOG_DEBUG &&
-        !lp_ratelog_allow(&r->droplog, now, &suppressed))
+    if (!lp_droplog_level(&r->droplog, now, &lvl))
         return;
-    if (lp_log_begin(
-            &b, lp_log_get_level() < LP_LOG_DEBUG ? LP_LOG_INFO : LP_LOG_DEBUG,
-            "egress_skip")) {
+    if (lp_log_begin(&b, lvl, "egress_skip")) {
         lp_log_str(&b, "room", p->room->name);
         lp_log_u64(&b, "peer_id", p->peer_id);
         lp_log_u64(&b, "target_peer_id", t->peer_id);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lp_err.h"
+#include "lp_eth.h"
 
 const char lp_tapreg_install_hint[] =
     "no TAP-Windows6 adapter found. Install the TAP-Windows6 driver "
@@ -106,17 +107,6 @@ int lp_tapreg_is_tap(const char *component)
                                  tapreg_ieq(component, "root\\tap0901"));
 }
 
-static int tapreg_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int lp_tapreg_guid_norm(char out[static LP_GUID_STRLEN], const char *in,
                         char *err, size_t errlen)
 {
@@ -140,7 +130,7 @@ int lp_tapreg_guid_norm(char out[static LP_GUID_STRLEN], const char *in,
                 goto bad;
             out[o++] = '-';
         } else {
-            int v = tapreg_hex(p[i]);
+            int v = lp_hex_digit(p[i]);
             if (v < 0)
                 goto bad;
             out[o++] = upper[v];
@@ -197,10 +187,10 @@ int lp_tapreg_mac_parse(uint8_t mac[static 6], const char *s)
         int h, l;
         if (n > 0 && s[i] == '-')
             i++;
-        h = tapreg_hex(s[i]);
+        h = lp_hex_digit(s[i]);
         if (h < 0)
             return LP_ERR_INVAL;
-        l = tapreg_hex(s[i + 1]);
+        l = lp_hex_digit(s[i + 1]);
         if (l < 0)
             return LP_ERR_INVAL;
         mac[n] = (uint8_t)(h << 4 | l);

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <getopt.h>
 
 #include "lp_diag.h"
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_client.h"
+#include "lp_log.h"
 
 static void test_identity_parse(void **state)
 {
@@ -132,6 +134,92 @@ static void test_backoff(void **state)
                 37500 * LP_MILLISECONDS);
 }
 
+/* The option table and parser the gateway and both clients share, driven
+ * through getopt_long as the programs drive it. Returns the exit status
+ * (0 when the options are complete and valid). */
+static int parse_argv(struct lp_client_opts *o, int argc, char **argv)
+{
+    static const struct option opts[] = {LP_CLIENT_LONG_OPTS,
+                                         {NULL, 0, NULL, 0}};
+    int opt, rc;
+
+    memset(o, 0, sizeof(*o));
+    o->prog = "lanparty-client";
+    o->protect = 1;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((rc = lp_client_opt(o, opt, optarg)) < 0)
+            return -rc;
+        if (rc == 0)
+            return LP_EXIT_USAGE; /* not one of the shared options */
+    }
+    return lp_client_opts_check(o);
+}
+
+static void test_options(void **state)
+{
+    struct lp_client_opts o;
+    static const struct {
+        int argc;
+        const char *argv[8];
+        int rc;
+    } t[] = {
+        {5, {"c", "--relay", "relay.example.org", "--room", "ROOM1"}, 0},
+        {3, {"c", "--relay", "r"}, LP_EXIT_USAGE}, /* no room */
+        {3, {"c", "--room", "R"}, LP_EXIT_USAGE},  /* no relay */
+        {5, {"c", "--relay", "r", "--room", "bad room!"}, LP_EXIT_USAGE},
+        {5,
+         {"c", "--relay", "r", "--room", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"},
+         LP_EXIT_USAGE}, /* 33 characters */
+        {7,
+         {"c", "--relay", "r", "--room", "R", "--log-level", "loud"},
+         LP_EXIT_USAGE},
+        {6, {"c", "--relay", "r", "--room", "R", "--bogus"}, LP_EXIT_USAGE},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        char *argv[8];
+        for (int k = 0; k < t[i].argc; k++)
+            argv[k] = (char *)(uintptr_t)t[i].argv[k];
+        argv[t[i].argc] = NULL;
+        print_message("case %zu\n", i);
+        assert_int_equal(parse_argv(&o, t[i].argc, argv), t[i].rc);
+    }
+    {
+        char *argv[] = {"c",
+                        "--relay",
+                        "[2001:db8::1]:443",
+                        "--room",
+                        "R-1_x",
+                        "--relay-ca-cert",
+                        "pin.der",
+                        "--server-name",
+                        "n",
+                        "--virtual-mac",
+                        "02:00:00:00:00:07",
+                        "--identity",
+                        "id.json",
+                        "--no-route-protection",
+                        "--check-relay",
+                        "--log-level",
+                        "warn",
+                        NULL};
+        assert_int_equal(parse_argv(&o, 17, argv), 0);
+        assert_string_equal(o.relay, "[2001:db8::1]:443");
+        assert_string_equal(o.room, "R-1_x");
+        assert_string_equal(o.pin_file, "pin.der");
+        assert_string_equal(o.server_name, "n");
+        assert_string_equal(o.vmac, "02:00:00:00:00:07");
+        assert_string_equal(o.identity, "id.json");
+        assert_int_equal(o.protect, 0);
+        assert_int_equal(o.check_only, 1);
+        assert_int_equal(lp_log_get_level(), LP_LOG_WARN);
+        lp_log_set_level(LP_LOG_INFO);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_identity_file),
         cmocka_unit_test(test_diag_lines),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@
 #include "lp_relay.h"
 #include "lp_session.h"
 
-#define SIM_NODES 4 /* 0 = relay, 1..3 = endpoints */
+#define SIM_NODES 12 /* 0 = relay, 1..11 = endpoints */
 #define SIM_QUEUE 8192
 #define SIM_DELAY (2 * LP_MILLISECONDS)
 
@@ -36,6 +36,7 @@ struct sim_pkt {
 struct sim_node {
     struct lp_session s; /* first */
     int idx, welcomed, rejected, closed, disconnected;
+    enum lp_qclose closed_why;
     char disconnect_reason[80], left_reason[80];
     int joined_events, left_events;
     int frames_rx;
@@ -52,7 +53,7 @@ struct sim {
     struct sockaddr_in addr[SIM_NODES];
     struct sim_pkt *q;
     size_t nq;
-    unsigned loss_pct;
+    unsigned loss_pct; /* of every packet, both ways */
     uint32_t rng;
     lp_tstamp now;
     uint8_t txbuf[65536];
@@ -91,9 +92,9 @@ static int addr_node(const struct sim *sm, const ngtcp2_addr *a)
 {
     const struct sockaddr_in *s4 = (const struct sockaddr_in *)(void *)a->addr;
 
+    /* By address only: a NAT keeps a node's old port mappings working. */
     for (int i = 0; i < SIM_NODES; i++)
-        if (s4->sin_addr.s_addr == sm->addr[i].sin_addr.s_addr &&
-            s4->sin_port == sm->addr[i].sin_port)
+        if (s4->sin_addr.s_addr == sm->addr[i].sin_addr.s_addr)
             return i;
     return -1;
 }
@@ -185,10 +186,10 @@ static void on_disconnect(struct lp_session *s, const char *reason,
 static void on_closed(struct lp_session *s, enum lp_qclose why, uint64_t code,
                       lp_tstamp now)
 {
-    (void)why;
     (void)code;
     (void)now;
     ((struct sim_node *)s)->closed = 1;
+    ((struct sim_node *)s)->closed_why = why;
 }
 
 static const struct lp_session_ops sim_ops = {
@@ -438,7 +439,7 @@ static void test_relay_shutdown(void **state)
     check_room_of_three(sm, &gw, &c1, &c2);
     lp_relay_shutdown(&sm->relay, sm->now);
     sim_run(sm, 3 * LP_SECONDS);
-    for (int i = 1; i < SIM_NODES; i++) {
+    for (int i = 1; i < 4; i++) {
         assert_true(sm->node[i]->disconnected);
         assert_string_equal(sm->node[i]->disconnect_reason, "relay_shutdown");
         assert_true(sm->node[i]->closed);
@@ -462,12 +463,161 @@ static void test_duplicate_gateway_rejected(void **state)
     assert_int_equal(b->s.q.state >= LP_QS_CLOSING, 1);
 }
 
+/* Summed over the relay's connections: migrations (0) or packets read as
+ * from the current path (1). */
+static uint64_t relay_path_stats(const struct sim *sm, int folded)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < sm->relay.qs.nconns; i++)
+        n += folded ? sm->relay.qs.heap[i]->path_folded
+                    : sm->relay.qs.heap[i]->path_changes;
+    return n;
+}
+
+/* A NAT rebinding and then a NAT that flaps between two ports, mid-traffic:
+ * the relay follows the peer, never aborts, and the room stays whole. */
+static void test_path_change(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    int before;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    sm->addr[2].sin_port = htons(5002); /* c1's NAT picks a new port */
+    for (int i = 0; i < 20; i++) {
+        lp_session_send_frame(&c1->s, bcast_from_c1, sizeof(bcast_from_c1),
+                              sm->now);
+        sim_run(sm, 20 * LP_MILLISECONDS);
+    }
+    sim_run(sm, LP_SECONDS);
+    assert_true(gw->frames_rx >= 15);
+    assert_int_equal(relay_path_stats(sm, 0), 1); /* one migration */
+    before = gw->frames_rx;
+    /* flapping: the port changes on every round, both directions */
+    for (int i = 0; i < 60; i++) {
+        sm->addr[2].sin_port = htons(i % 2 ? 5002 : 5003);
+        lp_session_send_frame(&c1->s, bcast_from_c1, sizeof(bcast_from_c1),
+                              sm->now);
+        sim_run(sm, 10 * LP_MILLISECONDS);
+    }
+    sim_run(sm, 2 * LP_SECONDS);
+    assert_true(gw->frames_rx - before >= 40);
+    /* one more migration (to 5003); the port it left (5002) is never a
+     * new path again while quarantined: its packets are folded */
+    assert_int_equal(relay_path_stats(sm, 0), 2);
+    assert_true(relay_path_stats(sm, 1) > 0);
+    assert_int_equal(gw->left_events, 0);
+    assert_int_equal(c2->left_events, 0);
+    assert_false(c1->closed);
+}
+
+/* A burst of total loss (a Wi-Fi dropout) shorter than the idle timeout:
+ * everyone stays, and traffic flows again afterwards. */
+static void test_loss_burst(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    int before;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    sm->loss_pct = 100;
+    for (int i = 0; i < 40; i++) {
+        lp_session_send_frame(&c1->s, bcast_from_c1, sizeof(bcast_from_c1),
+                              sm->now);
+        sim_run(sm, 100 * LP_MILLISECONDS);
+    }
+    before = gw->frames_rx;
+    sm->loss_pct = 0;
+    sim_run(sm, 5 * LP_SECONDS); /* probes get through, windows reopen */
+    for (int i = 0; i < 20; i++) {
+        lp_session_send_frame(&c1->s, bcast_from_c1, sizeof(bcast_from_c1),
+                              sm->now);
+        sim_run(sm, 20 * LP_MILLISECONDS);
+    }
+    sim_run(sm, LP_SECONDS);
+    assert_true(gw->frames_rx - before >= 15);
+    assert_int_equal(gw->left_events + c1->left_events + c2->left_events, 0);
+    assert_false(gw->closed || c1->closed || c2->closed);
+}
+
+/* The relay process dies and a new one starts with the same key: every
+ * endpoint's next packet gets a stateless reset it accepts, so it knows at
+ * once (it would reconnect; the runner tests that end to end). */
+static void test_relay_restart(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    struct lp_relay_cfg cfg;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    lp_relay_free(&sm->relay); /* gone: no close, no goodbye */
+    sm->nq = 0;
+    lp_relay_cfg_default(&cfg);
+    assert_int_equal(
+        lp_relay_init(&sm->relay, &cfg, &sm->tls_srv, relay_send, sm, sm->now),
+        0);
+    for (int i = 1; i <= 3; i++)
+        lp_session_send_frame(&sm->node[i]->s, bcast_from_c1,
+                              sizeof(bcast_from_c1), sm->now);
+    lp_session_send_frame(&gw->s, bcast_from_c1, sizeof(bcast_from_c1),
+                          sm->now);
+    sim_run(sm, LP_SECONDS);
+    assert_true(c1->closed && c1->closed_why == LP_QC_RESET);
+    /* the others learn as soon as they send anything (a PING at most
+     * 10 s later) */
+    sim_run(sm, 12 * LP_SECONDS);
+    assert_true(gw->closed && gw->closed_why == LP_QC_RESET);
+    assert_true(c2->closed && c2->closed_why == LP_QC_RESET);
+}
+
+/* A room of a gateway and ten players: every join is announced to every
+ * member, in order, and a broadcast reaches all the others. */
+static void test_many_peers(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw;
+    char mac[32];
+
+    gw = sim_join(sm, 1, LP_ROLE_GATEWAY, "02:00:00:00:00:01");
+    sim_run(sm, 2 * LP_SECONDS);
+    for (int i = 2; i < SIM_NODES; i++) {
+        snprintf(mac, sizeof(mac), "02:00:00:00:01:%02x", i);
+        sim_join(sm, i, LP_ROLE_CLIENT, mac);
+    }
+    sim_run(sm, 5 * LP_SECONDS);
+    assert_int_equal(gw->joined_events, SIM_NODES - 2);
+    for (int i = 2; i < SIM_NODES; i++) {
+        assert_true(sm->node[i]->welcomed);
+        /* the gateway and the nine other players */
+        assert_int_equal(sm->node[i]->joined_events, SIM_NODES - 2);
+    }
+    {
+        uint8_t f[sizeof(bcast_from_c1)];
+        memcpy(f, bcast_from_c1, sizeof(f));
+        f[10] = 0x01;
+        f[11] = 0x02; /* from node 2's MAC */
+        assert_int_equal(
+            lp_session_send_frame(&sm->node[2]->s, f, sizeof(f), sm->now),
+            LP_REASON_NONE);
+    }
+    sim_run(sm, 200 * LP_MILLISECONDS);
+    assert_int_equal(gw->frames_rx, 1);
+    for (int i = 3; i < SIM_NODES; i++)
+        assert_int_equal(sm->node[i]->frames_rx, 1);
+    assert_int_equal(sm->node[2]->frames_rx, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_join_and_forward, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lossy_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_shutdown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loss_burst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_peers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_gateway_rejected, setup,
                                         teardown),
     };
