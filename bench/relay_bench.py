@@ -26,7 +26,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = {  # the baseline: the targets of the relay issue
+TARGETS = {  # the baseline: the relay's speed and memory targets (README)
     "unicast_dgrams_per_s": (250000, "higher"),
     "relay_cpu_us_per_dgram": (4.0, "lower"),
     "rss_kib_per_idle_peer": (100.0, "lower"),

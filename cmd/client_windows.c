@@ -1,7 +1,7 @@
 /*
  * lanparty-client (Windows): a TAP-Windows6 adapter bridged to the relay.
  *
- * Startup order (issue 5): undo a crashed run's changes (journal) ->
+ * Startup order: undo a crashed run's changes (journal) ->
  * discover the adapter -> write NetworkAddress and set media disconnected
  * (so a stale connected state cannot steer DNS or routing) -> resolve the
  * relay -> pin its route -> connect -> welcome -> TAP metric, MTU and

@@ -1,9 +1,10 @@
 /*
- * lanparty-relay: the public QUIC relay. This file parses flags, opens the
- * UDP socket and runs the event loop (epoll: socket, timerfd, signalfd);
- * everything else lives in relay/lp_relay.c and quic/.
+ * lanparty-relay: the public QUIC relay. This file parses flags
+ * (relay_options), opens the TLS identity and the UDP socket
+ * (relay_setup) and runs the event loop (relay_loop: epoll over the
+ * socket, a timerfd and a signalfd); everything else lives in
+ * relay/lp_relay.c and quic/. Exit statuses: lib/lp_exit.h.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,16 +14,21 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "lp_clock.h"
 #include "lp_endpoint.h"
 #include "lp_err.h"
+#include "lp_evloop.h"
+#include "lp_exit.h"
 #include "lp_log.h"
+#include "lp_num.h"
 #include "lp_relay.h"
 #include "lp_resolve.h"
+#include "lp_sockaddr.h"
 #include "lp_udp.h"
+
+#define PROG "lanparty-relay"
 
 static void usage(FILE *f)
 {
@@ -60,90 +66,53 @@ static void usage(FILE *f)
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
-struct relay_io {
+/* What an epoll event is about (epoll_event.data.u32). */
+enum relay_ev {
+    RELAY_EV_UDP = 1,
+    RELAY_EV_TIMER,
+    RELAY_EV_SIGNAL,
+};
+
+/* Everything main owns. */
+struct relay_main {
+    const char *listen_s, *cert, *key, *der_out, *pem_out, *key_out;
+    struct lp_relay_cfg cfg;
+    struct lp_tls_server tls;
+    int have_tls;
     struct lp_udp udp;
+    struct lp_udp_rxbatch rxb;
+    struct lp_relay relay;
+    int have_relay;
+    struct lp_evloop loop;
+    int no_pwait2;
 };
 
 static int relay_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
                       size_t len, size_t segsize)
 {
-    struct relay_io *io = arg;
+    struct relay_main *m = arg;
 
-    return lp_udp_send(&io->udp, (const struct sockaddr *)path->local.addr,
+    return lp_udp_send(&m->udp, (const struct sockaddr *)path->local.addr,
                        path->local.addrlen,
                        (const struct sockaddr *)path->remote.addr,
                        path->remote.addrlen, data, len, segsize);
 }
 
-static uint64_t parse_u64(const char *flag, const char *v, uint64_t max)
+/* A number flag in [min, max], or a clear message and status 2. */
+static int num_opt(const char *flag, const char *v, uint64_t min, uint64_t max,
+                   uint64_t *out)
 {
-    char *end;
-    unsigned long long n;
-
-    errno = 0;
-    n = strtoull(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n > max) {
-        fprintf(stderr,
-                "lanparty-relay: %s: '%s' is not a number up to %" PRIu64 "\n",
-                flag, v, max);
-        exit(2);
-    }
-    return n;
+    if (lp_num_parse_u64(v, min, max, out) == 0)
+        return 0;
+    fprintf(stderr,
+            PROG ": %s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "\n",
+            flag, v, min, max);
+    return LP_EXIT_USAGE;
 }
 
-static void arm_timer(int tfd, lp_tstamp when, lp_tstamp *armed)
-{
-    struct itimerspec its;
-
-    if (when == *armed)
-        return;
-    *armed = when;
-    memset(&its, 0, sizeof(its));
-    if (when == UINT64_MAX) {
-        timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
-        return;
-    }
-    if (when == 0)
-        when = 1;
-    its.it_value.tv_sec = (time_t)(when / LP_SECONDS);
-    its.it_value.tv_nsec = (long)(when % LP_SECONDS);
-    timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-/*
- * relay_wait sleeps until an event or the next timer deadline. With
- * epoll_pwait2 (Linux 5.11) the deadline is a nanosecond timeout and no
- * timer syscall is made per loop; older kernels re-arm a timerfd.
- */
-static int relay_wait(int ep, struct epoll_event *evs, int max, int tfd,
-                      lp_tstamp deadline, int stopping, lp_tstamp *armed)
-{
-    static int no_pwait2;
-    lp_tstamp now;
-
-    if (stopping && (deadline == UINT64_MAX ||
-                     deadline > lp_clock_now() + 50 * LP_MILLISECONDS))
-        deadline = lp_clock_now() + 50 * LP_MILLISECONDS;
-    if (!no_pwait2) {
-        struct timespec ts, *tsp = NULL;
-        int n;
-        if (deadline != UINT64_MAX) {
-            now = lp_clock_now();
-            lp_tstamp d = deadline > now ? deadline - now : 0;
-            ts.tv_sec = (time_t)(d / LP_SECONDS);
-            ts.tv_nsec = (long)(d % LP_SECONDS);
-            tsp = &ts;
-        }
-        n = epoll_pwait2(ep, evs, max, tsp, NULL);
-        if (n >= 0 || errno != ENOSYS)
-            return n;
-        no_pwait2 = 1;
-    }
-    arm_timer(tfd, deadline, armed);
-    return epoll_wait(ep, evs, max, -1);
-}
-
-int main(int argc, char **argv)
+/* relay_options fills m from the command line. Returns -1 to go on, or
+ * the exit status (0 after --help). */
+static int relay_options(struct relay_main *m, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"listen", required_argument, NULL, 'l'},
@@ -167,284 +136,315 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *listen_s = "443/udp", *cert = NULL, *key = NULL,
-               *der_out = NULL, *pem_out = NULL, *key_out = NULL;
-    struct lp_relay_cfg cfg;
-    struct lp_endpoint ep;
-    struct sockaddr_storage addrs[4];
-    socklen_t lens[4];
-    size_t naddr = 0;
-    char err[512];
-    static struct lp_relay relay;
-    struct lp_tls_server tls;
-    struct relay_io io;
-    struct lp_udp_rxbatch rxb;
-    int ep_fd, tfd, sfd, opt, rc = 0;
-    sigset_t mask;
-    struct epoll_event ev, evs[8];
-    lp_tstamp armed = 0, stop_deadline = 0;
+    struct lp_relay_cfg *cfg = &m->cfg;
     enum lp_log_level lvl;
+    uint64_t v;
+    int opt, rc = 0;
 
-    lp_relay_cfg_default(&cfg);
-    lp_log_set_component("relay");
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    m->listen_s = "443/udp";
+    while (rc == 0 && (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'l':
-            listen_s = optarg;
+            m->listen_s = optarg;
             break;
         case 'c':
-            cert = optarg;
+            m->cert = optarg;
             break;
         case 'k':
-            key = optarg;
+            m->key = optarg;
             break;
         case 'd':
-            der_out = optarg;
+            m->der_out = optarg;
             break;
         case 'p':
-            pem_out = optarg;
+            m->pem_out = optarg;
             break;
         case 'q':
-            key_out = optarg;
+            m->key_out = optarg;
             break;
         case 'P':
-            cfg.max_peers = parse_u64("--max-peers", optarg, 1000000);
+            if ((rc = num_opt("--max-peers", optarg, 1, 1000000, &v)) == 0)
+                cfg->max_peers = v;
             break;
         case 'R':
-            cfg.room_max_peers = parse_u64("--room-max-peers", optarg, 65535);
+            if ((rc = num_opt("--room-max-peers", optarg, 1, 65535, &v)) == 0)
+                cfg->room_max_peers = v;
             break;
         case 'M':
-            cfg.max_mtu = (uint16_t)parse_u64("--max-mtu", optarg, 9000);
-            if (cfg.max_mtu < 576) {
-                fprintf(stderr, "lanparty-relay: --max-mtu must be >= 576\n");
-                return 2;
-            }
+            if ((rc = num_opt("--max-mtu", optarg, 576, 9000, &v)) == 0)
+                cfg->max_mtu = (uint16_t)v;
             break;
         case 'B':
-            cfg.rate_bcast = parse_u64("--rate-broadcast", optarg, 1u << 30);
+            if ((rc = num_opt("--rate-broadcast", optarg, 0, 1u << 30, &v)) ==
+                0)
+                cfg->rate_bcast = v;
             break;
         case 'U':
-            cfg.rate_unknown =
-                parse_u64("--rate-unknown-unicast", optarg, 1u << 30);
+            if ((rc = num_opt("--rate-unknown-unicast", optarg, 0, 1u << 30,
+                              &v)) == 0)
+                cfg->rate_unknown = v;
             break;
         case 'Y':
-            cfg.rate_bytes = parse_u64("--rate-bytes", optarg, 1ULL << 40);
+            if ((rc = num_opt("--rate-bytes", optarg, 0, 1ULL << 40, &v)) == 0)
+                cfg->rate_bytes = v;
             break;
         case 'T':
-            cfg.malformed_threshold =
-                (uint32_t)parse_u64("--malformed-threshold", optarg, 1000000);
-            if (cfg.malformed_threshold == 0)
-                cfg.malformed_threshold = 1;
+            if ((rc = num_opt("--malformed-threshold", optarg, 1, 1000000,
+                              &v)) == 0)
+                cfg->malformed_threshold = (uint32_t)v;
             break;
         case 'Q':
-            cfg.queue_slots = (uint32_t)parse_u64("--queue", optarg, 65536);
-            if (cfg.queue_slots == 0)
-                cfg.queue_slots = 1;
+            if ((rc = num_opt("--queue", optarg, 1, 65536, &v)) == 0)
+                cfg->queue_slots = (uint32_t)v;
             break;
         case 'C':
-            cfg.max_conns = parse_u64("--max-conns", optarg, 1000000);
-            if (cfg.max_conns == 0)
-                cfg.max_conns = 1;
+            if ((rc = num_opt("--max-conns", optarg, 1, 1000000, &v)) == 0)
+                cfg->max_conns = v;
             break;
         case 'I':
-            cfg.max_per_ip = parse_u64("--max-conns-per-ip", optarg, 1000000);
+            if ((rc = num_opt("--max-conns-per-ip", optarg, 0, 1000000, &v)) ==
+                0)
+                cfg->max_per_ip = v;
             break;
         case 'r':
-            cfg.retry_always = 1;
+            cfg->retry_always = 1;
             break;
         case 'L':
             if (lp_log_parse_level(optarg, &lvl) != 0) {
-                fprintf(stderr, "lanparty-relay: unknown log level '%s'\n",
-                        optarg);
-                return 2;
+                fprintf(stderr, PROG ": unknown log level '%s'\n", optarg);
+                return LP_EXIT_USAGE;
             }
             lp_log_set_level(lvl);
             break;
         case 'h':
             usage(stdout);
-            return 0;
+            return LP_EXIT_OK;
         default:
             usage(stderr);
-            return 2;
+            return LP_EXIT_USAGE;
         }
     }
+    if (rc != 0)
+        return rc;
     if (optind < argc) {
-        fprintf(stderr, "lanparty-relay: unexpected argument '%s'\n",
-                argv[optind]);
-        return 2;
+        fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
+        return LP_EXIT_USAGE;
     }
-    if ((cert == NULL) != (key == NULL)) {
-        fprintf(stderr, "lanparty-relay: --cert and --key go together\n");
-        return 2;
+    if ((m->cert == NULL) != (m->key == NULL)) {
+        fprintf(stderr, PROG ": --cert and --key go together\n");
+        return LP_EXIT_USAGE;
     }
-    if (lp_endpoint_parse_listen(&ep, listen_s, err, sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-relay: --listen: %s\n", err);
-        return 2;
+    if ((m->pem_out != NULL) != (m->key_out != NULL) ||
+        (m->pem_out != NULL && m->cert != NULL)) {
+        fprintf(stderr, PROG ": --dev-cert-pem-out and --dev-key-pem-out go "
+                             "together, without --cert\n");
+        return LP_EXIT_USAGE;
     }
-    if (lp_resolve_endpoint(&ep, addrs, lens, 4, &naddr, err, sizeof(err)) !=
+    return -1;
+}
+
+/* relay_setup opens the identity, the socket and the relay core. Returns
+ * -1 to go on, or the exit status. */
+static int relay_setup(struct relay_main *m)
+{
+    struct lp_endpoint ep;
+    struct sockaddr_storage addrs[4];
+    socklen_t lens[4];
+    size_t naddr = 0;
+    char err[512], a[LP_SOCKADDR_STRLEN];
+    struct lp_logbuf b;
+
+    if (lp_endpoint_parse_listen(&ep, m->listen_s, err, sizeof(err)) != 0 ||
+        lp_resolve_endpoint(&ep, addrs, lens, 4, &naddr, err, sizeof(err)) !=
             0 ||
         naddr == 0) {
-        fprintf(stderr, "lanparty-relay: --listen: %s\n", err);
-        return 2;
+        fprintf(stderr, PROG ": --listen: %s\n", err);
+        return LP_EXIT_USAGE;
     }
-    if (cert != NULL) {
-        if (lp_tls_server_init_pem(&tls, cert, key, err, sizeof(err)) != 0) {
-            fprintf(stderr, "lanparty-relay: %s\n", err);
-            return 1;
-        }
-    } else if (lp_tls_server_init_dev(&tls, err, sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-relay: %s\n", err);
-        return 1;
+    if ((m->cert != NULL
+             ? lp_tls_server_init_pem(&m->tls, m->cert, m->key, err,
+                                      sizeof(err))
+             : lp_tls_server_init_dev(&m->tls, err, sizeof(err))) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return LP_EXIT_TLS;
     }
-    if ((pem_out != NULL) != (key_out != NULL) ||
-        (pem_out != NULL && cert != NULL)) {
-        fprintf(stderr, "lanparty-relay: --dev-cert-pem-out and "
-                        "--dev-key-pem-out go together, without --cert\n");
-        return 2;
+    m->have_tls = 1;
+    if (m->pem_out != NULL &&
+        lp_tls_server_write_dev_pem(&m->tls, m->pem_out, m->key_out, err,
+                                    sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return LP_EXIT_ERROR;
     }
-    if (pem_out != NULL && lp_tls_server_write_dev_pem(&tls, pem_out, key_out,
-                                                       err, sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-relay: %s\n", err);
-        return 1;
+    if (m->der_out != NULL &&
+        lp_tls_server_write_der(&m->tls, m->der_out, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": --dev-cert-der-out: %s\n", err);
+        return LP_EXIT_ERROR;
     }
-    if (der_out != NULL &&
-        lp_tls_server_write_der(&tls, der_out, err, sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-relay: --dev-cert-der-out: %s\n", err);
-        return 1;
-    }
-    if (lp_udp_bind(&io.udp, (struct sockaddr *)&addrs[0], lens[0], err,
+    if (lp_udp_bind(&m->udp, (struct sockaddr *)&addrs[0], lens[0], err,
                     sizeof(err)) != 0) {
-        fprintf(stderr, "lanparty-relay: --listen %s: %s\n", listen_s, err);
-        return 1;
+        fprintf(stderr, PROG ": --listen %s: %s\n", m->listen_s, err);
+        return LP_EXIT_ERROR;
     }
-    if (lp_udp_rxbatch_init(&rxb) != 0 ||
-        lp_relay_init(&relay, &cfg, &tls, relay_send, &io, lp_clock_now()) !=
-            0) {
-        fprintf(stderr, "lanparty-relay: out of memory\n");
-        return 1;
+    if (lp_udp_rxbatch_init(&m->rxb) != 0 ||
+        lp_relay_init(&m->relay, &m->cfg, &m->tls, relay_send, m,
+                      lp_clock_now()) != 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return LP_EXIT_ERROR;
     }
+    m->have_relay = 1;
     {
-        char a[80] = "?";
-        struct lp_logbuf b;
-        const struct sockaddr *sa = (const struct sockaddr *)&io.udp.local;
-        char ip[64];
-        if (sa->sa_family == AF_INET6) {
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-                      ip, sizeof(ip));
-            snprintf(a, sizeof(a), "[%s]:%u", ip,
-                     ntohs(((const struct sockaddr_in6 *)sa)->sin6_port));
-        } else {
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip,
-                      sizeof(ip));
-            snprintf(a, sizeof(a), "%s:%u", ip,
-                     ntohs(((const struct sockaddr_in *)sa)->sin_port));
-        }
-        if (lp_log_begin(&b, LP_LOG_INFO, "listening")) {
-            lp_log_str(&b, "addr", a);
-            lp_log_str(&b, "alpn", LP_ALPN);
-            lp_log_str(&b, "cert", cert != NULL ? cert : "development");
-            lp_log_u64(&b, "gso", (uint64_t)io.udp.gso);
-            lp_log_u64(&b, "gro", (uint64_t)io.udp.gro);
-            lp_log_end(&b);
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGUSR1);
+        if (lp_evloop_open(&m->loop, &mask, RELAY_EV_TIMER, RELAY_EV_SIGNAL,
+                           err, sizeof(err)) != 0 ||
+            lp_evloop_add(&m->loop, m->udp.fd, RELAY_EV_UDP) != 0) {
+            fprintf(stderr, PROG ": %s\n",
+                    m->loop.ep >= 0 ? strerror(errno) : err);
+            return LP_EXIT_ERROR;
         }
     }
+    lp_sockaddr_format((const struct sockaddr *)&m->udp.local, 1, a, sizeof(a));
+    if (lp_log_begin(&b, LP_LOG_INFO, "listening")) {
+        lp_log_str(&b, "addr", a);
+        lp_log_str(&b, "alpn", LP_ALPN);
+        lp_log_str(&b, "cert", m->cert != NULL ? m->cert : "development");
+        lp_log_u64(&b, "gso", (uint64_t)m->udp.gso);
+        lp_log_u64(&b, "gro", (uint64_t)m->udp.gro);
+        lp_log_end(&b);
+    }
+    return -1;
+}
 
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    ep_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (sfd < 0 || tfd < 0 || ep_fd < 0) {
-        fprintf(stderr, "lanparty-relay: %s\n", strerror(errno));
-        return 1;
+/*
+ * relay_wait sleeps until an event or the next timer deadline. With
+ * epoll_pwait2 (Linux 5.11) the deadline is a nanosecond timeout and no
+ * timer syscall is made per loop; older kernels re-arm the timerfd.
+ */
+static int relay_wait(struct relay_main *m, struct epoll_event *evs, int max,
+                      lp_tstamp deadline, int stopping)
+{
+    lp_tstamp now = lp_clock_now();
+
+    if (stopping &&
+        (deadline == UINT64_MAX || deadline > now + 50 * LP_MILLISECONDS))
+        deadline = now + 50 * LP_MILLISECONDS;
+    if (!m->no_pwait2) {
+        struct timespec ts, *tsp = NULL;
+        int n;
+        if (deadline != UINT64_MAX) {
+            lp_tstamp d = deadline > now ? deadline - now : 0;
+            ts.tv_sec = (time_t)(d / LP_SECONDS);
+            ts.tv_nsec = (long)(d % LP_SECONDS);
+            tsp = &ts;
+        }
+        n = epoll_pwait2(m->loop.ep, evs, max, tsp, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        m->no_pwait2 = 1;
     }
-    ev.events = EPOLLIN;
-    ev.data.fd = io.udp.fd;
-    epoll_ctl(ep_fd, EPOLL_CTL_ADD, io.udp.fd, &ev);
-    ev.data.fd = tfd;
-    epoll_ctl(ep_fd, EPOLL_CTL_ADD, tfd, &ev);
-    ev.data.fd = sfd;
-    epoll_ctl(ep_fd, EPOLL_CTL_ADD, sfd, &ev);
+    lp_evloop_arm(&m->loop, deadline);
+    return epoll_wait(m->loop.ep, evs, max, -1);
+}
+
+/* Reads the socket: at most 16 batches before timers get a turn. */
+static void relay_readable(struct relay_main *m)
+{
+    for (int round = 0; round < 16; round++) {
+        int got = lp_udp_recv(&m->udp, &m->rxb);
+        lp_tstamp now;
+        if (got <= 0)
+            break;
+        now = lp_clock_now();
+        for (int k = 0; k < got; k++) {
+            struct lp_udp_rx *rx = &m->rxb.rx[k];
+            ngtcp2_path path;
+            const uint8_t *d;
+            size_t off = 0, l;
+            path.local.addr = (ngtcp2_sockaddr *)&rx->local;
+            path.local.addrlen = rx->locallen;
+            path.remote.addr = (ngtcp2_sockaddr *)&rx->remote;
+            path.remote.addrlen = rx->remotelen;
+            path.user_data = NULL;
+            while ((l = lp_udp_rx_next(rx, &off, &d)) > 0)
+                lp_relay_recv(&m->relay, &path, d, l, now);
+        }
+        lp_relay_flush(&m->relay, now);
+        if (got < LP_UDP_BATCH)
+            break;
+    }
+}
+
+/* Runs until a stop signal and the graceful shutdown after it. */
+static int relay_loop(struct relay_main *m)
+{
+    struct epoll_event evs[8];
+    lp_tstamp stop_deadline = 0;
 
     for (;;) {
-        int n;
+        int n = relay_wait(m, evs, 8, lp_relay_next_expiry(&m->relay),
+                           stop_deadline != 0);
         lp_tstamp now;
 
-        n = relay_wait(ep_fd, evs, 8, tfd, lp_relay_next_expiry(&relay),
-                       stop_deadline != 0, &armed);
         if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "lanparty-relay: epoll: %s\n", strerror(errno));
-            rc = 1;
-            break;
+            fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));
+            return LP_EXIT_ERROR;
         }
         now = lp_clock_now();
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.fd == io.udp.fd) {
-                /* Bounded: at most 16 batches before timers get a turn. */
-                for (int round = 0; round < 16; round++) {
-                    int got = lp_udp_recv(&io.udp, &rxb);
-                    if (got <= 0)
-                        break;
-                    now = lp_clock_now();
-                    for (int k = 0; k < got; k++) {
-                        struct lp_udp_rx *rx = &rxb.rx[k];
-                        ngtcp2_path path;
-                        path.local.addr = (ngtcp2_sockaddr *)&rx->local;
-                        path.local.addrlen = rx->locallen;
-                        path.remote.addr = (ngtcp2_sockaddr *)&rx->remote;
-                        path.remote.addrlen = rx->remotelen;
-                        path.user_data = NULL;
-                        for (size_t off = 0; off < rx->len;
-                             off += rx->segsize) {
-                            size_t l = rx->len - off < rx->segsize
-                                           ? rx->len - off
-                                           : rx->segsize;
-                            lp_relay_recv(&relay, &path, rx->data + off, l,
-                                          now);
-                        }
-                    }
-                    lp_relay_flush(&relay, now);
-                    if (got < LP_UDP_BATCH)
-                        break;
-                }
-            } else if (evs[i].data.fd == tfd) {
-                uint64_t x;
-                ssize_t rd = read(tfd, &x, sizeof(x));
-                (void)rd;
-                armed = 0;
-            } else if (evs[i].data.fd == sfd) {
-                struct signalfd_siginfo si;
-                while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+            struct signalfd_siginfo si;
+            switch (evs[i].data.u32) {
+            case RELAY_EV_UDP:
+                relay_readable(m);
+                break;
+            case RELAY_EV_TIMER:
+                lp_evloop_timer_fired(&m->loop);
+                break;
+            case RELAY_EV_SIGNAL:
+                while (read(m->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
                     if (si.ssi_signo == SIGUSR1) {
-                        lp_relay_snapshot(&relay, now);
+                        lp_relay_snapshot(&m->relay, now);
                     } else if (stop_deadline == 0) {
                         lp_logf(LP_LOG_INFO, "shutdown",
                                 "signal %u: disconnecting every peer",
                                 si.ssi_signo);
-                        lp_relay_shutdown(&relay, now);
+                        lp_relay_shutdown(&m->relay, now);
                         stop_deadline = now + 3 * LP_SECONDS;
                     }
                 }
+                break;
             }
         }
         now = lp_clock_now();
-        if (lp_relay_next_expiry(&relay) <= now)
-            lp_relay_timers(&relay, now);
+        if (lp_relay_next_expiry(&m->relay) <= now)
+            lp_relay_timers(&m->relay, now);
         if (stop_deadline != 0 &&
-            (lp_relay_done(&relay) || now >= stop_deadline))
-            break;
+            (lp_relay_done(&m->relay) || now >= stop_deadline))
+            return LP_EXIT_OK;
     }
-    lp_logf(LP_LOG_INFO, "exit", "relay stopped");
-    lp_relay_free(&relay);
-    lp_tls_server_free(&tls);
-    lp_udp_rxbatch_free(&rxb);
-    lp_udp_close(&io.udp);
-    close(ep_fd);
-    close(tfd);
-    close(sfd);
+}
+
+int main(int argc, char **argv)
+{
+    static struct relay_main m; /* large: not on the stack */
+    int rc;
+
+    m.loop.ep = m.loop.tfd = m.loop.sfd = -1;
+    m.udp.fd = -1;
+    lp_relay_cfg_default(&m.cfg);
+    lp_log_set_component("relay");
+    if ((rc = relay_options(&m, argc, argv)) < 0 && (rc = relay_setup(&m)) < 0)
+        rc = relay_loop(&m);
+    if (m.have_relay) {
+        lp_logf(LP_LOG_INFO, "exit", "relay stopped");
+        lp_relay_free(&m.relay);
+    }
+    if (m.have_tls)
+        lp_tls_server_free(&m.tls);
+    lp_udp_rxbatch_free(&m.rxb);
+    lp_udp_close(&m.udp);
+    lp_evloop_close(&m.loop);
     return rc;
 }

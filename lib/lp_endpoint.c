@@ -19,21 +19,11 @@
 #include "lp_err.h"
 #include "lp_eth.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#if defined(__MINGW32__)
-#define EP_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#else
-#define EP_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#endif
-#else
-#define EP_PRINTF(f, a)
-#endif
-
 #define EP_HOSTNAME_MAX 253
 #define EP_QUOTE_MAX    64
 
 static int ep_fail(char *err, size_t errlen, const char *input, const char *fmt,
-                   ...) EP_PRINTF(4, 5);
+                   ...) LP_PRINTF_LIKE(4, 5);
 
 /*
  * ep_fail writes "<what>: `input'" into err (input quoted, cut, with

@@ -1,7 +1,7 @@
 /*
  * lp_winroute: route protection on Windows (IP Helper side).
  *
- * Order of use (issue 5):
+ * Order of use:
  *   lp_winroute_init        load the journal path; lp_winroute_recover
  *                           undoes what a crashed run left (journal file)
  *   lp_winroute_pin         before the TAP is connected: best route to the

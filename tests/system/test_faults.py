@@ -1,4 +1,4 @@
-"""Faults a LAN party must survive (issue 8), end to end in network
+"""Faults a LAN party must survive, end to end in network
 namespaces with the real relay (on the README's wildcard `PORT/udp`
 listener unless LP_RELAY_LISTEN=addr), gateway and Linux client: a LAN
 link that blips, a re-plugged LAN NIC, a relay killed with SIGKILL and

@@ -1,7 +1,7 @@
 """Path changes against the real relay: NAT rebinding and an unstable NAT
 (packets from two source ports in turn), during PMTUD and mid-transfer,
 on the wildcard `PORT/udp` listener operators use and on a fixed address.
-The relay must stay up and the peer must stay in its room (issue 8)."""
+The relay must stay up and the peer must stay in its room."""
 
 import time
 

@@ -616,7 +616,7 @@ def test_certificate_errors_are_clear(lp, tmp_path, case):
     }[case]
     p = subprocess.run([RELAY, "--listen", "127.0.0.1:0", "--cert", str(cert), "--key", str(key)],
                        capture_output=True, text=True, timeout=10)
-    assert p.returncode == 1, p
+    assert p.returncode == 5, p  # LP_EXIT_TLS: the certificate is unusable
     assert str(cert) in p.stderr
     if case == "mismatch":
         assert "key does not belong" in p.stderr
