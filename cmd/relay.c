@@ -19,14 +19,17 @@
 #include "lp_clock.h"
 #include "lp_endpoint.h"
 #include "lp_err.h"
+#include "lp_b64.h"
 #include "lp_evloop.h"
 #include "lp_exit.h"
+#include "lp_file.h"
 #include "lp_log.h"
 #include "lp_num.h"
 #include "lp_relay.h"
 #include "lp_resolve.h"
 #include "lp_sockaddr.h"
 #include "lp_udp.h"
+#include "relay_admin.h"
 
 #define PROG "lanparty-relay"
 
@@ -63,6 +66,10 @@ static void usage(FILE *f)
             "address (64; 0 = off)\n"
             "  --retry                  validate every client address with "
             "Retry\n"
+            "  --rooms FILE             a closed relay: only the rooms and "
+            "invites in FILE\n"
+            "                           (reloaded on SIGHUP; see `"
+            "lanparty-relay room --help`)\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -76,6 +83,7 @@ enum relay_ev {
 /* Everything main owns. */
 struct relay_main {
     const char *listen_s, *cert, *key, *der_out, *pem_out, *key_out;
+    const char *rooms; /* --rooms: a closed relay's room list */
     struct lp_relay_cfg cfg;
     struct lp_tls_server tls;
     int have_tls;
@@ -132,6 +140,7 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"max-conns", required_argument, NULL, 'C'},
         {"max-conns-per-ip", required_argument, NULL, 'I'},
         {"retry", no_argument, NULL, 'r'},
+        {"rooms", required_argument, NULL, 'F'},
         {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -209,6 +218,9 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         case 'r':
             cfg->retry_always = 1;
             break;
+        case 'F':
+            m->rooms = optarg;
+            break;
         case 'L':
             if (lp_log_parse_level(optarg, &lvl) != 0) {
                 fprintf(stderr, PROG ": unknown log level '%s'\n", optarg);
@@ -241,6 +253,51 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         return LP_EXIT_USAGE;
     }
     return -1;
+}
+
+/* relay_load_rooms reads and checks the room list file into *rl. */
+static int relay_load_rooms(const char *path, struct lp_roomlist *rl, char *err,
+                            size_t errlen)
+{
+    char *text = NULL, e[300];
+    size_t len = 0;
+    int rv;
+
+    memset(rl, 0, sizeof(*rl));
+    if (lp_file_read(path, LP_ROOMLIST_SIZE_MAX, &text, &len, e, sizeof(e)) !=
+        0) {
+        snprintf(err, errlen, "%s", e);
+        return LP_ERR_IO;
+    }
+    rv = lp_roomlist_parse(rl, text, len, e, sizeof(e));
+    free(text);
+    if (rv != 0)
+        snprintf(err, errlen, "%s: %s", path, e);
+    return rv;
+}
+
+/* SIGHUP: the new room list, or the old one kept with an error line. */
+static void relay_reload(struct relay_main *m, lp_tstamp now)
+{
+    struct lp_roomlist rl;
+    char err[400];
+    size_t revoked;
+
+    if (m->rooms == NULL) {
+        lp_logf(LP_LOG_INFO, "reload",
+                "SIGHUP: an open relay has no room "
+                "list to reload");
+        return;
+    }
+    if (relay_load_rooms(m->rooms, &rl, err, sizeof(err)) != 0) {
+        lp_logf(LP_LOG_ERROR, "reload",
+                "SIGHUP: %s; the previous room list stays in force", err);
+        return;
+    }
+    revoked = lp_relay_set_rooms(&m->relay, &rl, now);
+    lp_logf(LP_LOG_INFO, "reload",
+            "SIGHUP: room list %s reloaded: %zu rooms, %zu peers revoked",
+            m->rooms, m->relay.rooms_def.nrooms, revoked);
 }
 
 /* relay_setup opens the identity, the socket and the relay core. Returns
@@ -292,12 +349,21 @@ static int relay_setup(struct relay_main *m)
         return LP_EXIT_ERROR;
     }
     m->have_relay = 1;
+    if (m->rooms != NULL) {
+        struct lp_roomlist rl;
+        if (relay_load_rooms(m->rooms, &rl, err, sizeof(err)) != 0) {
+            fprintf(stderr, PROG ": --rooms %s\n", err);
+            return LP_EXIT_USAGE;
+        }
+        lp_relay_set_rooms(&m->relay, &rl, lp_clock_now());
+    }
     {
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGUSR1);
+        sigaddset(&mask, SIGHUP);
         if (lp_evloop_open(&m->loop, &mask, RELAY_EV_TIMER, RELAY_EV_SIGNAL,
                            err, sizeof(err)) != 0 ||
             lp_evloop_add(&m->loop, m->udp.fd, RELAY_EV_UDP) != 0) {
@@ -308,13 +374,24 @@ static int relay_setup(struct relay_main *m)
     }
     lp_sockaddr_format((const struct sockaddr *)&m->udp.local, 1, a, sizeof(a));
     if (lp_log_begin(&b, LP_LOG_INFO, "listening")) {
+        uint8_t spki[32];
+        char pin[8 + LP_B64URL_LEN(32) + 1] = "sha256:";
+        if (lp_tls_server_spki_sha256(&m->tls, spki) == 0)
+            lp_b64url_encode(pin + 7, sizeof(pin) - 7, spki, sizeof(spki));
         lp_log_str(&b, "addr", a);
         lp_log_str(&b, "alpn", LP_ALPN);
         lp_log_str(&b, "cert", m->cert != NULL ? m->cert : "development");
+        lp_log_str(&b, "pin", pin); /* for invite links (spec section 9) */
+        lp_log_str(&b, "rooms", m->rooms != NULL ? m->rooms : "open");
         lp_log_u64(&b, "gso", (uint64_t)m->udp.gso);
         lp_log_u64(&b, "gro", (uint64_t)m->udp.gro);
         lp_log_end(&b);
     }
+    if (m->rooms == NULL)
+        lp_logf(LP_LOG_WARN, "open_relay",
+                "OPEN RELAY: no --rooms list, so anyone who knows or guesses a "
+                "room name can join it and reach that LAN; use --rooms and "
+                "invite links for a real party (lanparty-relay room create)");
     return -1;
 }
 
@@ -406,6 +483,8 @@ static int relay_loop(struct relay_main *m)
                 while (read(m->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
                     if (si.ssi_signo == SIGUSR1) {
                         lp_relay_snapshot(&m->relay, now);
+                    } else if (si.ssi_signo == SIGHUP) {
+                        relay_reload(m, now);
                     } else if (stop_deadline == 0) {
                         lp_logf(LP_LOG_INFO, "shutdown",
                                 "signal %u: disconnecting every peer",
@@ -435,6 +514,9 @@ int main(int argc, char **argv)
     m.udp.fd = -1;
     lp_relay_cfg_default(&m.cfg);
     lp_log_set_component("relay");
+    if (argc >= 2 &&
+        (strcmp(argv[1], "room") == 0 || strcmp(argv[1], "invite") == 0))
+        return relay_admin(argc, argv);
     if ((rc = relay_options(&m, argc, argv)) < 0 && (rc = relay_setup(&m)) < 0)
         rc = relay_loop(&m);
     if (m.have_relay) {

@@ -15,8 +15,11 @@
 #include <jansson.h>
 
 #include "lp_ctrl.h"
+#include "lp_b64.h"
 #include "lp_err.h"
 #include "lp_eth.h"
+#include "lp_link.h"
+#include "lp_roomlist.h"
 
 #define CTRL_QUOTE_MAX 40
 
@@ -116,6 +119,30 @@ const char *lp_ctrl_error_name(enum lp_ctrl_error e)
     if ((unsigned)e >= CTRL_NELEM(ctrl_error_names))
         return "unknown";
     return ctrl_error_names[e];
+}
+
+void lp_ctrl_peer_reason(char out[static 33], const char *in)
+{
+    static const char *const own[] = {"disconnect", "timeout",
+                                      "malformed",  "replaced",
+                                      "revoked",    "relay_shutdown"};
+    size_t n = 0;
+
+    for (; in != NULL && in[n] != '\0' && n < 32; n++) {
+        char c = in[n];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        out[n] = ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-')
+                     ? c
+                     : '_';
+    }
+    out[n] = '\0';
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (strcmp(out, own[i]) == 0)
+            n = 0;
+    if (n == 0)
+        snprintf(out, 33, "disconnect");
 }
 
 enum lp_reject lp_ctrl_error_reject(enum lp_ctrl_error e)
@@ -456,6 +483,36 @@ static int ctrl_mac(const json_t *obj, enum lp_role role, uint8_t mac[6],
     return 0;
 }
 
+/* `features`: optional; at most 16 strings of at most 32 characters;
+ * unknown names are ignored. */
+static int ctrl_features(const json_t *o, unsigned *out,
+                         struct lp_ctrl_err *err)
+{
+    const json_t *a = json_object_get(o, "features"), *v;
+    size_t i;
+
+    *out = 0;
+    if (a == NULL)
+        return 0;
+    if (!json_is_array(a))
+        return ctrl_wrong_type(err, "features", "an array", a);
+    if (json_array_size(a) > LP_FEATURES_MAX)
+        return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
+                         "member \"features\" has more than %d entries",
+                         LP_FEATURES_MAX);
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v) || json_string_length(v) > LP_FEATURE_STR_MAX ||
+            json_string_length(v) == 0)
+            return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
+                             "member \"features\" must hold strings of 1 "
+                             "to 32 characters");
+        if (strcmp(json_string_value(v), "frag") == 0)
+            *out |= LP_FEAT_FRAG;
+    }
+    return 0;
+}
+
 static int ctrl_decode_hello(const json_t *o, struct lp_msg_hello *h,
                              struct lp_ctrl_err *err)
 {
@@ -498,7 +555,32 @@ static int ctrl_decode_hello(const json_t *o, struct lp_msg_hello *h,
             return LP_ERR_PROTO;
         h->has_software = 1;
     }
-    return 0;
+    /* Revision 2. The secrets are never quoted in an error. */
+    if (json_object_get(o, "auth") != NULL) {
+        const char *a;
+        if (ctrl_str(o, "auth", &a, &len, err) < 0)
+            return LP_ERR_PROTO;
+        if (len > LP_AUTH_MAX || !lp_link_auth_valid(a))
+            return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
+                             "member \"auth\" must be 22 to 128 characters "
+                             "of A-Z a-z 0-9 _ -");
+        memcpy(h->auth, a, len + 1);
+        h->has_auth = 1;
+    }
+    if (json_object_get(o, "resume") != NULL) {
+        const char *r;
+        size_t n = 0;
+        if (ctrl_str(o, "resume", &r, &len, err) < 0)
+            return LP_ERR_PROTO;
+        if (len != LP_RESUME_B64_LEN ||
+            lp_b64url_decode(h->resume, sizeof(h->resume), &n, r, len) != 0 ||
+            n != LP_RESUME_LEN)
+            return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
+                             "member \"resume\" must be 43 characters of "
+                             "canonical base64url (32 bytes)");
+        h->has_resume = 1;
+    }
+    return ctrl_features(o, &h->features, err);
 }
 
 static int ctrl_decode_welcome(const json_t *o, struct lp_msg_welcome *w,
@@ -536,7 +618,7 @@ static int ctrl_decode_welcome(const json_t *o, struct lp_msg_welcome *w,
     if (w->gateway_present != (w->gateway_peer_id != 0))
         return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
                          "gateway_present and gateway_peer_id disagree");
-    return 0;
+    return ctrl_features(o, &w->features, err);
 }
 
 static int ctrl_decode_reject(const json_t *o, struct lp_msg_reject *r,
@@ -571,6 +653,15 @@ static int ctrl_decode_peer(const json_t *o, int left, struct lp_msg_peer *p,
     if (left && ctrl_text(o, "reason", LP_REASON_STR_MAX, p->reason,
                           sizeof(p->reason), err) < 0)
         return LP_ERR_PROTO;
+    if (!left && json_object_get(o, "label") != NULL) {
+        if (ctrl_text(o, "label", LP_CTRL_LABEL_MAX, p->label, sizeof(p->label),
+                      err) < 0)
+            return LP_ERR_PROTO;
+        if (!lp_label_valid(p->label))
+            return ctrl_fail(err, LP_CTRL_OUT_OF_RANGE,
+                             "member \"label\" must be 1 to 32 printable "
+                             "ASCII characters");
+    }
     return 0;
 }
 
@@ -742,6 +833,23 @@ static int ctrl_set_mac(json_t *o, const uint8_t mac[6])
     return ctrl_set(o, "mac", json_string(s));
 }
 
+/* `features` as an array of names; omitted when empty unless always. */
+static int ctrl_set_features(json_t *o, unsigned features, int always)
+{
+    json_t *a;
+
+    if (features == 0 && !always)
+        return 0;
+    if ((a = json_array()) == NULL)
+        return LP_ERR_NOMEM;
+    if ((features & LP_FEAT_FRAG) &&
+        json_array_append_new(a, json_string("frag")) != 0) {
+        json_decref(a);
+        return LP_ERR_NOMEM;
+    }
+    return ctrl_set(o, "features", a);
+}
+
 static int ctrl_encode_hello(json_t *o, const struct lp_msg_hello *h)
 {
     int rv;
@@ -759,9 +867,22 @@ static int ctrl_encode_hello(json_t *o, const struct lp_msg_hello *h)
         (rv = ctrl_set(o, "datagram_budget",
                        json_integer(h->datagram_budget))) < 0)
         return rv;
-    if (h->has_software)
-        return ctrl_set(o, "software", json_string(h->software));
-    return 0;
+    if (h->has_software &&
+        (rv = ctrl_set(o, "software", json_string(h->software))) < 0)
+        return rv;
+    if (h->has_auth) {
+        if (!lp_link_auth_valid(h->auth))
+            return LP_ERR_INVAL;
+        if ((rv = ctrl_set(o, "auth", json_string(h->auth))) < 0)
+            return rv;
+    }
+    if (h->has_resume) {
+        char b[LP_RESUME_B64_LEN + 1];
+        lp_b64url_encode(b, sizeof(b), h->resume, sizeof(h->resume));
+        if ((rv = ctrl_set(o, "resume", json_string(b))) < 0)
+            return rv;
+    }
+    return ctrl_set_features(o, h->features, 0);
 }
 
 static int ctrl_encode_welcome(json_t *o, const struct lp_msg_welcome *w)
@@ -775,9 +896,12 @@ static int ctrl_encode_welcome(json_t *o, const struct lp_msg_welcome *w)
         (rv = ctrl_set(o, "gateway_present",
                        json_boolean(w->gateway_present))) < 0)
         return rv;
-    return ctrl_set(o, "gateway_peer_id",
-                    w->gateway_peer_id != 0 ? json_integer(w->gateway_peer_id)
-                                            : json_null());
+    if ((rv =
+             ctrl_set(o, "gateway_peer_id",
+                      w->gateway_peer_id != 0 ? json_integer(w->gateway_peer_id)
+                                              : json_null())) < 0)
+        return rv;
+    return ctrl_set_features(o, w->features, 1); /* rev 2: always present */
 }
 
 static int ctrl_encode_reject(json_t *o, const struct lp_msg_reject *r)
@@ -808,6 +932,11 @@ static int ctrl_encode_peer(json_t *o, int left, const struct lp_msg_peer *p)
         return rv;
     if (left)
         return ctrl_set(o, "reason", json_string(p->reason));
+    if (p->label[0] != '\0') {
+        if (!lp_label_valid(p->label))
+            return LP_ERR_INVAL;
+        return ctrl_set(o, "label", json_string(p->label));
+    }
     return 0;
 }
 

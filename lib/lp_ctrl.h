@@ -22,10 +22,19 @@
 
 #include "lp_types.h"
 
-#define LP_CTRL_MAX_LEN       65536
-#define LP_CTRL_HDR_LEN       4
-#define LP_ROOM_MAX           32
-#define LP_SOFTWARE_MAX       64
+#define LP_CTRL_MAX_LEN    65536
+#define LP_CTRL_HDR_LEN    4
+#define LP_ROOM_MAX        32
+#define LP_SOFTWARE_MAX    64
+#define LP_AUTH_MAX        128 /* hello `auth` (= LP_LINK_AUTH_MAX) */
+#define LP_RESUME_LEN      32  /* hello `resume`, decoded */
+#define LP_RESUME_B64_LEN  43
+#define LP_FEATURES_MAX    16 /* strings in `features` */
+#define LP_CTRL_LABEL_MAX  32 /* peer_joined `label` (= LP_LABEL_MAX) */
+#define LP_FEATURE_STR_MAX 32
+
+/* Features (spec sections 3 and 5), as bits. Unknown names are ignored. */
+#define LP_FEAT_FRAG          0x1u /* "frag": fragments sent and reassembled */
 #define LP_REASON_STR_MAX     64
 #define LP_STATS_MAX_ENTRIES  32
 #define LP_CTRL_INLINE_BUF    256
@@ -63,6 +72,16 @@ enum lp_reject {
     LP_REJECT_UNAUTHORIZED
 };
 
+/*
+ * lp_ctrl_peer_reason normalises the reason a peer gave in its
+ * `disconnect` for the `peer_left` the others get (spec section 3):
+ * lower-cased, every character outside a-z 0-9 _ - replaced by '_', cut
+ * to 32 characters; an empty result, or one the relay itself produces
+ * ("disconnect", "timeout", "malformed", "replaced", "revoked",
+ * "relay_shutdown"), becomes "disconnect". out needs 33 bytes.
+ */
+void lp_ctrl_peer_reason(char out[static 33], const char *in);
+
 /* lp_reject_name: the wire name of a reject reason, or "unknown". */
 const char *lp_reject_name(enum lp_reject);
 /* lp_reject_from_name: 0 and *out set, or LP_ERR_INVAL for unknown names. */
@@ -81,6 +100,12 @@ struct lp_msg_hello {
     uint16_t datagram_budget;
     int has_software;
     char software[LP_SOFTWARE_MAX + 1];
+    /* revision 2 (spec section 3); absent members leave has_* 0 */
+    int has_auth;
+    char auth[LP_AUTH_MAX + 1]; /* a secret: never log or echo it */
+    int has_resume;
+    uint8_t resume[LP_RESUME_LEN]; /* a secret: never log or echo it */
+    unsigned features;             /* LP_FEAT_* offered */
 };
 
 struct lp_msg_welcome {
@@ -88,6 +113,7 @@ struct lp_msg_welcome {
     uint16_t effective_mtu;
     int gateway_present;
     uint16_t gateway_peer_id; /* 0 = null */
+    unsigned features;        /* LP_FEAT_* the relay will use */
 };
 
 struct lp_msg_reject {
@@ -101,6 +127,7 @@ struct lp_msg_peer {
     enum lp_role role;
     uint8_t mac[6];
     char reason[LP_REASON_STR_MAX + 1];
+    char label[LP_CTRL_LABEL_MAX + 1]; /* peer_joined; "" when absent */
 };
 
 struct lp_stat_entry {

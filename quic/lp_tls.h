@@ -5,8 +5,12 @@
  * The relay either generates a self-signed ECDSA P-256 development
  * certificate at start or loads a PEM chain and key. Endpoints either pin the
  * relay's leaf certificate (byte-for-byte DER comparison, no chain or name
- * check) or verify it against the system trust store and a server name
- * (spec section 1).
+ * check), pin its public key (the SHA-256 of the leaf's DER
+ * SubjectPublicKeyInfo, as in an invite link, spec section 9: no chain,
+ * name or validity-date check), or verify it against the system trust store
+ * and a server name (spec section 1). In both pinned modes the TLS
+ * CertificateVerify signature is still checked with the leaf's key, and a
+ * mismatch fails the handshake with a certificate alert.
  */
 #ifndef LP_TLS_H
 #define LP_TLS_H
@@ -15,6 +19,9 @@
 #include <stdint.h>
 
 #define LP_ALPN "lanparty/1"
+
+/* LP_TLS_MAX_SPKI: public-key pins an endpoint accepts (LP_LINK_MAX_PINS). */
+#define LP_TLS_MAX_SPKI 4
 
 /*
  * Backends: lp_tls_gnutls.c (Linux: relay and endpoints) and
@@ -39,6 +46,10 @@ struct lp_tls_client {
     void *cred;       /* backend credentials / context */
     uint8_t *pin_der; /* pinned leaf DER, or NULL for system trust (owned) */
     size_t pin_der_len;
+    /* SHA-256 values of accepted leaf SubjectPublicKeyInfos (nspki > 0:
+     * SPKI-pinned mode, lp_tls_client_init_spki) */
+    uint8_t spki_pins[LP_TLS_MAX_SPKI][32];
+    size_t nspki;
     char server_name[256]; /* SNI and, in system-trust mode, the name checked */
     const char *alpn;      /* ALPN offered; LP_ALPN unless a test overrides */
 };
@@ -71,6 +82,14 @@ int lp_tls_server_write_dev_pem(const struct lp_tls_server *s,
 void lp_tls_server_free(struct lp_tls_server *s);
 
 /*
+ * lp_tls_server_spki_sha256 writes the SHA-256 of the leaf certificate's
+ * DER SubjectPublicKeyInfo: the value an invite link's pin carries (spec
+ * section 9). Returns 0, or LP_ERR_INVAL if the leaf cannot be parsed
+ * (LP_ERR_IO on a backend without the relay side).
+ */
+int lp_tls_server_spki_sha256(const struct lp_tls_server *s, uint8_t out[32]);
+
+/*
  * lp_tls_client_init prepares endpoint credentials. With pin_file set, the
  * relay must present exactly that DER leaf; otherwise the system trust store
  * and server_name are used. Returns 0 or LP_ERR_IO (unreadable pin file, no
@@ -78,6 +97,18 @@ void lp_tls_server_free(struct lp_tls_server *s);
  */
 int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
                        const char *server_name, char *err, size_t errlen);
+
+/*
+ * lp_tls_client_init_spki prepares endpoint credentials pinned to public
+ * keys: the relay's leaf is accepted exactly when the SHA-256 of its DER
+ * SubjectPublicKeyInfo equals one of the npins (1..LP_TLS_MAX_SPKI) values
+ * in pins; no chain, name or validity-date check (spec section 9).
+ * server_name is sent as SNI only. Returns 0, LP_ERR_INVAL (npins out of
+ * range) or LP_ERR_NOMEM / LP_ERR_IO, with err filled.
+ */
+int lp_tls_client_init_spki(struct lp_tls_client *c, const uint8_t (*pins)[32],
+                            size_t npins, const char *server_name, char *err,
+                            size_t errlen);
 void lp_tls_client_free(struct lp_tls_client *c);
 
 /*
@@ -96,5 +127,21 @@ int lp_tls_random(void *buf, size_t len);
 
 /* lp_tls_read_file reads a whole small file (at most 1 MiB) into *out. */
 int lp_tls_read_file(const char *path, uint8_t **out, size_t *outlen);
+
+/*
+ * lp_tls_cert_spki finds the subjectPublicKeyInfo inside a DER X.509
+ * certificate (RFC 5280 section 4.1): *spki points into der at the whole
+ * element (tag and length included), *spkilen bytes. Strict DER, and the
+ * certificate must fill der exactly. Returns 0 or LP_ERR_INVAL. Shared by
+ * both backends, so they hash the same bytes.
+ */
+int lp_tls_cert_spki(const uint8_t *der, size_t len, const uint8_t **spki,
+                     size_t *spkilen);
+
+/*
+ * lp_tls_spki_pinned returns 1 if sha256 (of a leaf's SubjectPublicKeyInfo)
+ * is one of c's SPKI pins, else 0.
+ */
+int lp_tls_spki_pinned(const struct lp_tls_client *c, const uint8_t sha256[32]);
 
 #endif

@@ -305,6 +305,49 @@ int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
     return 0;
 }
 
+int lp_tls_client_init_spki(struct lp_tls_client *c, const uint8_t (*pins)[32],
+                            size_t npins, const char *server_name, char *err,
+                            size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    if (pins == NULL || npins == 0 || npins > LP_TLS_MAX_SPKI) {
+        snprintf(err, errlen, "want 1 to %d public-key pins, got %zu",
+                 LP_TLS_MAX_SPKI, pins == NULL ? (size_t)0 : npins);
+        return LP_ERR_INVAL;
+    }
+    c->alpn = LP_ALPN;
+    snprintf(c->server_name, sizeof(c->server_name), "%s",
+             server_name != NULL ? server_name : "");
+    /* No trust store: tls_verify_pin decides alone. */
+    if (gnutls_certificate_allocate_credentials(
+            (gnutls_certificate_credentials_t *)&c->cred) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return LP_ERR_NOMEM;
+    }
+    memcpy(c->spki_pins, pins, npins * sizeof(pins[0]));
+    c->nspki = npins;
+    return 0;
+}
+
+/* tls_spki_sha256 hashes the SubjectPublicKeyInfo of a DER certificate. */
+static int tls_spki_sha256(const uint8_t *der, size_t len, uint8_t out[32])
+{
+    const uint8_t *spki;
+    size_t spkilen;
+
+    if (lp_tls_cert_spki(der, len, &spki, &spkilen) != 0 ||
+        gnutls_hash_fast(GNUTLS_DIG_SHA256, spki, spkilen, out) < 0)
+        return LP_ERR_INVAL;
+    return 0;
+}
+
+int lp_tls_server_spki_sha256(const struct lp_tls_server *s, uint8_t out[32])
+{
+    if (s == NULL || s->leaf_der == NULL)
+        return LP_ERR_INVAL;
+    return tls_spki_sha256(s->leaf_der, s->leaf_der_len, out);
+}
+
 void lp_tls_client_free(struct lp_tls_client *c)
 {
     if (c == NULL)
@@ -316,23 +359,34 @@ void lp_tls_client_free(struct lp_tls_client *c)
 }
 
 /*
- * tls_verify_pin accepts the peer only if its leaf is the pinned DER. The
- * client credentials ride in the session's db pointer, which this project
- * does not otherwise use (no session resumption database).
+ * tls_verify_pin accepts the peer only if its leaf is the pinned DER or,
+ * in SPKI-pinned mode, if the SHA-256 of the leaf's SubjectPublicKeyInfo
+ * is one of the pins; the rest of the chain is ignored. GnuTLS checks the
+ * CertificateVerify signature with this leaf's key afterwards, so a
+ * pinned key without its private half gets nowhere. The client
+ * credentials ride in the session's db pointer, which this project does
+ * not otherwise use (no session resumption database).
  */
 static int tls_verify_pin(gnutls_session_t session)
 {
     const struct lp_tls_client *tc = gnutls_db_get_ptr(session);
     const gnutls_datum_t *peers;
     unsigned int n = 0;
+    uint8_t sha[32];
 
     peers = gnutls_certificate_get_peers(session, &n);
-    if (tc == NULL || tc->pin_der == NULL || peers == NULL || n == 0)
+    if (tc == NULL || peers == NULL || n == 0)
         return -1;
-    if (peers[0].size != tc->pin_der_len ||
-        memcmp(peers[0].data, tc->pin_der, tc->pin_der_len) != 0)
+    if (tc->pin_der != NULL)
+        return peers[0].size == tc->pin_der_len &&
+                       memcmp(peers[0].data, tc->pin_der, tc->pin_der_len) ==
+                           0
+                   ? 0
+                   : -1;
+    if (tc->nspki == 0 ||
+        tls_spki_sha256(peers[0].data, peers[0].size, sha) != 0)
         return -1;
-    return 0;
+    return lp_tls_spki_pinned(tc, sha) ? 0 : -1;
 }
 
 /*
@@ -449,12 +503,12 @@ int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
         if (gnutls_server_name_set(s, GNUTLS_NAME_DNS, name, strlen(name)) < 0)
             goto fail;
     }
-    /* The ALPN hook, and tls_verify_pin when pinned, read the client
-     * credentials from the db pointer. */
+    /* The ALPN hook, and tls_verify_pin when pinned (DER or SPKI), read
+     * the client credentials from the db pointer. */
     gnutls_db_set_ptr(s, c);
     gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_FINISHED,
                                        GNUTLS_HOOK_PRE, tls_client_alpn_hook);
-    if (c->pin_der != NULL) {
+    if (c->pin_der != NULL || c->nspki > 0) {
         gnutls_session_set_verify_function(s, tls_verify_pin);
     } else {
         gnutls_session_set_verify_cert(s, name[0] != '\0' ? name : NULL, 0);

@@ -8,7 +8,10 @@
  * verify callback; the callback accepts only if the chain's leaf (the
  * first certificate received, store->certs[0]) is byte-for-byte the pinned
  * DER, whatever depth the call is for. A chain "leaf + fake CA" therefore
- * cannot get a foreign leaf through. System-trust mode loads the Windows
+ * cannot get a foreign leaf through. SPKI-pinned mode is the same, except
+ * that the callback compares the SHA-256 of the leaf's SubjectPublicKeyInfo
+ * with the pins; wolfSSL then checks CertificateVerify with that leaf's
+ * key. System-trust mode loads the Windows
  * root store (wolfSSL_CTX_load_system_CA_certs) and checks the server name.
  */
 #include <stdint.h> /* wolfssl/quic.h 5.5.4 uses uint8_t unincluded */
@@ -18,6 +21,7 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 #include <wolfssl/quic.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -55,6 +59,13 @@ int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
                             char *err, size_t errlen)
 {
     return tls_server_unsupported(err, errlen);
+}
+
+int lp_tls_server_spki_sha256(const struct lp_tls_server *s, uint8_t out[32])
+{
+    (void)s;
+    (void)out;
+    return LP_ERR_IO;
 }
 
 void lp_tls_server_free(struct lp_tls_server *s)
@@ -97,10 +108,24 @@ static int tls_verify_pin(int preverify, WOLFSSL_X509_STORE_CTX *store)
         return 0;
     tc = store->userCtx;
     leaf = &store->certs[0];
-    if (tc->pin_der == NULL || leaf->buffer == NULL ||
-        leaf->length != tc->pin_der_len ||
-        memcmp(leaf->buffer, tc->pin_der, tc->pin_der_len) != 0)
+    if (leaf->buffer == NULL)
         return 0;
+    if (tc->pin_der != NULL) {
+        if (leaf->length != tc->pin_der_len ||
+            memcmp(leaf->buffer, tc->pin_der, tc->pin_der_len) != 0)
+            return 0;
+    } else {
+        const uint8_t *spki;
+        size_t spkilen;
+        uint8_t sha[WC_SHA256_DIGEST_SIZE];
+
+        if (tc->nspki == 0 ||
+            lp_tls_cert_spki(leaf->buffer, leaf->length, &spki, &spkilen) !=
+                0 ||
+            wc_Sha256Hash(spki, (word32)spkilen, sha) != 0 ||
+            !lp_tls_spki_pinned(tc, sha))
+            return 0;
+    }
     store->error = 0;
     return 1;
 }
@@ -146,6 +171,39 @@ int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
         return LP_ERR_IO;
     }
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, NULL);
+    return 0;
+}
+
+int lp_tls_client_init_spki(struct lp_tls_client *c, const uint8_t (*pins)[32],
+                            size_t npins, const char *server_name, char *err,
+                            size_t errlen)
+{
+    WOLFSSL_CTX *ctx;
+
+    memset(c, 0, sizeof(*c));
+    if (pins == NULL || npins == 0 || npins > LP_TLS_MAX_SPKI) {
+        snprintf(err, errlen, "want 1 to %d public-key pins", LP_TLS_MAX_SPKI);
+        return LP_ERR_INVAL;
+    }
+    c->alpn = LP_ALPN;
+    snprintf(c->server_name, sizeof(c->server_name), "%s",
+             server_name != NULL ? server_name : "");
+    if (tls_global_init() != 0 ||
+        (ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method())) == NULL) {
+        snprintf(err, errlen, "cannot initialise wolfSSL");
+        return LP_ERR_NOMEM;
+    }
+    c->cred = ctx;
+    if (ngtcp2_crypto_wolfssl_configure_client_context(ctx) != 0) {
+        snprintf(err, errlen, "cannot set up wolfSSL for QUIC");
+        lp_tls_client_free(c);
+        return LP_ERR_IO;
+    }
+    memcpy(c->spki_pins, pins, npins * sizeof(pins[0]));
+    c->nspki = npins;
+    /* No CA loaded: every chain fails wolfSSL's own check and
+     * tls_verify_pin decides. */
+    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, tls_verify_pin);
     return 0;
 }
 
@@ -218,7 +276,7 @@ int lp_tls_session_client(lp_tls_session *out, struct lp_tls_client *c,
         wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name,
                        (unsigned short)strlen(name)) != WOLFSSL_SUCCESS)
         goto fail;
-    if (c->pin_der != NULL) {
+    if (c->pin_der != NULL || c->nspki > 0) {
         wolfSSL_SetCertCbCtx(ssl, c);
     } else if (name[0] != '\0' &&
                wolfSSL_check_domain_name(ssl, name) != WOLFSSL_SUCCESS) {

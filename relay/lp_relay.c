@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/crypto.h>
+
 #include "lp_admit.h"
 #include "lp_err.h"
 #include "lp_eth.h"
@@ -22,7 +24,13 @@
 #include "lp_route.h"
 #include "lp_sockaddr.h"
 
-#define RELAY_TICK        (100 * LP_MILLISECONDS)
+#define RELAY_TICK (100 * LP_MILLISECONDS)
+
+/* The same answer for an unknown room, a missing token and a wrong one, so
+ * that room names cannot be probed (spec section 4). */
+#define LP_UNAUTHORIZED_MESSAGE                                                \
+    "this room needs an invite: ask the organiser for a link (room unknown "   \
+    "or credential missing, wrong or revoked)"
 #define RELAY_HELLO_MAX   4096 /* bytes of JSON a hello may take */
 #define RELAY_LAN_MACS    1024 /* learned LAN MACs per room (direct-mapped) */
 #define RELAY_LAN_MAC_AGE (300 * LP_SECONDS)
@@ -56,6 +64,12 @@ struct relay_peer {
     const char *doom_reason;
     char software[LP_SOFTWARE_MAX + 1];
     char remote[64];
+    /* admission: only hashes of the secrets are kept (spec section 4) */
+    int has_resume, has_cred;
+    uint8_t resume_hash[32], cred_hash[32];
+    char label[LP_LABEL_MAX + 1];
+    /* an unauthorized answer held back (a prefix with many failures) */
+    lp_tstamp reject_at;
     struct lp_ctrl_decoder dec;
     int dec_live;
     lp_tstamp last_seen, joined_at;
@@ -84,21 +98,6 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->pool_slots = 16384;
     cfg->max_conns = 4096;
     cfg->max_per_ip = 64;
-}
-
-/* The remote IP without the port, for "same host" comparisons. */
-static int addr_same_host(const struct sockaddr_storage *a,
-                          const struct sockaddr_storage *b)
-{
-    if (a->ss_family != b->ss_family)
-        return 0;
-    if (a->ss_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-    if (a->ss_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-    return 0;
 }
 
 /* peer_doom: close p at the next flush (never inside a callback). The list
@@ -165,6 +164,67 @@ static void msg_peer(struct lp_msg *m, enum lp_msg_type t,
     memcpy(m->u.peer.mac, p->mac, LP_MAC_LEN);
     if (reason != NULL)
         snprintf(m->u.peer.reason, sizeof(m->u.peer.reason), "%s", reason);
+    else
+        memcpy(m->u.peer.label, p->label, sizeof(m->u.peer.label));
+}
+
+static void sha256(const void *data, size_t len, uint8_t out[32])
+{
+    /* Cannot fail for SHA-256 with GnuTLS initialised. */
+    (void)gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, out);
+}
+
+/* Compares n bytes in time independent of where they differ. */
+static int ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint8_t d = 0;
+
+    for (size_t i = 0; i < n; i++)
+        d |= (uint8_t)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+/*
+ * relay_authorize: an open relay admits everyone; a closed one a hello
+ * whose auth matches a credential of that room and role. The token is
+ * hashed before the room is looked up, and every credential of the room is
+ * compared in constant time, so that neither a room's existence nor a
+ * token's prefix shows in the answer or its timing (spec section 4).
+ */
+static const struct lp_cred *relay_authorize(const struct lp_relay *r,
+                                             const struct lp_msg_hello *h,
+                                             int *authorized)
+{
+    const struct lp_room_def *room;
+    const struct lp_cred *match = NULL;
+    uint8_t hash[32];
+
+    *authorized = !r->closed;
+    if (!r->closed)
+        return NULL;
+    sha256(h->auth, strlen(h->auth), hash);
+    room = lp_roomlist_find(&r->rooms_def, h->room);
+    for (size_t i = 0; room != NULL && i < room->ncreds; i++) {
+        const struct lp_cred *c = &room->creds[i];
+        if (ct_equal(hash, c->hash, sizeof(hash)) & (c->role == h->role))
+            match = c;
+    }
+    *authorized = match != NULL && h->has_auth;
+    return *authorized ? match : NULL;
+}
+
+/* The source prefix of a peer's address (for failure counting). */
+static void peer_prefix(const struct relay_peer *p, struct lp_prefix *pre)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&p->q.remote_addr;
+
+    if (sa->sa_family == AF_INET6)
+        lp_prefix_of(pre, 1,
+                     ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+    else
+        lp_prefix_of(
+            pre, 0,
+            (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
 }
 
 static void log_peer(enum lp_log_level lvl, const char *event,
@@ -295,6 +355,34 @@ static struct relay_peer *room_collision(struct relay_room *room,
     return dup;
 }
 
+/*
+ * relay_unauthorized answers a hello without a valid credential: at once,
+ * or, when its source prefix failed 10 times within 60 s, after 1 s
+ * (relay_tick sends it), with one log line a minute for that prefix.
+ */
+static void relay_unauthorized(struct lp_relay *r, struct relay_peer *p,
+                               lp_tstamp now)
+{
+    struct lp_prefix pre;
+    uint32_t failures;
+    int log;
+
+    r->unauthorized++;
+    peer_prefix(p, &pre);
+    if (!lp_authfail_note(&r->authfail, &pre, now, &log, &failures)) {
+        relay_reject(p, LP_REJECT_UNAUTHORIZED, LP_UNAUTHORIZED_MESSAGE, now);
+        return;
+    }
+    if (log)
+        lp_logf(LP_LOG_WARN, "unauthorized_throttled",
+                "%u failed credentials from %s's network within 60 s: "
+                "answers are delayed by 1 s, this line is written once a "
+                "minute",
+                failures, p->remote);
+    p->rejected = 1; /* no more control messages are read */
+    p->reject_at = now + LP_AUTHFAIL_DELAY;
+}
+
 /* relay_reject_for explains a rejection in words. */
 static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
                              const struct lp_msg_hello *h,
@@ -342,15 +430,17 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
 {
     struct relay_room *room = room_find(r, h->room);
     struct relay_peer *old = room_collision(room, h);
+    const struct lp_cred *cred;
     struct lp_admit_in in;
     struct lp_admit a;
+    uint8_t resume_hash[32];
     uint16_t mtu;
     struct lp_msg m;
 
     memset(&in, 0, sizeof(in));
     in.role = h->role;
     in.budget = h->datagram_budget;
-    in.authorized = 1; /* an open relay */
+    cred = relay_authorize(r, h, &in.authorized);
     in.relay_peers = r->npeers;
     in.max_peers = r->cfg.max_peers;
     in.room_max = r->cfg.room_max_peers;
@@ -361,14 +451,34 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     in.gateway_taken =
         h->role == LP_ROLE_GATEWAY && room != NULL && room->gateway != NULL;
     in.mac_taken = old != NULL && memcmp(old->mac, h->mac, LP_MAC_LEN) == 0;
-    /* A peer that comes back from the same host with the same MAC (a
-     * restart, a network change) replaces its stale session. */
-    in.replaces = old != NULL && old->role == h->role && in.mac_taken &&
-                  addr_same_host(&old->q.remote_addr, &p->q.remote_addr);
+    /* Replacement (spec section 4): the same role and MAC, and both
+     * hellos carried the same resume secret (and, on a closed relay, the
+     * same credential): the endpoint restarted after a crash or moved to
+     * another network. Never by source address. */
+    if (h->has_resume)
+        sha256(h->resume, sizeof(h->resume), resume_hash);
+    in.replaces =
+        old != NULL && old->role == h->role && in.mac_taken && h->has_resume &&
+        old->has_resume &&
+        ct_equal(old->resume_hash, resume_hash, sizeof(resume_hash)) &&
+        (cred == NULL ||
+         (old->has_cred && memcmp(old->cred_hash, cred->hash, 32) == 0));
     a = lp_admit_decide(&in);
+    if (a.action == LP_ADMIT_REJECT && a.reason == LP_REJECT_UNAUTHORIZED) {
+        relay_unauthorized(r, p, now);
+        return;
+    }
     if (a.action == LP_ADMIT_REJECT) {
         relay_reject_for(p, &a, h, room, now);
         return;
+    }
+    p->has_resume = h->has_resume;
+    if (h->has_resume)
+        memcpy(p->resume_hash, resume_hash, sizeof(resume_hash));
+    if (cred != NULL) {
+        p->has_cred = 1;
+        memcpy(p->cred_hash, cred->hash, sizeof(p->cred_hash));
+        snprintf(p->label, sizeof(p->label), "%s", cred->label);
     }
     if (a.action != LP_ADMIT_REPLACE)
         old = NULL;
@@ -560,13 +670,13 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
         case LP_MSG_STATS:
             relay_stats(p, &m->u.stats, now);
             break;
-        case LP_MSG_DISCONNECT:
-            relay_leave(r, p,
-                        m->u.disconnect.reason[0] != '\0'
-                            ? m->u.disconnect.reason
-                            : "disconnect");
+        case LP_MSG_DISCONNECT: {
+            char why[33];
+            lp_ctrl_peer_reason(why, m->u.disconnect.reason);
+            relay_leave(r, p, why);
             lp_qconn_close(&p->q, LP_APP_NO_ERROR, now);
             return 0;
+        }
         case LP_MSG_UNKNOWN:
             p->ctr.ctrl_unknown++;
             r->ctr.ctrl_unknown++;
@@ -921,6 +1031,54 @@ static const struct lp_qconn_ops relay_ops = {
     .on_closed = relay_on_closed,
 };
 
+static void relay_process_doomed(struct lp_relay *r, lp_tstamp now);
+
+/* Whether the list still holds the credential p was admitted with. */
+static int peer_cred_valid(const struct lp_roomlist *rl,
+                           const struct relay_peer *p)
+{
+    const struct lp_room_def *room = lp_roomlist_find(rl, p->room->name);
+
+    for (size_t i = 0; room != NULL && i < room->ncreds; i++)
+        if (room->creds[i].role == p->role &&
+            memcmp(room->creds[i].hash, p->cred_hash, 32) == 0)
+            return 1;
+    return 0;
+}
+
+size_t lp_relay_set_rooms(struct lp_relay *r, struct lp_roomlist *rl,
+                          lp_tstamp now)
+{
+    size_t revoked = 0;
+
+    lp_roomlist_free(&r->rooms_def);
+    r->closed = rl != NULL;
+    if (rl != NULL) {
+        r->rooms_def = *rl;
+        memset(rl, 0, sizeof(*rl));
+    }
+    if (!r->closed)
+        return 0;
+    for (size_t i = 0; i < r->qs.nconns; i++) {
+        struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
+        struct lp_msg d;
+        if (p->r == NULL || !p->admitted || p->left || p->doomed ||
+            (p->has_cred && peer_cred_valid(&r->rooms_def, p)))
+            continue;
+        memset(&d, 0, sizeof(d));
+        d.type = LP_MSG_DISCONNECT;
+        snprintf(d.u.disconnect.reason, sizeof(d.u.disconnect.reason),
+                 "revoked");
+        peer_send(p, &d);
+        log_peer(LP_LOG_INFO, "revoked", p, "revoked");
+        peer_doom(p, LP_APP_NO_ERROR, "revoked");
+        revoked++;
+    }
+    r->revoked += revoked;
+    relay_process_doomed(r, now);
+    return revoked;
+}
+
 int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
                   struct lp_tls_server *tls, lp_qconn_send_fn send,
                   void *send_arg, lp_tstamp now)
@@ -952,6 +1110,11 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     }
     lp_ratelog_init(&r->droplog, LP_SECONDS, 20);
     lp_ratelog_init(&r->pathlog, LP_SECONDS, 20);
+    {
+        uint64_t seed = 0;
+        (void)lp_tls_random(&seed, sizeof(seed));
+        lp_authfail_init(&r->authfail, seed);
+    }
     r->next_tick = now + RELAY_TICK;
     r->doomed =
         calloc(cfg->max_conns > 0 ? cfg->max_conns : 1, sizeof(*r->doomed));
@@ -970,6 +1133,8 @@ void lp_relay_free(struct lp_relay *r)
     while (r->rooms != NULL)
         room_free(r, r->rooms);
     lp_pool_free(&r->pool);
+    lp_roomlist_free(&r->rooms_def);
+    lp_authfail_free(&r->authfail);
     free(r->doomed);
     r->doomed = NULL;
     r->ndoomed = 0;
@@ -1013,6 +1178,13 @@ static void relay_tick(struct lp_relay *r, lp_tstamp now)
     }
     for (size_t i = 0; i < r->qs.nconns; i++) {
         struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
+        if (p->reject_at != 0 && now >= p->reject_at) {
+            p->reject_at = 0;
+            relay_reject(p, LP_REJECT_UNAUTHORIZED, LP_UNAUTHORIZED_MESSAGE,
+                         now);
+            lp_qserver_mark(&r->qs, &p->q);
+            continue;
+        }
         if (p->r == NULL || p->admitted || p->rejected ||
             !lp_qconn_is_open(&p->q))
             continue;

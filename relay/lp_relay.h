@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lp_authfail.h"
 #include "lp_counters.h"
 #include "lp_ctrl.h"
 #include "lp_qserver.h"
+#include "lp_roomlist.h"
 
 struct lp_relay_cfg {
     size_t max_peers;      /* relay-wide admitted peers (relay_full) */
@@ -44,6 +46,12 @@ struct lp_relay {
     struct lp_counters ctr;
     struct lp_ratelog droplog;
     struct lp_ratelog pathlog; /* path_changed lines */
+    /* A closed relay (spec section 4) admits only credentials from its
+     * room list; an open one (closed == 0) creates any room on demand. */
+    int closed;
+    struct lp_roomlist rooms_def;
+    struct lp_authfail authfail;
+    uint64_t unauthorized, revoked;
     int shutting_down;
     struct relay_peer **doomed; /* closed outside callbacks */
     size_t ndoomed;
@@ -54,6 +62,15 @@ struct lp_relay {
     uint8_t ctrl_buf[LP_CTRL_MAX_LEN + 4];
     struct lp_msg msg_in;
 };
+
+/*
+ * lp_relay_set_rooms makes the relay closed with the room list *rl (taken
+ * over: *rl is left empty), or open when rl is NULL. Peers admitted with a
+ * credential the new list no longer has are revoked at once: `disconnect`
+ * with `revoked`, the others `peer_left` with `revoked`. Returns how many.
+ */
+size_t lp_relay_set_rooms(struct lp_relay *r, struct lp_roomlist *rl,
+                          lp_tstamp now);
 
 /* lp_relay_init sets up the relay; tls and send come from the shell. */
 int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,

@@ -7,7 +7,9 @@
  * stdout. It deliberately lets a test send anything: raw control bytes,
  * broken JSON, raw datagrams.
  *
- * Options: --relay, --pin, --server-name, --alpn, --no-datagram, --no-wait,
+ * Options: --relay, --pin, --pin-spki sha256:B64[,sha256:B64...] (public-key
+ * pins as in an invite link, instead of --pin), --server-name, --alpn,
+ * --no-datagram, --no-wait,
  * --small-udp, --bind ADDR, --drop-above N (discard received UDP payloads
  * over N bytes: a smaller path MTU towards this peer, so the relay's PMTUD
  * probes fail and PMTUD keeps running for a while).
@@ -41,6 +43,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lp_b64.h"
 #include "lp_clock.h"
 #include "lp_ctrl.h"
 #include "lp_endpoint.h"
@@ -355,11 +358,30 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
     return 0;
 }
 
+/* tp_spki parses --pin-spki: comma-separated "sha256:" + base64url. */
+static int tp_spki(const char *s, uint8_t (*pins)[32], size_t *n)
+{
+    *n = 0;
+    while (*s != '\0') {
+        const char *end = strchr(s, ',');
+        size_t len = end != NULL ? (size_t)(end - s) : strlen(s), got = 0;
+
+        if (*n == LP_TLS_MAX_SPKI || len < 7 || memcmp(s, "sha256:", 7) != 0 ||
+            lp_b64url_decode(pins[*n], 32, &got, s + 7, len - 7) != 0 ||
+            got != 32)
+            return -1;
+        (*n)++;
+        s += len + (end != NULL);
+    }
+    return *n > 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"relay", required_argument, NULL, 'r'},
         {"pin", required_argument, NULL, 'p'},
+        {"pin-spki", required_argument, NULL, 'k'},
         {"server-name", required_argument, NULL, 's'},
         {"alpn", required_argument, NULL, 'a'},
         {"no-datagram", no_argument, NULL, 'n'},
@@ -373,6 +395,8 @@ int main(int argc, char **argv)
     const char *relay = NULL, *pin = NULL, *sni = "lanparty-relay",
                *alpn = LP_ALPN;
     struct lp_tls_client tls;
+    uint8_t spki[LP_TLS_MAX_SPKI][32];
+    size_t nspki = 0;
     struct lp_endpoint ep;
     struct sockaddr_storage addr;
     socklen_t alen;
@@ -393,6 +417,13 @@ int main(int argc, char **argv)
             break;
         case 'p':
             pin = optarg;
+            break;
+        case 'k':
+            if (tp_spki(optarg, spki, &nspki) != 0) {
+                fprintf(stderr, "lp-testpeer: bad --pin-spki (want "
+                                "sha256:BASE64URL[,...])\n");
+                return 2;
+            }
             break;
         case 's':
             sni = optarg;
@@ -426,7 +457,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "lp-testpeer: bad --relay: %s\n", err);
         return 2;
     }
-    if (lp_tls_client_init(&tls, pin, sni, err, sizeof(err)) != 0) {
+    if ((nspki > 0 ? lp_tls_client_init_spki(&tls,
+                                             (const uint8_t(*)[32])spki,
+                                             nspki, sni, err, sizeof(err))
+                   : lp_tls_client_init(&tls, pin, sni, err, sizeof(err))) !=
+        0) {
         fprintf(stderr, "lp-testpeer: %s\n", err);
         return 2;
     }

@@ -82,6 +82,34 @@ static void test_roundtrip(void **state)
     assert_int_equal(o.u.hello.has_software, 0);
     assert_int_equal(o.u.hello.role, LP_ROLE_GATEWAY);
 
+    /* revision 2 members survive a round trip; secrets too */
+    m = make_hello();
+    m.u.hello.has_auth = 1;
+    snprintf(m.u.hello.auth, sizeof(m.u.hello.auth), "%s",
+             "Tok_en-0123456789abcdefghij");
+    m.u.hello.has_resume = 1;
+    for (int i = 0; i < LP_RESUME_LEN; i++)
+        m.u.hello.resume[i] = (uint8_t)(i * 7 + 1);
+    m.u.hello.features = LP_FEAT_FRAG;
+    roundtrip(&m, &o);
+    assert_int_equal(o.u.hello.has_auth, 1);
+    assert_string_equal(o.u.hello.auth, m.u.hello.auth);
+    assert_int_equal(o.u.hello.has_resume, 1);
+    assert_memory_equal(o.u.hello.resume, m.u.hello.resume, LP_RESUME_LEN);
+    assert_int_equal(o.u.hello.features, LP_FEAT_FRAG);
+
+    memset(&m, 0, sizeof(m));
+    m.type = LP_MSG_PEER_JOINED;
+    m.u.peer.peer_id = 3;
+    m.u.peer.role = LP_ROLE_CLIENT;
+    m.u.peer.mac[0] = 0x02;
+    snprintf(m.u.peer.label, sizeof(m.u.peer.label), "alice's laptop");
+    roundtrip(&m, &o);
+    assert_string_equal(o.u.peer.label, "alice's laptop");
+    m.u.peer.label[0] = '\0';
+    roundtrip(&m, &o);
+    assert_string_equal(o.u.peer.label, "");
+
     memset(&m, 0, sizeof(m));
     m.type = LP_MSG_WELCOME;
     m.u.welcome.peer_id = 65535;
@@ -97,7 +125,8 @@ static void test_roundtrip(void **state)
     assert_string_equal((char *)buf + 4,
                         "{\"type\":\"welcome\",\"peer_id\":65535,\"mode\":"
                         "\"ethernet\",\"effective_mtu\":1380,"
-                        "\"gateway_present\":false,\"gateway_peer_id\":null}");
+                        "\"gateway_present\":false,\"gateway_peer_id\":null,"
+                        "\"features\":[]}");
     m.u.welcome.gateway_present = 1;
     m.u.welcome.gateway_peer_id = 1;
     roundtrip(&m, &o);
@@ -340,6 +369,48 @@ static void test_hello_rules(void **state)
         {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
          ",\"software\":\"0123456789012345678901234567890123456789"
          "0123456789012345678901234\"}",
+         LP_CTRL_OUT_OF_RANGE},
+        /* revision 2: auth (22..128 of A-Z a-z 0-9 _ -) */
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"auth\":\"abcdefghijklmnopqrstuv\"}",
+         LP_CTRL_OK},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"auth\":\"abcdefghijklmnopqrstu\"}",
+         LP_CTRL_OUT_OF_RANGE},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"auth\":\"abcdefghijklmnopqrstu=\"}",
+         LP_CTRL_OUT_OF_RANGE},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD ",\"auth\":7}",
+         LP_CTRL_WRONG_TYPE},
+        /* resume: 43 canonical base64url characters, 32 bytes */
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"resume\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+         LP_CTRL_OK},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"resume\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB\"}",
+         LP_CTRL_OUT_OF_RANGE}, /* last character's 2 low bits set */
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"resume\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+         LP_CTRL_OUT_OF_RANGE}, /* 42 characters */
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"resume\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}",
+         LP_CTRL_OUT_OF_RANGE},
+        /* features: at most 16 strings of 1..32 characters */
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"features\":[\"frag\",\"future-thing\"]}",
+         LP_CTRL_OK},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD ",\"features\":\"frag\"}",
+         LP_CTRL_WRONG_TYPE},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD ",\"features\":[1]}",
+         LP_CTRL_OUT_OF_RANGE},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD ",\"features\":[\"\"]}",
+         LP_CTRL_OUT_OF_RANGE},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"features\":[\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+         "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
+         LP_CTRL_OUT_OF_RANGE},
+        {H_PRE H_VER H_ROLE H_ROOM H_MAC H_BUD
+         ",\"features\":[\"012345678901234567890123456789012\"]}",
          LP_CTRL_OUT_OF_RANGE},
         /* duplicates, NUL escapes */
         {H_PRE H_VER H_VER H_ROLE H_ROOM H_MAC H_BUD "}", LP_CTRL_BAD_JSON},
@@ -964,9 +1035,42 @@ static void test_names(void **state)
     assert_false(lp_room_valid("a/b"));
 }
 
+/* peer_left reasons from peers: normalised so that nothing a peer sends can
+ * forge one of the relay's own reasons or reach a terminal raw. */
+static void test_peer_reason(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } t[] = {
+        {"shutdown", "shutdown"},
+        {"Game Over!", "game_over_"},
+        {"\x1b[31mred", "__31mred"},
+        {"caf\xc3\xa9", "caf__"},
+        {"", "disconnect"},
+        {"replaced", "disconnect"},
+        {"REVOKED", "disconnect"},
+        {"relay_shutdown", "disconnect"},
+        {"timeout", "disconnect"},
+        {"malformed", "disconnect"},
+        {"0123456789012345678901234567890123456789",
+         "01234567890123456789012345678901"},
+        {"a-b_c", "a-b_c"},
+    };
+    char out[33];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        lp_ctrl_peer_reason(out, t[i].in);
+        assert_string_equal(out, t[i].out);
+    }
+    lp_ctrl_peer_reason(out, NULL);
+    assert_string_equal(out, "disconnect");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_peer_reason),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_encode_errors),
         cmocka_unit_test(test_hello_rules),
