@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "lp_exit.h"
+#include "lp_identity.h"
+#include "lp_link.h"
 #include "lp_types.h"
 
 /* Exit statuses (documented in the README). */
@@ -41,6 +43,12 @@ struct lp_client_opts {
     const char *identity; /* --identity */
     int check_only;       /* --check-relay */
     int protect;          /* 0 with --no-route-protection */
+    /* an invite link (spec section 9): --invite, --invite-file, or the
+     * first argument; it sets relay and room, and brings pins and auth */
+    const char *invite, *invite_file;
+    int has_link;
+    struct lp_link link; /* holds a secret: never print it */
+    char relay_buf[300]; /* relay taken from the link */
 };
 
 /* getopt_long entries (short codes 'r','s','c','R','L','h'). */
@@ -50,6 +58,8 @@ struct lp_client_opts {
         {"relay-ca-cert", required_argument, NULL, 'c'},                       \
         {"room", required_argument, NULL, 'R'},                                \
         {"log-level", required_argument, NULL, 'L'},                           \
+        {"invite", required_argument, NULL, 'V'},                              \
+        {"invite-file", required_argument, NULL, 'W'},                         \
     {                                                                          \
         "help", no_argument, NULL, 'h'                                         \
     }
@@ -63,6 +73,9 @@ struct lp_client_opts {
     }
 
 #define LP_ENDPOINT_USAGE                                                      \
+    "  LINK, --invite LINK       an invite link: lanparty://HOST/ROOM?...\n"   \
+    "  --invite-file FILE        the link from FILE (- for stdin), so it\n"    \
+    "                            stays out of the shell history\n"             \
     "  --relay-ca-cert FILE.der  pin the relay's certificate\n"                \
     "  --server-name NAME        name to verify (system trust)\n"              \
     "  --log-level LEVEL         error, warn, info, debug\n"
@@ -81,11 +94,21 @@ int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg);
 
 /* lp_client_opts_check: --relay and --room present, the room valid.
  * Returns 0 or LP_EXIT_USAGE (message printed). */
-int lp_client_opts_check(const struct lp_client_opts *o);
+int lp_client_opts_check(struct lp_client_opts *o);
 
-/* lp_client_identity: --virtual-mac, or the identity file (created on the
- * first run). Returns 0 or an lp_exit status (message printed). */
+/* One human line: what a player or organiser does about a final reject. */
+const char *lp_client_reject_advice(enum lp_reject r);
+
+/* lp_client_positional takes what getopt left: at most one invite link.
+ * Returns 0 or LP_EXIT_USAGE (message printed). */
+int lp_client_positional(struct lp_client_opts *o, int argc, char **argv,
+                         int optind_);
+
+/* lp_client_identity: the identity file (created on the first run, spec
+ * section 8) and its resume secret; the MAC is --virtual-mac's if given,
+ * gateway_mac for a gateway (NULL for a client). Returns 0 or an lp_exit
+ * status (message printed). */
 int lp_client_identity(const struct lp_client_opts *o, const char *path,
-                       uint8_t mac[6]);
+                       const uint8_t *gateway_mac, struct lp_identity *id);
 
 #endif

@@ -108,6 +108,16 @@ static void runner_on_reject(struct lp_session *s,
     struct lp_runner *r = s->app;
 
     (void)now;
+    if ((rj->reason == LP_REJECT_ROOM_FULL ||
+         rj->reason == LP_REJECT_RELAY_FULL) &&
+        r->cfg->reconnect) {
+        /* Not final (spec section 10): try again, at most every 30 s. */
+        lp_logf(LP_LOG_WARN, "full",
+                "the relay refused us for now: %s (%s); trying again in 30 s",
+                rj->message, lp_reject_name(rj->reason));
+        r->retry_after_full = 1;
+        return;
+    }
     if (rj->reason == LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL &&
         !s->hello_pmtud_done && r->cfg->reconnect) {
         /* Measured before PMTUD finished (a lossy path): measure again. */
@@ -117,8 +127,9 @@ static void runner_on_reject(struct lp_session *s,
                 s->budget);
         return;
     }
-    fprintf(stderr, "%s: the relay refused us: %s (%s)\n", r->cfg->prog,
-            rj->message, lp_reject_name(rj->reason));
+    fprintf(stderr, "%s: the relay refused us: %s (%s)\n%s: %s\n", r->cfg->prog,
+            rj->message, lp_reject_name(rj->reason), r->cfg->prog,
+            lp_client_reject_advice(rj->reason));
     r->stopping = 1;
     r->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
 }
@@ -172,6 +183,15 @@ static void runner_on_closed(struct lp_session *s, enum lp_qclose why,
         r->exit_code = LP_EXIT_REPLACED;
         return;
     }
+    if (strcmp(s->disconnect_reason, "revoked") == 0) {
+        fprintf(stderr,
+                "%s: the organiser revoked this invite: ask for a new "
+                "link\n",
+                r->cfg->prog);
+        r->stopping = 1;
+        r->exit_code = LP_EXIT_REVOKED;
+        return;
+    }
     if (why == LP_QC_TLS && r->welcome_at == 0) {
         fprintf(stderr,
                 "%s: TLS handshake with the relay failed (alert %u): "
@@ -213,6 +233,9 @@ static void runner_end_session(struct lp_runner *r, lp_tstamp now)
         r->attempt++;
         (void)lp_tls_random(&rnd, sizeof(rnd));
         r->next_attempt = now + lp_client_backoff(r->attempt, rnd);
+        if (r->retry_after_full && r->next_attempt < now + 30 * LP_SECONDS)
+            r->next_attempt = now + 30 * LP_SECONDS;
+        r->retry_after_full = 0;
         lp_logf(LP_LOG_INFO, "reconnect",
                 "reconnecting to the relay in %llu ms (attempt %u)",
                 (unsigned long long)((r->next_attempt - now) / LP_MILLISECONDS),
@@ -344,8 +367,11 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
             sni = "";
         }
     }
-    if (lp_tls_client_init(&io->tls, cfg->pin_file, sni, err, sizeof(err)) !=
-        0) {
+    if ((cfg->nspki > 0
+             ? lp_tls_client_init_spki(&io->tls, cfg->spki, cfg->nspki, sni,
+                                       err, sizeof(err))
+             : lp_tls_client_init(&io->tls, cfg->pin_file, sni, err,
+                                  sizeof(err))) != 0) {
         fprintf(stderr, "%s: %s\n", r->cfg->prog, err);
         return LP_EXIT_TLS;
     }

@@ -41,10 +41,12 @@ struct lp_runner_dev {
 };
 
 struct lp_runner_cfg {
-    const char *prog;        /* for messages: "lanparty-gateway", ... */
-    const char *relay;       /* host, host:port, [v6]:port */
-    const char *server_name; /* SNI / name to verify; default: relay host */
-    const char *pin_file;    /* --relay-ca-cert; NULL = system trust */
+    const char *prog;          /* for messages: "lanparty-gateway", ... */
+    const char *relay;         /* host, host:port, [v6]:port */
+    const char *server_name;   /* SNI / name to verify; default: relay host */
+    const char *pin_file;      /* --relay-ca-cert; NULL = system trust */
+    const uint8_t (*spki)[32]; /* an invite link's pins (nspki > 0) */
+    size_t nspki;
     struct lp_session_cfg session;
     int reconnect;  /* reconnect after losses (not after rejects) */
     int check_only; /* connect, print the welcome, disconnect */
@@ -56,6 +58,7 @@ struct lp_runner {
     struct lp_session s;
     int have_session;
     int stopping;
+    int retry_after_full; /* room_full / relay_full: again in >= 30 s */
     int exit_code;
     unsigned attempt;
     lp_tstamp next_attempt, connected_at, welcome_at;

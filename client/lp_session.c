@@ -110,6 +110,15 @@ static void session_hello(struct lp_session *s)
         snprintf(m.u.hello.software, sizeof(m.u.hello.software), "%s",
                  s->cfg.software);
     }
+    if (s->cfg.auth != NULL) {
+        m.u.hello.has_auth = 1;
+        snprintf(m.u.hello.auth, sizeof(m.u.hello.auth), "%s", s->cfg.auth);
+    }
+    if (s->cfg.resume != NULL) {
+        m.u.hello.has_resume = 1;
+        memcpy(m.u.hello.resume, s->cfg.resume, sizeof(m.u.hello.resume));
+    }
+    m.u.hello.features = s->cfg.features;
     s->budget = (uint16_t)budget;
     s->hello_pmtud_done = lp_qconn_pmtud_done(&s->q);
     session_send_msg(s, &m);

@@ -70,6 +70,9 @@ struct lp_session_cfg {
     char room[LP_ROOM_MAX + 1];
     uint8_t mac[6];
     const char *software;
+    const char *auth;         /* the credential, or NULL (a secret) */
+    const uint8_t *resume;    /* 32 bytes, or NULL (a secret) */
+    unsigned features;        /* LP_FEAT_* offered */
     lp_tstamp pmtud_wait;     /* default 1 s */
     lp_tstamp stats_interval; /* default 5 s; 0 = never */
 };

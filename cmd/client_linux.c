@@ -237,6 +237,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    static struct lp_identity id;
     static const struct option opts[] = {
         LP_CLIENT_LONG_OPTS,
         {"tap-name", required_argument, NULL, 't'},
@@ -278,15 +279,21 @@ int main(int argc, char **argv)
             return LP_EXIT_USAGE;
         }
     }
-    if ((rc = lp_client_opts_check(&o)) != 0 ||
+    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
+        (rc = lp_client_opts_check(&o)) != 0 ||
         (rc = lp_client_identity(
-             &o, o.identity != NULL ? o.identity : LP_IDENTITY_FILE, c.mac)) !=
-            0)
+             &o, o.identity != NULL ? o.identity : LP_IDENTITY_FILE, NULL,
+             &id)) != 0)
         return rc;
+    memcpy(c.mac, id.mac, 6);
     cfg.prog = o.prog;
     cfg.relay = o.relay;
     cfg.server_name = o.server_name;
     cfg.pin_file = o.pin_file;
+    cfg.spki = (const uint8_t(*)[32])o.link.pins;
+    cfg.nspki = o.link.npins;
+    cfg.session.auth = o.link.has_auth ? o.link.auth : NULL;
+    cfg.session.resume = id.resume;
     cfg.check_only = o.check_only;
     c.protect = o.protect;
     if (!cfg.check_only) {

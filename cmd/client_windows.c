@@ -47,6 +47,8 @@ struct wcl {
     char room[LP_ROOM_MAX + 1];
     int check_only, protect;
     uint8_t mac[6];
+    struct lp_client_opts opts; /* holds the invite link (a secret) */
+    struct lp_identity id;      /* holds the resume secret */
 
     struct lp_winapi api;
     struct lp_tap_adapter ad;
@@ -602,9 +604,13 @@ int main(int argc, char **argv)
     }
     if (list)
         return wcl_list_adapters();
-    if ((rc = lp_client_opts_check(&o)) != 0)
+    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
+        (rc = lp_client_opts_check(&o)) != 0)
         return rc;
-    c->relay = o.relay;
+    c->opts = o; /* the link's pins and auth must outlive main's locals */
+    if (c->opts.has_link)
+        c->opts.relay = c->opts.relay_buf;
+    c->relay = c->opts.relay;
     c->server_name = o.server_name;
     c->pin_file = o.pin_file;
     c->check_only = o.check_only;
@@ -626,8 +632,9 @@ int main(int argc, char **argv)
         wcl_state_path(idpath, sizeof(idpath), LP_IDENTITY_FILE);
         identity = idpath;
     }
-    if ((rc = lp_client_identity(&o, identity, c->mac)) != 0)
+    if ((rc = lp_client_identity(&o, identity, NULL, &c->id)) != 0)
         return rc;
+    memcpy(c->mac, c->id.mac, 6);
     if (lp_winapi_load(&c->api, err, sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
         return LP_EXIT_ERROR;
@@ -688,9 +695,16 @@ int main(int argc, char **argv)
             c->route_ok = 1;
         }
     }
-    if (lp_tls_client_init(&c->tls, c->pin_file,
-                           c->server_name != NULL ? c->server_name : c->ep.host,
-                           err, sizeof(err)) != 0) {
+    if ((c->opts.link.npins > 0
+             ? lp_tls_client_init_spki(
+                   &c->tls, (const uint8_t(*)[32])c->opts.link.pins,
+                   c->opts.link.npins,
+                   c->server_name != NULL ? c->server_name : c->ep.host, err,
+                   sizeof(err))
+             : lp_tls_client_init(&c->tls, c->pin_file,
+                                  c->server_name != NULL ? c->server_name
+                                                         : c->ep.host,
+                                  err, sizeof(err))) != 0) {
         fprintf(stderr, "lanparty-client: %s\n", err);
         lp_winroute_restore(&c->wr);
         lp_wintap_close(&c->tap);
@@ -709,6 +723,8 @@ int main(int argc, char **argv)
     snprintf(c->scfg.room, sizeof(c->scfg.room), "%s", c->room);
     memcpy(c->scfg.mac, c->mac, 6);
     c->scfg.software = "lanparty-client-windows/0.1";
+    c->scfg.auth = c->opts.link.has_auth ? c->opts.link.auth : NULL;
+    c->scfg.resume = c->id.resume;
     c->scfg.stats_interval = 5 * LP_SECONDS;
     rc = wcl_run(c);
     if (c->tap_open) {

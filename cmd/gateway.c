@@ -431,13 +431,17 @@ static void usage(FILE *f)
     fprintf(f, "usage: lanparty-gateway --relay HOST[:PORT] --room ROOM "
                "--interface IFNAME [options]\n" LP_ENDPOINT_USAGE
                "  --cam-refresh-interval S  seconds between CAM refreshes "
-               "(30)\n");
+               "(30)\n"
+               "  --identity FILE           the resume secret's file "
+               "(" LP_GATEWAY_IDENTITY_FILE ")\n");
 }
 
 int main(int argc, char **argv)
 {
+    static struct lp_identity id;
     static const struct option opts[] = {
         LP_ENDPOINT_LONG_OPTS,
+        {"identity", required_argument, NULL, 'I'},
         {"interface", required_argument, NULL, 'i'},
         {"cam-refresh-interval", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
@@ -482,7 +486,8 @@ int main(int argc, char **argv)
             return LP_EXIT_USAGE;
         }
     }
-    if ((rc = lp_client_opts_check(&o)) != 0)
+    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
+        (rc = lp_client_opts_check(&o)) != 0)
         return rc;
     if (ifname == NULL) {
         fprintf(stderr, "lanparty-gateway: --interface is required\n");
@@ -492,6 +497,9 @@ int main(int argc, char **argv)
     cfg.relay = o.relay;
     cfg.server_name = o.server_name;
     cfg.pin_file = o.pin_file;
+    cfg.spki = (const uint8_t(*)[32])o.link.pins;
+    cfg.nspki = o.link.npins;
+    cfg.session.auth = o.link.has_auth ? o.link.auth : NULL;
     if (strlen(ifname) >= IFNAMSIZ) {
         fprintf(stderr, "lanparty-gateway: --interface '%s' is too long\n",
                 ifname);
@@ -516,6 +524,13 @@ int main(int argc, char **argv)
             lp_log_end(&b);
         }
     }
+    /* The gateway's identity: its NIC's MAC and a resume secret, so a
+     * restarted gateway takes its room back at once (spec section 8). */
+    if ((rc = lp_client_identity(
+             &o, o.identity != NULL ? o.identity : LP_GATEWAY_IDENTITY_FILE,
+             g.mac, &id)) != 0)
+        return rc;
+    cfg.session.resume = id.resume;
     cfg.session.role = LP_ROLE_GATEWAY;
     snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
     memcpy(cfg.session.mac, g.mac, 6);

@@ -350,8 +350,10 @@ static int link_put_enc(char *out, size_t outlen, size_t *o, const char *s)
         int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                     (c >= '0' && c <= '9') || c == '-' || c == '_' ||
                     c == '.' || c == '~' || c == ':' || c == ',';
-        if (*o + (plain ? 1 : 3) >= outlen)
+        if (*o + (plain ? 1 : 3) >= outlen) {
+            out[*o] = '\0';
             return -1;
+        }
         if (plain) {
             out[(*o)++] = (char)c;
         } else {

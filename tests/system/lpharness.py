@@ -204,9 +204,15 @@ class Peer:
                 return e["body"]
         raise AssertionError("no welcome seen")
 
-    def join(self, role, room, mac, budget=None):
-        self.cmd("hello %s %s %s%s" % (role, room, mac, "" if budget is None else " %d" % budget))
+    def join(self, role, room, mac, budget=None, extra=""):
+        """hello, then its welcome. extra: "auth=T resume=B64 frag"."""
+        self.hello(role, room, mac, budget, extra)
         return self.ctrl("welcome")
+
+    def hello(self, role, room, mac, budget=None, extra=""):
+        self.cmd("hello %s %s %s%s%s" % (role, room, mac,
+                                        "" if budget is None else " %d" % budget,
+                                        " " + extra if extra else ""))
 
     def stop(self):
         if self.proc.poll() is None:

@@ -109,20 +109,45 @@ def test_leave_reasons_and_reconnect(lp):
     assert gw.ctrl("peer_joined")["mac"] == C1
 
 
-def test_restart_from_same_host_replaces_stale_session(lp):
+RESUME_A = "A" * 42 + "E"  # 32 bytes, canonical
+RESUME_B = "B" * 42 + "A"
+
+
+def test_restart_with_the_same_resume_replaces_stale_session(lp):
     relay = lp.relay()
     gw = lp.peer(relay)
     gw.join("gateway", "ROOM1", GW)
     old = lp.peer(relay)
-    w_old = old.join("client", "ROOM1", C1)
+    w_old = old.join("client", "ROOM1", C1, extra="resume=" + RESUME_A)
     gw.ctrl("peer_joined")
     old.proc.kill()  # crashed: no close reaches the relay
-    new = lp.peer(relay)
-    w_new = new.join("client", "ROOM1", C1)
+    new = lp.peer(relay)  # (and from any address: a new network is fine)
+    w_new = new.join("client", "ROOM1", C1, extra="resume=" + RESUME_A)
     left = gw.ctrl("peer_left")
     assert left["peer_id"] == w_old["peer_id"] and left["reason"] == "replaced"
     joined = gw.ctrl("peer_joined")
     assert joined["peer_id"] == w_new["peer_id"] and joined["mac"] == C1
+
+
+@pytest.mark.parametrize("theirs", ["", "resume=" + RESUME_B])
+def test_takeover_without_the_resume_secret_fails(lp, theirs):
+    """An attendee behind the party's NAT (the same IP as the gateway) who
+    learned the gateway's MAC, or a player's, cannot replace them without
+    their resume secret, with none or with another one."""
+    relay = lp.relay()
+    gw = lp.peer(relay)
+    gw.join("gateway", "ROOM1", GW, extra="resume=" + RESUME_A)
+    c1 = lp.peer(relay)
+    c1.join("client", "ROOM1", C1, extra="resume=" + RESUME_A)
+    gw.ctrl("peer_joined")
+    for role, mac, reason in (("gateway", GW, "gateway_exists"),
+                              ("client", C1, "duplicate_mac")):
+        attacker = lp.peer(relay)
+        attacker.hello(role, "ROOM1", mac, extra=theirs)
+        assert attacker.ctrl("reject")["reason"] == reason
+    # the real ones were never disturbed
+    assert not [e for e in gw.drain(0.3) if e["ev"] == "ctrl" and e["body"]["type"] == "peer_left"]
+    assert gw.proc.poll() is None and c1.proc.poll() is None
 
 
 def test_gateway_stop_gives_clients_its_reason(lp):

@@ -15,7 +15,8 @@
  * probes fail and PMTUD keeps running for a while).
  *
  * Commands:
- *   hello ROLE ROOM MAC [BUDGET]   hello (BUDGET default: measured)
+ *   hello ROLE ROOM MAC [BUDGET] [auth=T] [resume=B64] [frag]
+ *                                  hello (BUDGET default: measured, or -)
  *   json TEXT                      one control frame holding TEXT
  *   raw HEX                        raw bytes on the control stream
  *   frame HEX                      an overlay datagram (peer_id 0) + frame
@@ -43,6 +44,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lp_b64.h"
 #include "lp_b64.h"
 #include "lp_clock.h"
 #include "lp_ctrl.h"
@@ -271,10 +273,29 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
         struct lp_msg m;
         char role[16], room[LP_ROOM_MAX + 1], mac[32];
         unsigned budget = (unsigned)lp_qconn_max_dgram(&t->q);
-        int k = sscanf(arg, "%15s %32s %31s %u", role, room, mac, &budget);
+        char extra[4][200];
+        int k = sscanf(arg, "%15s %32s %31s %199s %199s %199s %199s", role,
+                       room, mac, extra[0], extra[1], extra[2], extra[3]);
         if (k < 3)
             return out("{\"ev\":\"error\",\"msg\":\"usage\"}"), 0;
         memset(&m, 0, sizeof(m));
+        for (int e = 0; e + 3 < k; e++) {
+            const char *x = extra[e];
+            size_t dn = 0;
+            if (strncmp(x, "auth=", 5) == 0) {
+                m.u.hello.has_auth = 1;
+                snprintf(m.u.hello.auth, sizeof(m.u.hello.auth), "%s", x + 5);
+            } else if (strncmp(x, "resume=", 7) == 0) {
+                m.u.hello.has_resume =
+                    lp_b64url_decode(m.u.hello.resume, sizeof(m.u.hello.resume),
+                                     &dn, x + 7, strlen(x + 7)) == 0 &&
+                    dn == LP_RESUME_LEN;
+            } else if (strcmp(x, "frag") == 0) {
+                m.u.hello.features |= LP_FEAT_FRAG;
+            } else if (x[0] >= '0' && x[0] <= '9') {
+                budget = (unsigned)strtoul(x, NULL, 10);
+            }
+        }
         m.type = LP_MSG_HELLO;
         m.u.hello.version = 1;
         m.u.hello.role =
@@ -457,11 +478,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "lp-testpeer: bad --relay: %s\n", err);
         return 2;
     }
-    if ((nspki > 0 ? lp_tls_client_init_spki(&tls,
-                                             (const uint8_t(*)[32])spki,
-                                             nspki, sni, err, sizeof(err))
-                   : lp_tls_client_init(&tls, pin, sni, err, sizeof(err))) !=
-        0) {
+    if ((nspki > 0
+             ? lp_tls_client_init_spki(&tls, (const uint8_t(*)[32])spki, nspki,
+                                       sni, err, sizeof(err))
+             : lp_tls_client_init(&tls, pin, sni, err, sizeof(err))) != 0) {
         fprintf(stderr, "lp-testpeer: %s\n", err);
         return 2;
     }

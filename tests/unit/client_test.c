@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,41 +19,56 @@
 #include "lp_client.h"
 #include "lp_log.h"
 
+#define RES "\"resume\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\""
+
 static void test_identity_parse(void **state)
 {
     static const struct {
         const char *json;
-        int ok;
+        int gateway, ok, resume;
     } t[] = {
-        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\"}", 1},
-        {"{\"version\":1,\"mac\":\"0A:AA:BB:CC:DD:EE\"}", 1},
-        {"{\"version\":2,\"mac\":\"02:aa:bb:cc:dd:ee\"}", 0},
-        {"{\"version\":1,\"mac\":\"00:aa:bb:cc:dd:ee\"}", 0}, /* universal */
-        {"{\"version\":1,\"mac\":\"03:aa:bb:cc:dd:ee\"}", 0}, /* multicast */
-        {"{\"version\":1,\"mac\":\"02:00:00:00:00\"}", 0},
-        {"{\"version\":1}", 0},
-        {"[1]", 0},
-        {"", 0},
-        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\",\"mac\":\"x\"}", 0},
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\"}", 0, 1, 0},
+        {"{\"version\":1,\"mac\":\"0A:AA:BB:CC:DD:EE\"}", 0, 1, 0},
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\"," RES "}", 0, 1, 1},
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\",\"resume\":\"x\"}", 0, 0,
+         0},
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\",\"resume\":7}", 0, 0, 0},
+        {"{\"version\":2,\"mac\":\"02:aa:bb:cc:dd:ee\"}", 0, 0, 0},
+        {"{\"version\":1,\"mac\":\"00:aa:bb:cc:dd:ee\"}", 0, 0,
+         0}, /* universal */
+        {"{\"version\":1,\"mac\":\"00:aa:bb:cc:dd:ee\"," RES "}", 1, 1, 1},
+        {"{\"version\":1,\"mac\":\"03:aa:bb:cc:dd:ee\"}", 0, 0,
+         0}, /* multicast */
+        {"{\"version\":1,\"mac\":\"03:aa:bb:cc:dd:ee\"}", 1, 0, 0},
+        {"{\"version\":1,\"mac\":\"02:00:00:00:00\"}", 0, 0, 0},
+        {"{\"version\":1}", 0, 0, 0},
+        {"[1]", 0, 0, 0},
+        {"", 0, 0, 0},
+        {"{\"version\":1,\"mac\":\"02:aa:bb:cc:dd:ee\",\"mac\":\"x\"}", 0, 0,
+         0},
     };
-    uint8_t mac[6];
+    struct lp_identity id;
     char err[200];
 
     (void)state;
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        int rv = lp_identity_parse(t[i].json, strlen(t[i].json), mac, err,
-                                   sizeof(err));
+        int rv = lp_identity_parse(t[i].json, strlen(t[i].json), t[i].gateway,
+                                   &id, err, sizeof(err));
         if ((rv == 0) != t[i].ok)
             fail_msg("%s: rv %d (%s)", t[i].json, rv, err);
         if (!t[i].ok)
             assert_true(err[0] != '\0');
+        else
+            assert_int_equal(id.has_resume, t[i].resume);
     }
 }
 
 static void test_identity_file(void **state)
 {
     char dir[] = "/tmp/lp-identity-XXXXXX", path[256], err[300];
-    uint8_t a[6], b[6];
+    static const uint8_t gwmac[6] = {0x00, 0x16, 0x3e, 1, 2, 3};
+    struct lp_identity a, b;
+    struct stat st;
     int created = 0;
     FILE *f;
 
@@ -60,20 +76,44 @@ static void test_identity_file(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/%s", dir, LP_IDENTITY_FILE);
     assert_int_equal(
-        lp_identity_load_or_create(path, a, &created, err, sizeof(err)), 0);
+        lp_identity_load_or_create(path, NULL, &a, &created, err, sizeof(err)),
+        0);
     assert_int_equal(created, 1);
-    assert_true(lp_mac_valid_client(a));
-    /* the same MAC on the next run */
+    assert_true(lp_mac_valid_client(a.mac));
+    assert_int_equal(a.has_resume, 1);
+    /* owner-only: the resume secret is not for other local users */
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* the same MAC and secret on the next run */
     assert_int_equal(
-        lp_identity_load_or_create(path, b, &created, err, sizeof(err)), 0);
+        lp_identity_load_or_create(path, NULL, &b, &created, err, sizeof(err)),
+        0);
     assert_int_equal(created, 0);
-    assert_memory_equal(a, b, 6);
+    assert_memory_equal(a.mac, b.mac, 6);
+    assert_memory_equal(a.resume, b.resume, 32);
+    /* a revision-1 file (no resume) is upgraded in place, MAC kept */
+    f = fopen(path, "w");
+    fputs("{\"version\":1,\"mac\":\"02:11:22:33:44:55\"}\n", f);
+    fclose(f);
+    chmod(path, 0644);
+    assert_int_equal(
+        lp_identity_load_or_create(path, NULL, &b, &created, err, sizeof(err)),
+        0);
+    assert_int_equal(created, 0);
+    assert_int_equal(b.mac[5], 0x55);
+    assert_int_equal(b.has_resume, 1);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(
+        lp_identity_load_or_create(path, NULL, &a, &created, err, sizeof(err)),
+        0);
+    assert_memory_equal(a.resume, b.resume, 32);
     /* a damaged file is reported, never overwritten */
     f = fopen(path, "w");
     fputs("{not json", f);
     fclose(f);
     assert_int_equal(
-        lp_identity_load_or_create(path, b, &created, err, sizeof(err)),
+        lp_identity_load_or_create(path, NULL, &b, &created, err, sizeof(err)),
         LP_ERR_PROTO);
     assert_non_null(strstr(err, path));
     f = fopen(path, "r");
@@ -81,6 +121,14 @@ static void test_identity_file(void **state)
     assert_non_null(fgets(err, sizeof(err), f));
     fclose(f);
     assert_string_equal(err, "{not json");
+    unlink(path);
+    /* a gateway's file: its NIC's MAC, and a secret of its own */
+    snprintf(path, sizeof(path), "%s/%s", dir, LP_GATEWAY_IDENTITY_FILE);
+    assert_int_equal(
+        lp_identity_load_or_create(path, gwmac, &a, &created, err, sizeof(err)),
+        0);
+    assert_memory_equal(a.mac, gwmac, 6);
+    assert_int_equal(a.has_resume, 1);
     unlink(path);
     rmdir(dir);
 }

@@ -24,8 +24,8 @@ static void test_parse_ok(void **state)
         int has_auth;
         const char *relay;
     } t[] = {
-        {"lanparty://relay.example.com/LAN1", "relay.example.com", 443,
-         "LAN1", 0, 0, "relay.example.com:443"},
+        {"lanparty://relay.example.com/LAN1", "relay.example.com", 443, "LAN1",
+         0, 0, "relay.example.com:443"},
         {"lanparty://relay.example.com:4433/LAN1?pin=" PIN_A "&auth=" TOKEN,
          "relay.example.com", 4433, "LAN1", 1, 1, "relay.example.com:4433"},
         {"LANPARTY://1.2.3.4/r?auth=" TOKEN, "1.2.3.4", 443, "r", 0, 1,
@@ -34,8 +34,8 @@ static void test_parse_ok(void **state)
          "2001:db8::1", 8443, "room_-9", 2, 0, "[2001:db8::1]:8443"},
         {"lanparty://[::1]/R", "::1", 443, "R", 0, 0, "[::1]:443"},
         /* unknown parameters are ignored, whatever they hold */
-        {"lanparty://h/R?x=1&pinx=2&&y&z=%zz&auth=" TOKEN "&v=%", "h", 443,
-         "R", 0, 1, "h:443"},
+        {"lanparty://h/R?x=1&pinx=2&&y&z=%zz&auth=" TOKEN "&v=%", "h", 443, "R",
+         0, 1, "h:443"},
         /* percent-decoded once: names, values and the room */
         {"lanparty://h/%52oom?%70in=sha256%3A"
          "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
@@ -105,7 +105,7 @@ static void test_parse_errors(void **state)
         {"lanparty://h/R%2Fx", "room must be"},
         {"lanparty://h/R%00", "room must be"},
         {"lanparty://h/R%4", "room must be"},
-        {"lanparty://h/abcdefghijklmnopqrstuvwxyz0123456", "room must be"},
+        {"lanparty://h/ROOMROOMROOMROOMROOMROOMROOMROOMR", "room must be"},
         {"lanparty://h/R#frag", "'#'"},
         {"lanparty://h/R ?auth=" TOKEN, "space"},
         {"lanparty://h/R?auth=" TOKEN "\xc3\xa9", "non-ASCII"},
@@ -114,9 +114,11 @@ static void test_parse_errors(void **state)
         {"lanparty://h/R?pin=sha1:AAAA", "does not start with"},
         {"lanparty://h/R?pin=" PIN_A ",", "pin 2 does not start"},
         {"lanparty://h/R?pin=" PIN_A "A", "pin 1 is not a SHA-256"},
-        {"lanparty://h/R?pin=sha256:__________________________________________9",
+        {"lanparty://h/"
+         "R?pin=sha256:__________________________________________9",
          "pin 1 is not"},
-        {"lanparty://h/R?pin=sha256:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        {"lanparty://h/"
+         "R?pin=sha256:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
          "pin 1 is not"},
         {"lanparty://h/R?pin=" PIN_A "," PIN_A "," PIN_A "," PIN_A "," PIN_A,
          "more than 4 pins"},
@@ -211,10 +213,9 @@ static void test_format_roundtrip(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        assert_int_equal(lp_link_format(out, sizeof(out), t[i].host,
-                                        t[i].port, t[i].room,
-                                        t[i].npins ? pins : NULL, t[i].npins,
-                                        t[i].auth),
+        assert_int_equal(lp_link_format(out, sizeof(out), t[i].host, t[i].port,
+                                        t[i].room, t[i].npins ? pins : NULL,
+                                        t[i].npins, t[i].auth),
                          0);
         assert_string_equal(out, t[i].want);
         if (lp_link_parse(&l, out, err, sizeof(err)) != 0)
@@ -223,15 +224,13 @@ static void test_format_roundtrip(void **state)
         assert_memory_equal(l.pins, pins, t[i].npins * 32);
         assert_int_equal(lp_link_format(out2, sizeof(out2), l.host, l.port,
                                         l.room, (const uint8_t(*)[32])l.pins,
-                                        l.npins,
-                                        l.has_auth ? l.auth : NULL),
+                                        l.npins, l.has_auth ? l.auth : NULL),
                          0);
         assert_string_equal(out2, out);
         /* too small by one: LP_ERR_RANGE and an empty string */
-        assert_int_equal(lp_link_format(out2, strlen(out), t[i].host,
-                                        t[i].port, t[i].room,
-                                        t[i].npins ? pins : NULL, t[i].npins,
-                                        t[i].auth),
+        assert_int_equal(lp_link_format(out2, strlen(out), t[i].host, t[i].port,
+                                        t[i].room, t[i].npins ? pins : NULL,
+                                        t[i].npins, t[i].auth),
                          LP_ERR_RANGE);
         assert_string_equal(out2, "");
     }
@@ -243,30 +242,30 @@ static void test_format_rejects(void **state)
     char out[1024];
 
     (void)state;
-    assert_int_equal(lp_link_format(out, sizeof(out), "h", 0, "R", NULL, 0,
-                                    NULL),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "h", 443, "R/x", NULL,
-                                    0, NULL),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "h", 443, "R", pins, 5,
-                                    NULL),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "h", 443, "R", NULL, 1,
-                                    NULL),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "h", 443, "R", NULL, 0,
-                                    "short"),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "h/x", 443, "R", NULL,
-                                    0, NULL),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "[h]", 443, "R", NULL,
-                                    0, NULL),
-                     LP_ERR_INVAL);
-    assert_int_equal(lp_link_format(out, sizeof(out), "a@h", 443, "R", NULL,
-                                    0, NULL),
-                     LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "h", 0, "R", NULL, 0, NULL),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "h", 443, "R/x", NULL, 0, NULL),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "h", 443, "R", pins, 5, NULL),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "h", 443, "R", NULL, 1, NULL),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "h", 443, "R", NULL, 0, "short"),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "h/x", 443, "R", NULL, 0, NULL),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "[h]", 443, "R", NULL, 0, NULL),
+        LP_ERR_INVAL);
+    assert_int_equal(
+        lp_link_format(out, sizeof(out), "a@h", 443, "R", NULL, 0, NULL),
+        LP_ERR_INVAL);
 }
 
 static void test_redacted(void **state)
@@ -275,11 +274,10 @@ static void test_redacted(void **state)
     char out[512], err[256];
 
     (void)state;
-    assert_int_equal(lp_link_parse(&l,
-                                   "lanparty://h:7/R?pin=" PIN_A
-                                   "&x=1&auth=" TOKEN,
-                                   err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        lp_link_parse(&l, "lanparty://h:7/R?pin=" PIN_A "&x=1&auth=" TOKEN, err,
+                      sizeof(err)),
+        0);
     lp_link_redacted(&l, out, sizeof(out));
     assert_string_equal(out, "lanparty://h:7/R?pin=" PIN_A "&auth=...");
     /* cut short: still no token */
