@@ -24,9 +24,9 @@ lp_tstamp lp_client_backoff(unsigned attempt, uint32_t rnd);
  * would only replace it back, forever; the program stops instead. */
 #define LP_REASON_REPLACED "replaced"
 #define LP_REPLACED_MESSAGE                                                    \
-    "another lanparty endpoint with this identity (MAC) joined the room "      \
-    "from this network and replaced us; run one instance per identity "        \
-    "file, or give each its own --virtual-mac"
+    "another copy of this endpoint (the same identity file: MAC and resume "   \
+    "secret) joined the room and replaced this one; run one instance per "     \
+    "identity file, or give each its own --identity"
 
 /*
  * Command-line options the gateway and both clients share. Each main keeps

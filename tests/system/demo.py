@@ -12,6 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lpnet  # noqa: E402
 from lpnet import LAN_HOST, LanParty, sh  # noqa: E402
 
 
@@ -20,23 +21,37 @@ def say(msg):
 
 
 def main():
-    with LanParty(players=2) as lp:
+    with LanParty(players=2, closed=True) as lp:
         say("LAN: a switch (Linux bridge) with a LAN host %s running dnsmasq "
             "(DHCP 198.18.0.100-200, IPv6 router advertisements)" % LAN_HOST)
         lp.start_dnsmasq()
         lp.start_relay()
-        say("relay listening on %s (QUIC, ALPN lanparty/1, development certificate)" % lp.relay_addr())
+        say("relay listening on %s/udp (QUIC, ALPN lanparty/1, development certificate), "
+            "closed: it admits only the rooms and invites in its room list" % lp.relay_port)
+        say("organiser: `lanparty-relay room create PARTY` made two invite links "
+            "(the tokens are hashed in the room list), then SIGHUP:")
+        for who in ("gateway", "player"):
+            say("  %s link: %s" % (who, re.sub(r"auth=[^&]+", "auth=<secret>", lp.links[who])))
         gw = lp.start_gateway()
         line = gw.wait_for("event=welcome")
-        say("gateway wired into the LAN switch joined room PARTY: " +
+        say("gateway wired into the LAN switch joined room PARTY with its link: " +
             re.search(r"peer_id=\d+ effective_mtu=\d+", line).group(0))
         for p, mac in (("p1", "02:00:00:00:01:01"), ("p2", "02:00:00:00:01:02")):
             c = lp.start_client(p, mac)
             c.wait_for("event=tap_up")
-            say("player %s joined over the relay: TAP lp0 is up with MAC %s" % (p[1], mac))
+            say("player %s joined over the relay with the players' link: TAP lp0 is up "
+                "with MAC %s" % (p[1], mac))
             ip = lp.dhcp(p)
             say("player %s got %s from the LAN's DHCP server (dnsmasq)" % (p[1], ip))
             lp.__dict__.setdefault("leases", {})[p] = ip
+        # a stranger who knows the room's name but has no invite
+        p = subprocess.run(["ip", "netns", "exec", lp.ns["p2"], lpnet.CLIENT, "--relay",
+                            lp.relay_addr(), "--relay-ca-cert",
+                            os.path.join(lp.logdir, "relay-cert.der"), "--room", "PARTY",
+                            "--check-relay", "--identity", os.path.join(lp.logdir, "stranger.json")],
+                           capture_output=True, text=True, timeout=20)
+        say("a stranger without an invite is refused: exit %d, %s" % (
+            p.returncode, "unauthorized" if "(unauthorized)" in p.stderr else p.stderr[-200:]))
         out = sh("ping", "-c", "3", "-i", "0.3", "-W", "2", LAN_HOST, ns=lp.ns["p1"])
         rtt = re.search(r"= ([\d.]+)/([\d.]+)/", out)
         say("player 1 reached the LAN host %s: ping avg %s ms, 0%% loss" % (LAN_HOST, rtt.group(2)))

@@ -110,7 +110,12 @@ class Proc:
 
 
 class LanParty:
-    def __init__(self, players=2, relay_args=(), logdir=None, client_args=()):
+    """closed=True runs the README's production flow: a closed relay with a
+    room list, the organiser's `lanparty-relay room create`, SIGHUP, and
+    the gateway and players joining with nothing but their invite links."""
+
+    def __init__(self, players=2, relay_args=(), logdir=None, client_args=(),
+                 closed=False):
         self.tag = "lp%d" % (os.getpid() % 100000)
         self.ns = {}
         self.procs = []
@@ -124,6 +129,8 @@ class LanParty:
         self.relay_port = None
         self.impair_port = None
         self.impair = None
+        self.closed = closed
+        self.links = {}
 
     # ------------------------------------------------------------ topology
     def n(self, role):
@@ -208,19 +215,56 @@ class LanParty:
     def start_relay(self, port=0, log_level="info"):
         pem = os.path.join(self.logdir, "relay-cert.pem")
         key = os.path.join(self.logdir, "relay-key.pem")
+        rooms = os.path.join(self.logdir, "rooms.txt")
+        if self.closed and not os.path.exists(pem):
+            # the relay's identity first: links pin its public key
+            p = subprocess.Popen([RELAY, "--listen", "127.0.0.1:0", "--dev-cert-pem-out", pem,
+                                  "--dev-key-pem-out", key, "--dev-cert-der-out",
+                                  os.path.join(self.logdir, "relay-cert.der")],
+                                 stderr=subprocess.PIPE, text=True)
+            for line in p.stderr:
+                if "event=listening" in line:
+                    break
+            p.terminate()
+            p.wait()
+        if self.closed and not os.path.exists(rooms):
+            with open(rooms, "w") as f:
+                f.write("lanparty-rooms 1\n")
+            os.chmod(rooms, 0o600)
         if os.path.exists(pem):
             # a restart keeps the relay's identity, so pins stay valid
             cert_args = ["--cert", pem, "--key", key]
         else:
             cert_args = ["--dev-cert-der-out", os.path.join(self.logdir, "relay-cert.der"),
                          "--dev-cert-pem-out", pem, "--dev-key-pem-out", key]
+        if self.closed:
+            cert_args = cert_args + ["--rooms", rooms]
         self.relay = Proc(self.ns["relay"], [
             RELAY, "--listen", self.relay_listen(port), "--log-level", log_level] +
             cert_args + self.relay_args, "relay", self.logdir)
         self.procs.append(self.relay)
         line = self.relay.wait_for(r"event=listening addr=\S+:(\d+) ")
         self.relay_port = int(re.search(r":(\d+) ", line + " ").group(1))
+        if self.closed and not self.links:
+            # the organiser: a room, its two links, and SIGHUP
+            out = sh(RELAY, "room", "create", "PARTY", "--rooms", rooms,
+                     "--public", "%s:%d" % (RELAY_IP, self.relay_port),
+                     "--cert", pem, "--key", key)
+            for who, link in re.findall(r"(gateway|player) invite '[^']+' for room PARTY:\n  (\S+)",
+                                        out):
+                self.links[who] = link
+            n = self.relay.count()
+            self.relay.p.send_signal(signal.SIGHUP)
+            self.relay.wait_for("event=reload", 10, start=n)
         return self.relay
+
+    def endpoint_args(self, who):
+        """How an endpoint names the relay and the room: the invite link
+        (closed), or --relay, the pinned certificate and --room (open)."""
+        if self.closed:
+            return [self.links[who]]
+        return ["--relay", self.relay_addr(), "--relay-ca-cert",
+                os.path.join(self.logdir, "relay-cert.der"), "--room", "PARTY"]
 
     def relay_addr(self):
         if self.impair_port is not None:
@@ -241,9 +285,7 @@ class LanParty:
         return self.impair
 
     def start_gateway(self, iface="lan0", extra=()):
-        self.gateway = Proc(self.ns["gw"], [
-            GATEWAY, "--relay", self.relay_addr(), "--relay-ca-cert",
-            os.path.join(self.logdir, "relay-cert.der"), "--room", "PARTY",
+        self.gateway = Proc(self.ns["gw"], [GATEWAY] + self.endpoint_args("gateway") + [
             "--interface", iface, "--cam-refresh-interval", "5"] + list(extra),
             "gateway", self.logdir)
         self.procs.append(self.gateway)
@@ -252,10 +294,9 @@ class LanParty:
     def start_client(self, player, mac, extra=()):
         pdir = os.path.join(self.logdir, player)
         os.makedirs(pdir, exist_ok=True)
-        c = Proc(self.ns[player], [
-            CLIENT, "--relay", self.relay_addr(), "--relay-ca-cert",
-            os.path.join(self.logdir, "relay-cert.der"), "--room", "PARTY",
-            "--virtual-mac", mac, "--tap-name", "lp0"] + self.client_args + list(extra),
+        c = Proc(self.ns[player], [CLIENT] + self.endpoint_args("player") + [
+            "--virtual-mac", mac, "--tap-name", "lp0",
+            "--identity", os.path.join(pdir, "identity.json")] + self.client_args + list(extra),
             player + "-client", self.logdir)
         self.procs.append(c)
         self.clients[player] = c

@@ -76,7 +76,7 @@ def wait_ping(lp, timeout):
 
 
 def test_gateway_waits_out_a_lan_link_blip():
-    with LanParty(players=1) as lp:
+    with LanParty(players=1, closed=True) as lp:
         gw, c = party_of_one(lp)
         n_gw = gw.count()
         n_relay = lp.relay.count()
@@ -117,7 +117,7 @@ def test_gateway_reopens_a_replugged_lan_nic():
 
 
 def test_relay_sigkill_restart_recovers_within_3s():
-    with LanParty(players=1) as lp:
+    with LanParty(players=1, closed=True) as lp:
         gw, c = party_of_one(lp)
         assert ping_ok(lp, 2)
         port = lp.relay_port

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root for namesp
 
 @pytest.fixture(scope="module")
 def party():
-    lp = LanParty(players=2)
+    lp = LanParty(players=2, closed=True)  # the README's production flow
     with lp:
         lp.start_dnsmasq()
         lp.start_relay()
@@ -195,7 +195,7 @@ def test_lan_switch_learns_player_mac_on_gateway_port(party):
 
 
 def test_relay_restart_and_gateway_stop():
-    with LanParty(players=1) as lp:
+    with LanParty(players=1, closed=True) as lp:
         lp.start_dnsmasq()
         lp.start_relay()
         gw = lp.start_gateway()
@@ -256,7 +256,7 @@ def test_client_exits_clearly_when_rejected():
 
 
 def test_second_instance_with_same_identity_stops_the_first_cleanly():
-    with LanParty(players=1) as lp:
+    with LanParty(players=1, closed=True) as lp:
         lp.start_relay()
         first = lp.start_client("p1", P1_MAC)
         first.wait_for("event=welcome")
@@ -264,7 +264,7 @@ def test_second_instance_with_same_identity_stops_the_first_cleanly():
         second = lp.start_client("p1", P1_MAC, extra=["--tap-name", "lp1"])
         second.wait_for("event=welcome")
         assert first.p.wait(timeout=10) == 7
-        assert "joined the room from this network and replaced us" in first.text()
+        assert "replaced this one" in first.text()
         time.sleep(2)
         assert second.p.poll() is None  # no ping-pong: the new one stays
         assert len(re.findall(r"event=peer_joined .*mac=%s" % P1_MAC, lp.relay.text())) == 2
