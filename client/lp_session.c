@@ -79,6 +79,8 @@ static void session_peer_add(struct lp_session *s, const struct lp_msg_peer *m)
     p->peer_id = m->peer_id;
     p->role = m->role;
     memcpy(p->mac, m->mac, LP_MAC_LEN);
+    /* the decoder checked it: printable ASCII, bounded */
+    snprintf(p->label, sizeof(p->label), "%s", m->label);
 }
 
 static void session_peer_remove(struct lp_session *s, uint16_t peer_id)
@@ -218,6 +220,8 @@ static void session_log_peer(const char *event, const struct lp_session_peer *p,
         lp_log_u64(&b, "peer_id", p->peer_id);
         lp_log_str(&b, "role", lp_role_name(p->role));
         lp_log_mac(&b, "mac", p->mac);
+        if (p->label[0] != '\0')
+            lp_log_str(&b, "label", p->label); /* escaped by lp_log */
         if (reason != NULL)
             lp_log_str(&b, "reason", reason);
         lp_log_end(&b);
@@ -262,8 +266,12 @@ static int session_handle(struct lp_session *s, const struct lp_msg *m,
             s->gateway_peer_id = m->u.peer.peer_id;
         }
         p = lp_session_peer(s, m->u.peer.peer_id);
-        if (p != NULL)
+        if (p != NULL) {
             session_log_peer("peer_joined", p, NULL);
+            if (p->label[0] != '\0')
+                lp_logf(LP_LOG_INFO, "status", "%s joined (%s)", p->label,
+                        lp_role_name(p->role));
+        }
         if (p != NULL && s->ops->on_peer_joined != NULL)
             s->ops->on_peer_joined(s, p, now);
         return 0;

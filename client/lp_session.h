@@ -40,6 +40,7 @@ struct lp_session_peer {
     uint16_t peer_id;
     enum lp_role role;
     uint8_t mac[6];
+    char label[LP_CTRL_LABEL_MAX + 1]; /* its invite's name, or "" */
 };
 
 struct lp_session;

@@ -268,3 +268,24 @@ def test_second_instance_with_same_identity_stops_the_first_cleanly():
         time.sleep(2)
         assert second.p.poll() is None  # no ping-pong: the new one stays
         assert len(re.findall(r"event=peer_joined .*mac=%s" % P1_MAC, lp.relay.text())) == 2
+
+
+def test_revoked_player_stops_and_never_loops():
+    with LanParty(players=1, closed=True) as lp:
+        lp.start_relay()
+        gw = lp.start_gateway()
+        gw.wait_for("event=welcome")
+        c = lp.start_client("p1", P1_MAC)
+        c.wait_for("event=tap_up")
+        gw.wait_for(r"event=status msg=\"players joined \(client\)\"")
+        # the organiser revokes the players' invite while they play
+        rooms = os.path.join(lp.logdir, "rooms.txt")
+        sh(lpnet.RELAY, "invite", "revoke", "PARTY", "players", "--rooms", rooms)
+        n = lp.relay.count()
+        lp.relay.p.send_signal(signal.SIGHUP)
+        assert c.p.wait(timeout=10) == 8
+        assert "revoked this invite" in c.text()
+        gw.wait_for(r"event=peer_left .*reason=revoked", 10)
+        time.sleep(2)  # it does not come back
+        assert "event=peer_joined" not in "\n".join(lp.relay.lines[n:])
+        assert gw.p.poll() is None  # the gateway's invite still stands
