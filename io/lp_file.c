@@ -49,8 +49,7 @@ int lp_file_read(const char *path, size_t max, char **out, size_t *len,
             if ((p = realloc(buf, ncap + 1)) == NULL) {
                 fclose(f);
                 free(buf);
-                snprintf(err, errlen, "cannot read '%s': out of memory",
-                         path);
+                snprintf(err, errlen, "cannot read '%s': out of memory", path);
                 return LP_ERR_NOMEM;
             }
             buf = p;
@@ -153,8 +152,8 @@ int lp_file_write_atomic(const char *path, const void *data, size_t len,
     /* CREATE_NEW: an existing file (a crash's leftover) would keep its
      * own DACL. */
     DeleteFileA(tmp);
-    h = CreateFileA(tmp, GENERIC_WRITE, 0, owner_only ? &sa : NULL,
-                    CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    h = CreateFileA(tmp, GENERIC_WRITE, 0, owner_only ? &sa : NULL, CREATE_NEW,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
     if (sd != NULL)
         LocalFree(sd);
     if (h == INVALID_HANDLE_VALUE) {

@@ -35,11 +35,11 @@ static int rl_fail(char *err, size_t errlen, int rv, const char *fmt, ...)
  * for anything not printable and "..." when cut. */
 static const char *rl_quote(char out[RL_QUOTE_MAX + 4], const char *s)
 {
-    size_t i = 0;
+    size_t n = strlen(s), i = 0;
 
-    for (; s[i] != '\0' && i < RL_QUOTE_MAX; i++)
+    for (; i < n && i < RL_QUOTE_MAX; i++)
         out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-    if (s[i] != '\0') {
+    if (n > RL_QUOTE_MAX) {
         memcpy(out + i, "...", 3);
         i += 3;
     }

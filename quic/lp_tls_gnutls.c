@@ -377,12 +377,12 @@ static int tls_verify_pin(gnutls_session_t session)
     peers = gnutls_certificate_get_peers(session, &n);
     if (tc == NULL || peers == NULL || n == 0)
         return -1;
-    if (tc->pin_der != NULL)
-        return peers[0].size == tc->pin_der_len &&
-                       memcmp(peers[0].data, tc->pin_der, tc->pin_der_len) ==
-                           0
-                   ? 0
-                   : -1;
+    if (tc->pin_der != NULL) {
+        if (peers[0].size != tc->pin_der_len ||
+            memcmp(peers[0].data, tc->pin_der, tc->pin_der_len) != 0)
+            return -1;
+        return 0;
+    }
     if (tc->nspki == 0 ||
         tls_spki_sha256(peers[0].data, peers[0].size, sha) != 0)
         return -1;

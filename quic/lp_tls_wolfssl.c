@@ -51,6 +51,8 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen)
 int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
                            const char *key_file, char *err, size_t errlen)
 {
+    (void)cert_file;
+    (void)key_file;
     memset(s, 0, sizeof(*s));
     return tls_server_unsupported(err, errlen);
 }
@@ -58,6 +60,8 @@ int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
 int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
                             char *err, size_t errlen)
 {
+    (void)s;
+    (void)path;
     return tls_server_unsupported(err, errlen);
 }
 
@@ -77,6 +81,9 @@ void lp_tls_server_free(struct lp_tls_server *s)
 int lp_tls_session_server(lp_tls_session *out, struct lp_tls_server *s,
                           void *conn_ref)
 {
+    (void)out;
+    (void)s;
+    (void)conn_ref;
     return LP_ERR_IO;
 }
 

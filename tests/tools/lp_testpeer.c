@@ -45,7 +45,6 @@
 #include <unistd.h>
 
 #include "lp_b64.h"
-#include "lp_b64.h"
 #include "lp_clock.h"
 #include "lp_ctrl.h"
 #include "lp_endpoint.h"

@@ -15,8 +15,12 @@ static void test_vectors(void **state)
     static const struct {
         const char *raw, *enc;
     } t[] = {
-        {"", ""},           {"f", "Zg"},         {"fo", "Zm8"},
-        {"foo", "Zm9v"},    {"foob", "Zm9vYg"},  {"fooba", "Zm9vYmE"},
+        {"", ""},
+        {"f", "Zg"},
+        {"fo", "Zm8"},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"},
+        {"fooba", "Zm9vYmE"},
         {"foobar", "Zm9vYmFy"},
         {"\xfb\xff\xbf", "-_-_"}, /* the two URL-safe characters */
     };
@@ -27,14 +31,14 @@ static void test_vectors(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         size_t rl = strlen(t[i].raw);
-        assert_int_equal(lp_b64url_encode(enc, sizeof(enc),
-                                          (const uint8_t *)t[i].raw, rl),
-                         strlen(t[i].enc));
+        assert_int_equal(
+            lp_b64url_encode(enc, sizeof(enc), (const uint8_t *)t[i].raw, rl),
+            strlen(t[i].enc));
         assert_string_equal(enc, t[i].enc);
         assert_int_equal(LP_B64URL_LEN(rl), strlen(t[i].enc));
-        assert_int_equal(lp_b64url_decode(dec, sizeof(dec), &n, t[i].enc,
-                                          strlen(t[i].enc)),
-                         0);
+        assert_int_equal(
+            lp_b64url_decode(dec, sizeof(dec), &n, t[i].enc, strlen(t[i].enc)),
+            0);
         assert_int_equal(n, rl);
         assert_memory_equal(dec, t[i].raw, rl);
     }
@@ -81,8 +85,8 @@ static void test_resume_length(void **state)
 static void test_rejects(void **state)
 {
     static const char *bad[] = {
-        "Zg==", "Zm8=", "Z",    "Zm9vY", "Zh",   "Zm9",  "Zm+v", "Zm/v",
-        "Zm9 v", "Zm9\nv", " Zg", "Zg ", "Zm9v=", "Zm.v", "Zm9", "Zm8A=",
+        "Zg==",  "Zm8=",   "Z",   "Zm9vY", "Zh",    "Zm9",  "Zm+v", "Zm/v",
+        "Zm9 v", "Zm9\nv", " Zg", "Zg ",   "Zm9v=", "Zm.v", "Zm9",  "Zm8A=",
     };
     uint8_t dec[16];
     size_t n;
