@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lp_ctrl.h"
@@ -63,6 +64,20 @@ int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg)
     case 'W':
         o->invite_file = arg;
         return 1;
+    case 'E': {
+        char *end;
+        unsigned long et = strtoul(arg, &end, 16);
+        if (*arg == '\0' || *end != '\0' || et < 0x0600 || et > 0xffff ||
+            o->nextra_ethertypes == 8) {
+            fprintf(stderr,
+                    "%s: --allow-ethertype '%s': a hexadecimal ethertype "
+                    "0600..ffff, at most 8 times\n",
+                    o->prog, arg);
+            return -LP_EXIT_USAGE;
+        }
+        o->extra_ethertypes[o->nextra_ethertypes++] = (uint16_t)et;
+        return 1;
+    }
     case 'L':
         if (lp_log_parse_level(arg, &lvl) != 0) {
             fprintf(stderr, "%s: unknown log level '%s'\n", o->prog, arg);

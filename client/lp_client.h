@@ -45,6 +45,8 @@ struct lp_client_opts {
     int protect;          /* 0 with --no-route-protection */
     /* an invite link (spec section 9): --invite, --invite-file, or the
      * first argument; it sets relay and room, and brings pins and auth */
+    uint16_t extra_ethertypes[8]; /* --allow-ethertype */
+    size_t nextra_ethertypes;
     const char *invite, *invite_file;
     int has_link;
     struct lp_link link; /* holds a secret: never print it */
@@ -60,6 +62,7 @@ struct lp_client_opts {
         {"log-level", required_argument, NULL, 'L'},                           \
         {"invite", required_argument, NULL, 'V'},                              \
         {"invite-file", required_argument, NULL, 'W'},                         \
+        {"allow-ethertype", required_argument, NULL, 'E'},                     \
     {                                                                          \
         "help", no_argument, NULL, 'h'                                         \
     }
@@ -77,6 +80,7 @@ struct lp_client_opts {
     "  --invite-file FILE        the link from FILE (- for stdin), so it\n"    \
     "                            stays out of the shell history\n"             \
     "  --relay-ca-cert FILE.der  pin the relay's certificate\n"                \
+    "  --allow-ethertype HEX     also carry this ethertype (e.g. 8137, IPX)\n" \
     "  --server-name NAME        name to verify (system trust)\n"              \
     "  --log-level LEVEL         error, warn, info, debug\n"
 #define LP_CLIENT_USAGE                                                        \

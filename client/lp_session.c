@@ -425,7 +425,7 @@ static void session_on_datagram(struct lp_qconn *c, const uint8_t *d,
             return;
         }
     }
-    why = lp_policy_check(ov.frame, ov.framelen, origin);
+    why = lp_policy_check_cfg(ov.frame, ov.framelen, origin, &s->policy);
     if (why != LP_REASON_NONE) {
         session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen, why);
         return;
@@ -493,6 +493,8 @@ int lp_session_start(struct lp_session *s, const struct lp_session_cfg *cfg,
     /* lp_qconn_client_new zeroed only the lp_qconn part. */
     memset((char *)s + sizeof(s->q), 0, sizeof(*s) - sizeof(s->q));
     s->cfg = *cfg;
+    s->policy.extra_ethertypes = s->cfg.extra_ethertypes;
+    s->policy.nextra = s->cfg.nextra_ethertypes;
     if (s->cfg.pmtud_wait == 0)
         s->cfg.pmtud_wait = LP_SECONDS;
     s->ops = ops;
@@ -586,9 +588,10 @@ enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
             why = LP_REASON_UNKNOWN_UNICAST;
     }
     if (why == LP_REASON_NONE)
-        why = lp_policy_check(frame, len,
-                              s->cfg.role == LP_ROLE_CLIENT ? LP_ORIGIN_CLIENT
-                                                            : LP_ORIGIN_LAN);
+        why = lp_policy_check_cfg(
+            frame, len,
+            s->cfg.role == LP_ROLE_CLIENT ? LP_ORIGIN_CLIENT : LP_ORIGIN_LAN,
+            &s->policy);
     if (why != LP_REASON_NONE) {
         /* LAN unicast for other LAN hosts is the normal case on a gateway:
          * counted, logged only at debug like every other drop. */

@@ -26,6 +26,7 @@
 #include "lp_counters.h"
 #include "lp_ctrl.h"
 #include "lp_log.h"
+#include "lp_policy.h"
 #include "lp_qconn.h"
 
 enum lp_session_state {
@@ -71,9 +72,13 @@ struct lp_session_cfg {
     char room[LP_ROOM_MAX + 1];
     uint8_t mac[6];
     const char *software;
-    const char *auth;         /* the credential, or NULL (a secret) */
-    const uint8_t *resume;    /* 32 bytes, or NULL (a secret) */
-    unsigned features;        /* LP_FEAT_* offered */
+    const char *auth;      /* the credential, or NULL (a secret) */
+    const uint8_t *resume; /* 32 bytes, or NULL (a secret) */
+    unsigned features;     /* LP_FEAT_* offered */
+    /* ethertypes clients may send besides IPv4, ARP and IPv6 (the same
+     * --allow-ethertype as the relay's; e.g. IPX) */
+    uint16_t extra_ethertypes[8];
+    size_t nextra_ethertypes;
     lp_tstamp pmtud_wait;     /* default 1 s */
     lp_tstamp stats_interval; /* default 5 s; 0 = never */
 };
@@ -100,6 +105,7 @@ struct lp_session {
 
     struct lp_counters ctr;
     struct lp_ratelog droplog;
+    struct lp_policy_cfg policy; /* points into cfg */
     uint64_t bcast_tx, bcast_rx; /* broadcast/multicast frames each way */
     lp_tstamp last_bcast_rx;
     int closed_by_us;

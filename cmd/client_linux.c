@@ -294,6 +294,9 @@ int main(int argc, char **argv)
     cfg.nspki = o.link.npins;
     cfg.session.auth = o.link.has_auth ? o.link.auth : NULL;
     cfg.session.resume = id.resume;
+    memcpy(cfg.session.extra_ethertypes, o.extra_ethertypes,
+           sizeof(o.extra_ethertypes));
+    cfg.session.nextra_ethertypes = o.nextra_ethertypes;
     cfg.check_only = o.check_only;
     c.protect = o.protect;
     if (!cfg.check_only) {

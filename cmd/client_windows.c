@@ -725,6 +725,9 @@ int main(int argc, char **argv)
     c->scfg.software = "lanparty-client-windows/0.1";
     c->scfg.auth = c->opts.link.has_auth ? c->opts.link.auth : NULL;
     c->scfg.resume = c->id.resume;
+    memcpy(c->scfg.extra_ethertypes, c->opts.extra_ethertypes,
+           sizeof(c->opts.extra_ethertypes));
+    c->scfg.nextra_ethertypes = c->opts.nextra_ethertypes;
     c->scfg.stats_interval = 5 * LP_SECONDS;
     rc = wcl_run(c);
     if (c->tap_open) {

@@ -531,6 +531,9 @@ int main(int argc, char **argv)
              g.mac, &id)) != 0)
         return rc;
     cfg.session.resume = id.resume;
+    memcpy(cfg.session.extra_ethertypes, o.extra_ethertypes,
+           sizeof(o.extra_ethertypes));
+    cfg.session.nextra_ethertypes = o.nextra_ethertypes;
     cfg.session.role = LP_ROLE_GATEWAY;
     snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
     memcpy(cfg.session.mac, g.mac, 6);

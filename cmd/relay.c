@@ -31,7 +31,8 @@
 #include "lp_udp.h"
 #include "relay_admin.h"
 
-#define PROG "lanparty-relay"
+#define PROG            "lanparty-relay"
+#define LP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static void usage(FILE *f)
 {
@@ -66,6 +67,10 @@ static void usage(FILE *f)
             "address (64; 0 = off)\n"
             "  --retry                  validate every client address with "
             "Retry\n"
+            "  --rate-dhcp N            client DHCP requests/s (4; 0 = off)\n"
+            "  --allow-ethertype HEX    let players send this ethertype too "
+            "(e.g. 8137 for IPX;\n"
+            "                           up to 8 times)\n"
             "  --rooms FILE             a closed relay: only the rooms and "
             "invites in FILE\n"
             "                           (reloaded on SIGHUP; see `"
@@ -141,6 +146,8 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"max-conns-per-ip", required_argument, NULL, 'I'},
         {"retry", no_argument, NULL, 'r'},
         {"rooms", required_argument, NULL, 'F'},
+        {"rate-dhcp", required_argument, NULL, 'D'},
+        {"allow-ethertype", required_argument, NULL, 'E'},
         {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -221,6 +228,25 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         case 'F':
             m->rooms = optarg;
             break;
+        case 'D':
+            if ((rc = num_opt("--rate-dhcp", optarg, 0, 1000, &v)) == 0)
+                cfg->rate_dhcp = v;
+            break;
+        case 'E': {
+            /* hexadecimal, as ethertypes are written: 0x8137 or 8137 */
+            char *end;
+            unsigned long et = strtoul(optarg, &end, 16);
+            if (*optarg == '\0' || *end != '\0' || et < 0x0600 || et > 0xffff ||
+                cfg->nextra_ethertypes == LP_ARRAY_LEN(cfg->extra_ethertypes)) {
+                fprintf(stderr,
+                        PROG ": --allow-ethertype '%s': a hexadecimal "
+                             "ethertype 0600..ffff, at most %zu times\n",
+                        optarg, LP_ARRAY_LEN(cfg->extra_ethertypes));
+                return LP_EXIT_USAGE;
+            }
+            cfg->extra_ethertypes[cfg->nextra_ethertypes++] = (uint16_t)et;
+            break;
+        }
         case 'L':
             if (lp_log_parse_level(optarg, &lvl) != 0) {
                 fprintf(stderr, PROG ": unknown log level '%s'\n", optarg);

@@ -28,6 +28,15 @@ static const char *const reason_names[LP_REASON_MAX] = {
     [LP_REASON_UNKNOWN_PEER] = "unknown_peer",
     [LP_REASON_NOT_READY] = "not_ready",
     [LP_REASON_LINK_DOWN] = "link_down",
+    [LP_REASON_ETHERTYPE] = "ethertype",
+    [LP_REASON_SWITCH_CONTROL] = "switch_control",
+    [LP_REASON_DHCP_CHADDR] = "dhcp_chaddr",
+    [LP_REASON_REDIRECT] = "redirect",
+    [LP_REASON_LLADDR_SPOOF] = "lladdr_spoof",
+    [LP_REASON_IP_TUNNEL] = "ip_tunnel",
+    [LP_REASON_ADDR_SPOOF] = "addr_spoof",
+    [LP_REASON_ADDR_LIMIT] = "addr_limit",
+    [LP_REASON_RATE_DHCP] = "rate_dhcp",
 };
 
 const char *lp_reason_name(enum lp_reason r)
@@ -76,10 +85,19 @@ enum lp_action lp_reason_action(enum lp_reason r)
     case LP_REASON_DHCPV6_SERVER:
     case LP_REASON_ROUTER_ADVERT:
     case LP_REASON_IPV6_FRAGMENT:
+    case LP_REASON_ETHERTYPE:
+    case LP_REASON_SWITCH_CONTROL:
+    case LP_REASON_DHCP_CHADDR:
+    case LP_REASON_REDIRECT:
+    case LP_REASON_LLADDR_SPOOF:
+    case LP_REASON_IP_TUNNEL:
+    case LP_REASON_ADDR_SPOOF:
+    case LP_REASON_ADDR_LIMIT:
         return LP_ACTION_FILTERED;
     case LP_REASON_RATE_BCAST:
     case LP_REASON_RATE_UNKNOWN:
     case LP_REASON_RATE_BYTES:
+    case LP_REASON_RATE_DHCP:
         return LP_ACTION_RATE_LIMITED;
     default:
         return LP_ACTION_DROPPED;

@@ -35,6 +35,21 @@ enum lp_reason {
     LP_REASON_NOT_READY,       /* "not_ready": before welcome / no session */
     LP_REASON_LINK_DOWN,       /* "link_down": the local link (LAN NIC or
                                   TAP) is down or gone for the moment */
+    LP_REASON_ETHERTYPE,       /* "ethertype": a client's ethertype is not
+                                  on the allow-list (LLC/SNAP included) */
+    LP_REASON_SWITCH_CONTROL,  /* "switch_control": Cisco control
+                                  destinations, MAC control, EAPOL, LLDP */
+    LP_REASON_DHCP_CHADDR,     /* "dhcp_chaddr": a DHCPv4 client message
+                                  for another MAC */
+    LP_REASON_REDIRECT,        /* "redirect": ICMPv6 or ICMP redirect */
+    LP_REASON_LLADDR_SPOOF,    /* "lladdr_spoof": ARP or ND link-layer
+                                  address other than the source MAC */
+    LP_REASON_IP_TUNNEL,       /* "ip_tunnel": IP protocol 4, 41 or 47 */
+    LP_REASON_ADDR_SPOOF,      /* "addr_spoof": an address owned by another
+                                  MAC (relay address table) */
+    LP_REASON_ADDR_LIMIT,      /* "addr_limit": too many addresses for one
+                                  client (relay address table) */
+    LP_REASON_RATE_DHCP,       /* "rate_dhcp" */
     LP_REASON_MAX
 };
 
@@ -67,7 +82,9 @@ const char *lp_action_name(enum lp_action a);
  * lp_reason_action maps a reason to its action: LP_ACTION_FORWARDED for
  * LP_REASON_NONE, LP_ACTION_FILTERED for the safety-policy reasons
  * (link_local, vlan_tag, dhcp_server, dhcpv6_server, router_advertisement,
- * ipv6_fragment), LP_ACTION_RATE_LIMITED for the rate_* reasons and
+ * ipv6_fragment, ethertype, switch_control, dhcp_chaddr, redirect,
+ * lladdr_spoof, ip_tunnel) and the address-table reasons (addr_spoof,
+ * addr_limit), LP_ACTION_RATE_LIMITED for the rate_* reasons and
  * LP_ACTION_DROPPED for everything else.
  */
 enum lp_action lp_reason_action(enum lp_reason r);

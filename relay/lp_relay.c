@@ -16,8 +16,10 @@
 
 #include <gnutls/crypto.h>
 
+#include "lp_addrtab.h"
 #include "lp_admit.h"
 #include "lp_err.h"
+#include "lp_l3.h"
 #include "lp_eth.h"
 #include "lp_overlay.h"
 #include "lp_policy.h"
@@ -32,13 +34,9 @@
     "this room needs an invite: ask the organiser for a link (room unknown "   \
     "or credential missing, wrong or revoked)"
 #define RELAY_HELLO_MAX   4096 /* bytes of JSON a hello may take */
-#define RELAY_LAN_MACS    1024 /* learned LAN MACs per room (direct-mapped) */
+#define RELAY_LAN_MACS    4096 /* learned LAN MACs per room (LRU out) */
 #define RELAY_LAN_MAC_AGE (300 * LP_SECONDS)
-
-struct relay_lan_mac {
-    uint64_t mac; /* 0 = empty */
-    lp_tstamp seen;
-};
+#define RELAY_SWEEP       (10 * LP_SECONDS) /* ageing of the room tables */
 
 struct relay_room {
     struct relay_room *next;
@@ -48,7 +46,8 @@ struct relay_room {
     struct relay_peer *gateway;
     struct relay_peer **peers;
     size_t npeers, cap;
-    struct relay_lan_mac *lan; /* allocated with the first gateway frame */
+    struct lp_bmap lan;      /* MACs the gateway sent from */
+    struct lp_addrtab addrs; /* who owns which IP address */
 };
 
 struct relay_peer {
@@ -75,7 +74,7 @@ struct relay_peer {
     lp_tstamp last_seen, joined_at;
     uint32_t malformed;
     lp_tstamp malformed_start;
-    struct lp_tbucket rl_bcast, rl_unknown, rl_bytes;
+    struct lp_tbucket rl_bcast, rl_unknown, rl_bytes, rl_dhcp;
     struct lp_counters ctr;
     int has_stats;
     lp_tstamp stats_at;
@@ -98,6 +97,7 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->pool_slots = 16384;
     cfg->max_conns = 4096;
     cfg->max_per_ip = 64;
+    cfg->rate_dhcp = 4;
 }
 
 /* peer_doom: close p at the next flush (never inside a callback). The list
@@ -254,7 +254,8 @@ static void room_free(struct lp_relay *r, struct relay_room *room)
         *pp = room->next;
     lp_logf(LP_LOG_INFO, "room_closed", "room %s is empty", room->name);
     free(room->peers);
-    free(room->lan);
+    lp_bmap_free(&room->lan);
+    lp_addrtab_free(&room->addrs);
     free(room);
     r->nrooms--;
 }
@@ -305,6 +306,8 @@ static void relay_leave(struct lp_relay *r, struct relay_peer *p,
     if (room->gateway == p)
         room->gateway = NULL;
     r->npeers--;
+    if (p->role == LP_ROLE_CLIENT && strcmp(reason, "replaced") != 0)
+        lp_addrtab_client_left(&room->addrs, lp_mac_u64(p->mac));
     log_peer(LP_LOG_INFO, "peer_left", p, reason);
     if (!r->shutting_down) {
         msg_peer(&m, LP_MSG_PEER_LEFT, p, reason);
@@ -504,6 +507,12 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
         snprintf(room->name, sizeof(room->name), "%s", h->room);
         room->mtu = mtu;
         room->next_id = 1;
+        {
+            uint64_t seed = 0;
+            (void)lp_tls_random(&seed, sizeof(seed));
+            lp_bmap_init(&room->lan, RELAY_LAN_MACS, seed);
+            lp_addrtab_init(&room->addrs, seed ^ 0x9e3779b97f4a7c15ULL);
+        }
         room->next = r->rooms;
         r->rooms = room;
         r->nrooms++;
@@ -539,6 +548,10 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     lp_tbucket_init(&p->rl_unknown, r->cfg.rate_unknown,
                     r->cfg.rate_unknown * 2, now);
     lp_tbucket_init(&p->rl_bytes, r->cfg.rate_bytes, r->cfg.rate_bytes / 4,
+                    now);
+    /* a client renewing or starting up sends a handful; a pool-exhaustion
+     * attack thousands */
+    lp_tbucket_init(&p->rl_dhcp, r->cfg.rate_dhcp, r->cfg.rate_dhcp * 2 + 4,
                     now);
 
     /* Ordering (spec section 4). */
@@ -736,37 +749,128 @@ static void relay_malformed(struct lp_relay *r, struct relay_peer *p,
         peer_doom(p, LP_APP_MALFORMED_DATAGRAMS, "malformed");
 }
 
-static struct relay_lan_mac *lan_slot(struct relay_room *room, uint64_t mac)
-{
-    uint64_t h = mac * 0x9e3779b97f4a7c15ULL;
-    return &room->lan[(h >> 40) & (RELAY_LAN_MACS - 1)];
-}
-
 static void lan_learn(struct relay_room *room, const uint8_t *src,
                       lp_tstamp now)
 {
-    struct relay_lan_mac *e;
-    uint64_t mac = lp_mac_u64(src);
+    struct lp_bmap_ent *e;
+    int created;
 
-    if (room->lan == NULL) {
-        room->lan = calloc(RELAY_LAN_MACS, sizeof(*room->lan));
-        if (room->lan == NULL)
-            return;
-    }
-    e = lan_slot(room, mac);
-    e->mac = mac;
-    e->seen = now;
+    e = lp_bmap_put(&room->lan, src, LP_MAC_LEN, now, &created);
+    if (e != NULL)
+        e->used = now;
 }
 
 static int lan_known(struct relay_room *room, const uint8_t *dst, lp_tstamp now)
 {
-    struct relay_lan_mac *e;
-    uint64_t mac = lp_mac_u64(dst);
+    const struct lp_bmap_ent *e = lp_bmap_find(&room->lan, dst, LP_MAC_LEN);
 
-    if (room->lan == NULL)
+    return e != NULL && now - e->used < RELAY_LAN_MAC_AGE;
+}
+
+/*
+ * What the LAN says about addresses (spec section 6, step 3): sources seen
+ * from the gateway side are the LAN's; its DHCP acknowledgements and
+ * DHCPv6 replies bind addresses to clients; its DHCP servers, routers, DNS
+ * servers and router advertisers are pinned.
+ */
+static void lan_addresses(struct relay_room *room, const uint8_t *frame,
+                          size_t len, lp_tstamp now)
+{
+    struct lp_l3 l3;
+
+    (void)lp_l3_parse(&l3, frame, len);
+    if (l3.flags & LP_L3_IP4)
+        lp_addrtab_lan_seen(&room->addrs, 4, l3.ip4_src, now);
+    if (l3.flags & LP_L3_IP6)
+        lp_addrtab_lan_seen(&room->addrs, 6, l3.ip6_src, now);
+    if (l3.flags & LP_L3_ARP)
+        lp_addrtab_lan_seen(&room->addrs, 4, l3.arp_spa, now);
+    if (l3.flags & LP_L3_DHCP_ACK) {
+        lp_addrtab_dhcp_bind(&room->addrs, 4, l3.ack_yiaddr,
+                             lp_mac_u64(l3.ack_chaddr), l3.ack_lease, now);
+        for (size_t i = 0; i < l3.nservers4; i++)
+            lp_addrtab_lan_pin(&room->addrs, 4, l3.servers4[i], now);
+        if (l3.flags & LP_L3_IP4)
+            lp_addrtab_lan_pin(&room->addrs, 4, l3.ip4_src, now);
+    }
+    if (l3.flags & LP_L3_DHCP6_REPLY)
+        for (size_t i = 0; i < l3.nreply6; i++)
+            lp_addrtab_dhcp_bind(&room->addrs, 6, l3.reply6[i],
+                                 lp_mac_u64(frame), l3.reply6_valid, now);
+    if ((l3.flags & LP_L3_RA) && (l3.flags & LP_L3_IP6))
+        lp_addrtab_lan_pin(&room->addrs, 6, l3.ip6_src, now);
+}
+
+/* The addresses a client's frame claims: its IP source, its ARP sender,
+ * its Neighbor Advertisement's target. LP_REASON_NONE or why not. */
+static enum lp_reason client_addresses(struct lp_relay *r, struct relay_peer *p,
+                                       const uint8_t *frame, size_t len,
+                                       lp_tstamp now)
+{
+    struct relay_room *room = p->room;
+    struct lp_l3 l3;
+    uint64_t mac = lp_mac_u64(p->mac), owner = 0;
+    enum lp_reason why = LP_REASON_NONE;
+
+    (void)lp_l3_parse(&l3, frame, len);
+    {
+        const struct {
+            unsigned flag;
+            int family;
+            const uint8_t *a;
+        } claims[] = {{LP_L3_IP4, 4, l3.ip4_src},
+                      {LP_L3_IP6, 6, l3.ip6_src},
+                      {LP_L3_ARP, 4, l3.arp_spa},
+                      {LP_L3_NA, 6, l3.na_target}};
+        for (size_t i = 0; i < 4 && why == LP_REASON_NONE; i++)
+            if (l3.flags & claims[i].flag)
+                why = lp_addrtab_claim(&room->addrs, claims[i].family,
+                                       claims[i].a, mac, now, &owner);
+    }
+    if (why == LP_REASON_ADDR_SPOOF) {
+        uint64_t suppressed = 0;
+        if (lp_ratelog_allow(&r->spooflog, now, &suppressed)) {
+            struct lp_logbuf b;
+            uint8_t om[LP_MAC_LEN];
+            for (int k = 0; k < 6; k++)
+                om[k] = (uint8_t)(owner >> (40 - 8 * k));
+            if (lp_log_begin(&b, LP_LOG_WARN, "addr_spoof")) {
+                lp_log_str(&b, "room", room->name);
+                lp_log_u64(&b, "peer_id", p->peer_id);
+                lp_log_mac(&b, "mac", p->mac);
+                if (owner != 0)
+                    lp_log_mac(&b, "owner_mac", om);
+                else
+                    lp_log_str(&b, "owner", "lan");
+                if (suppressed > 0)
+                    lp_log_u64(&b, "suppressed", suppressed);
+                lp_log_end(&b);
+            }
+        }
+    }
+    return why;
+}
+
+/* A DHCP request from a client (UDP to port 67, or to 547 over IPv6):
+ * they have a rate limit of their own (a pool-exhaustion attack). */
+static int is_dhcp_request(const uint8_t *f, size_t len)
+{
+    struct lp_eth eth;
+    const uint8_t *p;
+    size_t ihl;
+
+    if (lp_eth_parse(&eth, f, len) != 0)
         return 0;
-    e = lan_slot(room, mac);
-    return e->mac == mac && now - e->seen < RELAY_LAN_MAC_AGE;
+    p = f + eth.l3_off;
+    len -= eth.l3_off;
+    if (eth.inner_ethertype == LP_ETHERTYPE_IPV4 && len >= 28 && p[9] == 17) {
+        ihl = (size_t)(p[0] & 0x0f) * 4;
+        return ihl >= 20 && len >= ihl + 4 && p[ihl + 2] == 0 &&
+               p[ihl + 3] == 67;
+    }
+    if (eth.inner_ethertype == LP_ETHERTYPE_IPV6 && len >= 48 && p[6] == 17)
+        return p[42] == 0x02 && p[43] == 0x23; /* 547 */
+    return 0;
 }
 
 static void relay_egress_skip(struct relay_peer *p, struct relay_peer *t,
@@ -850,7 +954,19 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
                            !lp_mac_is_multicast(dst) &&
                            lan_known(room, dst, now);
         in.gateway_present = room->gateway != NULL;
+        in.policy = &r->policy;
         rt = lp_route_decide(&in);
+        /* address ownership (spec section 6 step 3), clients only */
+        if (rt.kind != LP_ROUTE_DROP && p->role == LP_ROLE_CLIENT) {
+            enum lp_reason a =
+                client_addresses(r, p, ov.frame, ov.framelen, now);
+            if (a != LP_REASON_NONE)
+                rt.kind = LP_ROUTE_DROP, rt.reason = a;
+        }
+        if (rt.kind != LP_ROUTE_DROP && p->role == LP_ROLE_CLIENT &&
+            is_dhcp_request(ov.frame, ov.framelen) &&
+            !lp_tbucket_take(&p->rl_dhcp, 1, now))
+            rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_DHCP;
         /* 4. rate limits */
         if (rt.kind != LP_ROUTE_DROP && rt.limit == LP_LIMIT_BCAST &&
             !lp_tbucket_take(&p->rl_bcast, 1, now))
@@ -870,8 +986,10 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
               : rt.kind == LP_ROUTE_GATEWAY ? room->gateway
                                             : NULL;
     }
-    if (p->role == LP_ROLE_GATEWAY)
+    if (p->role == LP_ROLE_GATEWAY) {
         lan_learn(room, src, now);
+        lan_addresses(room, ov.frame, ov.framelen, now);
+    }
 
     /* 6. egress */
     enc = LP_OVERLAY_HDR_LEN + ov.framelen;
@@ -1088,6 +1206,8 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
 
     memset(r, 0, sizeof(*r));
     r->cfg = *cfg;
+    r->policy.extra_ethertypes = r->cfg.extra_ethertypes;
+    r->policy.nextra = r->cfg.nextra_ethertypes;
     rv = lp_pool_init(&r->pool, cfg->pool_slots,
                       LP_OVERLAY_HDR_LEN + LP_ETH_HDR_LEN + cfg->max_mtu);
     if (rv != 0)
@@ -1110,6 +1230,7 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     }
     lp_ratelog_init(&r->droplog, LP_SECONDS, 20);
     lp_ratelog_init(&r->pathlog, LP_SECONDS, 20);
+    lp_ratelog_init(&r->spooflog, LP_SECONDS, 10);
     {
         uint64_t seed = 0;
         (void)lp_tls_random(&seed, sizeof(seed));
@@ -1169,6 +1290,12 @@ void lp_relay_flush(struct lp_relay *r, lp_tstamp now)
 
 static void relay_tick(struct lp_relay *r, lp_tstamp now)
 {
+    if (now >= r->next_sweep) {
+        r->next_sweep = now + RELAY_SWEEP;
+        for (struct relay_room *room = r->rooms; room != NULL;
+             room = room->next)
+            lp_addrtab_expire(&room->addrs, now);
+    }
     /* Handshakes leave freed memory scattered between long-lived
      * connections; give it back to the system after churn. */
     if (r->qs.st.conns_created != r->trim_conns && now >= r->next_trim) {

@@ -13,6 +13,7 @@
 #include "lp_authfail.h"
 #include "lp_counters.h"
 #include "lp_ctrl.h"
+#include "lp_policy.h"
 #include "lp_qserver.h"
 #include "lp_roomlist.h"
 
@@ -31,6 +32,10 @@ struct lp_relay_cfg {
     size_t max_conns;     /* QUIC connections of any state */
     size_t max_per_ip;    /* QUIC connections from one IP address */
     int retry_always;
+    uint64_t rate_dhcp; /* client DHCP requests/s (0 = off) */
+    /* ethertypes clients may send besides IPv4, ARP and IPv6 (e.g. IPX) */
+    uint16_t extra_ethertypes[8];
+    size_t nextra_ethertypes;
 };
 
 void lp_relay_cfg_default(struct lp_relay_cfg *cfg);
@@ -45,7 +50,10 @@ struct lp_relay {
     size_t nrooms, npeers; /* admitted peers */
     struct lp_counters ctr;
     struct lp_ratelog droplog;
-    struct lp_ratelog pathlog; /* path_changed lines */
+    struct lp_ratelog pathlog;   /* path_changed lines */
+    struct lp_ratelog spooflog;  /* addr_spoof lines */
+    lp_tstamp next_sweep;        /* ageing of the rooms' tables */
+    struct lp_policy_cfg policy; /* points into cfg */
     /* A closed relay (spec section 4) admits only credentials from its
      * room list; an open one (closed == 0) creates any room on demand. */
     int closed;

@@ -27,8 +27,9 @@ struct lp_route lp_route_decide(const struct lp_route_in *in)
     if (client ? memcmp(src, in->own_mac, LP_MAC_LEN) != 0
                : !lp_mac_valid_gateway(src) || in->src_is_client)
         return route_drop(LP_REASON_SOURCE_MAC);
-    why = lp_policy_check(in->frame, in->len,
-                          client ? LP_ORIGIN_CLIENT : LP_ORIGIN_LAN);
+    why = lp_policy_check_cfg(in->frame, in->len,
+                              client ? LP_ORIGIN_CLIENT : LP_ORIGIN_LAN,
+                              in->policy);
     if (why != LP_REASON_NONE)
         return route_drop(why);
     if (lp_mac_is_multicast(dst)) {

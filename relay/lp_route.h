@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "lp_ctrl.h"
+#include "lp_policy.h"
 #include "lp_reason.h"
 
 enum lp_route_kind {
@@ -46,6 +47,7 @@ struct lp_route_in {
     enum lp_dst_owner dst;  /* the destination MAC's owner */
     int dst_lan_known;      /* the gateway sent from the destination MAC */
     int gateway_present;
+    const struct lp_policy_cfg *policy; /* the operator's extras, or NULL */
 };
 
 struct lp_route {

@@ -25,7 +25,7 @@ class Relay:
     count = 0
 
     def __init__(self, tmpdir, *args, log_level="debug", listen=None,
-                 cert_args=None):
+                 cert_args=None, test_ethertype=True):
         if listen is None:
             listen = os.environ.get("LP_RELAY_LISTEN", "127.0.0.1:0")
         Relay.count += 1
@@ -35,7 +35,12 @@ class Relay:
         self.lock = threading.Lock()
         if cert_args is None:
             cert_args = ["--dev-cert-der-out", self.cert]
-        cmd = [RELAY, "--listen", listen, "--log-level", log_level] + cert_args + list(args)
+        # Forwarding tests send arbitrary payloads in the IEEE local
+        # experimental ethertype; clients may send only IPv4, ARP and IPv6
+        # unless the operator allows more (--allow-ethertype). The
+        # allow-list itself is tested with test_ethertype=False.
+        extra = ["--allow-ethertype", "88b5"] if test_ethertype else []
+        cmd = [RELAY, "--listen", listen, "--log-level", log_level] + cert_args + extra + list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)

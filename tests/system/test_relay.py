@@ -9,9 +9,9 @@ import time
 
 import pytest
 from scapy.all import (ARP, BOOTP, DHCP, DHCP6_Advertise, Dot1Q, Dot3, Ether,
-                       ICMPv6ND_NS, ICMPv6ND_RA, IP, IPv6, IPv6ExtHdrFragment,
-                       IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, LLC, STP, UDP,
-                       raw)
+                       ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_Redirect, IP, IPv6,
+                       IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                       IPv6ExtHdrRouting, LLC, STP, UDP, raw)
 
 from lpharness import RELAY, frame, hexs
 
@@ -409,6 +409,18 @@ def filtered_vectors():
                                       IPv6ExtHdrHopByHop() / IPv6ExtHdrRouting() / ICMPv6ND_RA()),
         "ipv6_fragment": bytes(Ether(dst="33:33:00:00:00:01", src=c) / IPv6(src="fe80::1", dst="ff02::1") /
                                IPv6ExtHdrFragment(offset=0, m=1) / UDP(sport=5000, dport=5000) / raw(b"p" * 20)),
+        # revision 2: an allow-list with guards
+        "switch_control": bytes(Ether(dst="01:00:0c:cc:cc:cc", src=c) / LLC() / raw(b"d" * 40)),
+        "ethertype": bytes(Dot3(dst=BCAST, src=c) / LLC() / raw(b"snap" * 10)),
+        "redirect": bytes(Ether(dst="33:33:00:00:00:01", src=c) / IPv6(src="fe80::1", dst="ff02::1") /
+                          ICMPv6ND_Redirect(tgt="fe80::1", dst="2001:db8::1")),
+        "lladdr_spoof": bytes(Ether(dst=BCAST, src=c) / ARP(op=2, hwsrc="02:00:00:00:66:66",
+                                                              psrc="198.18.0.66")),
+        "ip_tunnel": bytes(Ether(dst=BCAST, src=c) / IP(src="198.18.0.5", dst="198.18.0.255", proto=41) /
+                           IPv6(src="fe80::1", dst="ff02::1") / ICMPv6ND_RA()),
+        "dhcp_chaddr": bytes(Ether(dst=BCAST, src=c) / IP(src="0.0.0.0", dst="255.255.255.255") /
+                             UDP(sport=68, dport=67) / BOOTP(op=1, chaddr=bytes.fromhex("020000006666")) /
+                             DHCP(options=[("message-type", "discover"), "end"])),
     }
 
 
@@ -438,6 +450,29 @@ def test_safety_policy_filters(lp):
     for pkt in allowed:
         c1.cmd("frame " + hexs(pkt))
     assert len(gw.dgrams(0.6)) == len(allowed)
+
+
+def test_clients_send_only_ipv4_arp_ipv6_unless_allowed(lp):
+    """The allow-list with the production flags: a client's frame of any
+    other ethertype is filtered; --allow-ethertype lets one more through."""
+    for allowed in (False, True):
+        relay = lp.relay(*(["--allow-ethertype", "8137"] if allowed else []), test_ethertype=False)
+        gw = lp.peer(relay)
+        gw.join("gateway", "ROOM1", GW)
+        c1 = lp.peer(relay)
+        c1.join("client", "ROOM1", C1)
+        gw.ctrl("peer_joined")
+        ipx = frame(BCAST, C1, 0x8137, b"IPX game" * 4)
+        exp = frame(BCAST, C1, 0x88b5, b"experimental" * 4)
+        c1.cmd("frame " + hexs(ipx))
+        c1.cmd("frame " + hexs(exp))
+        marker = bytes(Ether(dst=BCAST, src=C1) / IP(src="198.18.0.11", dst="255.255.255.255") /
+                       UDP(sport=9, dport=9) / raw(b"marker"))
+        got = [d["hex"] for d in gw.before_marker(c1, marker)]
+        assert any(h.endswith(hexs(ipx)) for h in got) == allowed
+        assert not any(h.endswith(hexs(exp)) for h in got)
+        reasons = [e.get("reason") for e in relay.events("frame")]
+        assert reasons.count("ethertype") == (1 if allowed else 2), reasons
 
 
 def test_size_limits(lp):

@@ -40,6 +40,15 @@ static void test_names(void **state)
         {LP_REASON_UNKNOWN_PEER, "unknown_peer", LP_ACTION_DROPPED},
         {LP_REASON_NOT_READY, "not_ready", LP_ACTION_DROPPED},
         {LP_REASON_LINK_DOWN, "link_down", LP_ACTION_DROPPED},
+        {LP_REASON_ETHERTYPE, "ethertype", LP_ACTION_FILTERED},
+        {LP_REASON_SWITCH_CONTROL, "switch_control", LP_ACTION_FILTERED},
+        {LP_REASON_DHCP_CHADDR, "dhcp_chaddr", LP_ACTION_FILTERED},
+        {LP_REASON_REDIRECT, "redirect", LP_ACTION_FILTERED},
+        {LP_REASON_LLADDR_SPOOF, "lladdr_spoof", LP_ACTION_FILTERED},
+        {LP_REASON_IP_TUNNEL, "ip_tunnel", LP_ACTION_FILTERED},
+        {LP_REASON_ADDR_SPOOF, "addr_spoof", LP_ACTION_FILTERED},
+        {LP_REASON_ADDR_LIMIT, "addr_limit", LP_ACTION_FILTERED},
+        {LP_REASON_RATE_DHCP, "rate_dhcp", LP_ACTION_RATE_LIMITED},
     };
     enum lp_reason r;
 

@@ -71,6 +71,8 @@ static void test_table(void **state)
         {"gateway multicast source", LP_ROLE_GATEWAY, BCAST, BCAST, LP_DST_NONE,
          0, 0, 1, LP_ROUTE_DROP, LP_REASON_SOURCE_MAC, 0},
     };
+    static const uint16_t extra[] = {0x88b5};
+    const struct lp_policy_cfg policy = {extra, 1};
     uint8_t f[64];
 
     (void)state;
@@ -79,6 +81,9 @@ static void test_table(void **state)
         struct lp_route r;
 
         memset(&in, 0, sizeof(in));
+        /* the operator allowed the local experimental ethertype the
+         * table's frames carry (--allow-ethertype 88b5) */
+        in.policy = &policy;
         in.role = t[i].role;
         in.len = frame(f, t[i].dst, t[i].src);
         in.frame = f;
@@ -97,6 +102,28 @@ static void test_table(void **state)
             assert_int_equal(r.limit_bytes, t[i].role == LP_ROLE_CLIENT);
         }
     }
+}
+
+/* Without the operator's extra ethertype the same client frame is
+ * refused: clients send IPv4, ARP and IPv6 only. */
+static void test_allow_list(void **state)
+{
+    uint8_t f[64];
+    struct lp_route_in in;
+
+    (void)state;
+    memset(&in, 0, sizeof(in));
+    in.role = LP_ROLE_CLIENT;
+    in.len = frame(f, BCAST, CLIENT);
+    in.frame = f;
+    in.own_mac = CLIENT;
+    in.gateway_present = 1;
+    assert_int_equal(lp_route_decide(&in).reason, LP_REASON_ETHERTYPE);
+    in.role = LP_ROLE_GATEWAY; /* the LAN's own frames are not limited */
+    in.own_mac = GWMAC;
+    f[11] = 0x99;
+    f[6] = 0x00;
+    assert_int_equal(lp_route_decide(&in).kind, LP_ROUTE_FLOOD);
 }
 
 static void test_runt(void **state)
@@ -118,6 +145,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_allow_list),
         cmocka_unit_test(test_runt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

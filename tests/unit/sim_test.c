@@ -355,9 +355,18 @@ static int teardown(void **state)
     return 0;
 }
 
-static const uint8_t bcast_from_c1[] = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,   0,   0,   0,  0x11,
-    0x88, 0xb5, 'h',  'e',  'l',  'l',  'o',  ' ', 'L', 'A', 'N'};
+/* A game's UDP broadcast from 198.18.0.11 (c1): only IPv4, ARP and IPv6
+ * leave a client (spec section 6). */
+static const uint8_t bcast_from_c1[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                        0x02, 0,    0,    0,    0,    0x11,
+                                        0x08, 0x00, /* IPv4 */
+                                        0x45, 0x00, 0x00, 0x25, 0x00, 0x00,
+                                        0x40, 0x00, 0x40, 0x11, 0x00, 0x00,
+                                        198,  18,   0,    11,   255,  255,
+                                        255,  255, /* UDP 27015 -> 27015 */
+                                        0x69, 0x87, 0x69, 0x87, 0x00, 0x11,
+                                        0x00, 0x00, 'h',  'e',  'l',  'l',
+                                        'o',  ' ',  'L',  'A',  'N'};
 
 static void check_room_of_three(struct sim *sm, struct sim_node **gw,
                                 struct sim_node **c1, struct sim_node **c2)
