@@ -436,7 +436,7 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     const struct lp_cred *cred;
     struct lp_admit_in in;
     struct lp_admit a;
-    uint8_t resume_hash[32];
+    uint8_t resume_hash[32] = {0};
     uint16_t mtu;
     struct lp_msg m;
 

@@ -98,6 +98,8 @@ frames = [
   # a router advertisement hidden in 6in4
   Ether(src=m, dst="ff:ff:ff:ff:ff:ff")/IP(src="%(ip)s", dst="198.18.0.255", proto=41)/
       IPv6(src="fe80::1:1", dst="ff02::1")/ICMPv6ND_RA()/Raw(b"EVIL"),
+  # another MAC inside ARP (the frame's own source is the attacker's)
+  Ether(src=m, dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, hwsrc="02:00:00:00:01:02", psrc="%(ip)s", pdst="%(ip)s"),
   # another player's address claimed
   Ether(src=m, dst="ff:ff:ff:ff:ff:ff")/ARP(op=2, hwsrc=m, psrc="%(victim)s", pdst="%(victim)s"),
   Ether(src=m, dst="ff:ff:ff:ff:ff:ff")/IP(src="%(victim)s", dst="255.255.255.255")/UDP(sport=9, dport=9)/Raw(b"EVIL"),
@@ -116,13 +118,17 @@ def test_attacks_from_a_player_never_arrive(party):
     for s in (lan_sniff, victim_sniff):
         out = s.communicate(timeout=30)[0]
         assert re.search(r"seen \d+ bad none", out), out
-    # the LAN host still maps its own router address to nobody else
-    neigh = sh("ip", "neigh", "show", ns=party.ns["lan"])
-    assert ATTACKER not in neigh.replace(party.leases["p1"], "")
+    # nobody learned the attacker's MAC for the router or the victim: the
+    # victim's entry for the LAN router, the LAN host's for the victim
+    sh("ping", "-c", "1", "-W", "2", LAN_HOST, ns=party.ns["p2"], check=False)
+    for ns, addr in ((party.ns["p2"], LAN_HOST), (party.ns["lan"], party.leases["p2"]),
+                     (party.ns["p2"], "2001:db8:1::1")):
+        neigh = sh("ip", "neigh", "show", addr, ns=ns)
+        assert ATTACKER not in neigh, (addr, neigh)
     # each was counted by the client that refused it
     text = party.clients["p1"].text()
     for reason in ("dhcp_server", "redirect", "lladdr_spoof", "switch_control", "ethertype",
-                   "ip_tunnel", "dhcpv6_server"):
+                   "ip_tunnel", "dhcpv6_server", "router_advertisement"):
         assert re.search(r"event=frame dir=tap_to_relay .*reason=%s" % reason, text), reason
 
 
