@@ -89,7 +89,8 @@ fuzz() {
   done
   return $rc
 }
-RELAY_SUITES="tests/system/test_relay.py tests/system/test_paths.py"
+RELAY_SUITES="tests/system/test_relay.py tests/system/test_paths.py
+  tests/system/test_rooms.py tests/system/test_spki.py"
 relay_tests() {
   # shellcheck disable=SC2086
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
@@ -114,13 +115,14 @@ netns_tests() {
   fi
   # the relay listens on the wildcard `PORT/udp` form (lpnet.py's default)
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider \
-    tests/system/test_lanparty.py tests/system/test_faults.py
+    tests/system/test_lanparty.py tests/system/test_faults.py \
+    tests/system/test_containment.py
 }
 # The LAN party again with the relay on one address (198.18.100.1:PORT).
 netns_tests_addr() {
   LP_RELAY_LISTEN=addr LP_BUILD_DIR=$ROOT/build \
     $PY -m pytest -q -p no:cacheprovider tests/system/test_lanparty.py \
-    tests/system/test_faults.py
+    tests/system/test_faults.py tests/system/test_containment.py
 }
 
 step deps deps
