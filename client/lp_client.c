@@ -90,6 +90,16 @@ int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg)
     }
 }
 
+void lp_client_check_ok(const char *relay, const char *room,
+                        const struct lp_msg_welcome *w)
+{
+    printf("OK: the relay %s answered with its pinned identity and room %s "
+           "admitted us (peer id %u, MTU %u); LAN gateway %s\n",
+           relay, room, w->peer_id, w->effective_mtu,
+           w->gateway_present ? "present" : "not present yet");
+    fflush(stdout);
+}
+
 const char *lp_client_reject_advice(enum lp_reject r)
 {
     switch (r) {

@@ -100,6 +100,11 @@ int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg);
  * Returns 0 or LP_EXIT_USAGE (message printed). */
 int lp_client_opts_check(struct lp_client_opts *o);
 
+/* --check-relay's one line when everything is fine: relay, pin, room and
+ * invite (both clients print it). */
+void lp_client_check_ok(const char *relay, const char *room,
+                        const struct lp_msg_welcome *w);
+
 /* One human line: what a player or organiser does about a final reject. */
 const char *lp_client_reject_advice(enum lp_reject r);
 

@@ -63,6 +63,15 @@ void lp_diag_log(const struct lp_diag *d, struct lp_diag_state *st)
             lp_log_u64(&b, "datagrams_tx", d->ctr->datagrams_tx);
             lp_log_u64(&b, "datagrams_rx", d->ctr->datagrams_rx);
             lp_log_u64(&b, "drops", lp_counters_total_drops(d->ctr));
+            /* and why: what the safety policy refused shows here */
+            for (unsigned r = 1; r < LP_REASON_MAX; r++) {
+                char key[48];
+                if (d->ctr->drops[r] == 0)
+                    continue;
+                snprintf(key, sizeof(key), "drop_%s",
+                         lp_reason_name((enum lp_reason)r));
+                lp_log_u64(&b, key, d->ctr->drops[r]);
+            }
         }
         lp_log_end(&b);
     }

@@ -90,11 +90,7 @@ static void runner_on_welcome(struct lp_session *s,
     r->welcome_at = now;
     r->attempt = 0;
     if (r->cfg->check_only) {
-        printf("OK: the relay %s answered with its pinned identity and room "
-               "%s admitted us (peer id %u, MTU %u); LAN gateway %s\n",
-               r->relay_str, s->cfg.room, w->peer_id, w->effective_mtu,
-               w->gateway_present ? "present" : "not present yet");
-        fflush(stdout);
+        lp_client_check_ok(r->relay_str, s->cfg.room, w);
         r->stopping = 1;
         lp_session_disconnect(s, "check_done", now);
         return;

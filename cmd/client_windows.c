@@ -127,10 +127,7 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
     c->welcome_at = now;
     c->attempt = 0;
     if (c->check_only) {
-        printf("welcome: room %s, peer id %u, MTU %u, LAN gateway %s\n",
-               s->cfg.room, w->peer_id, w->effective_mtu,
-               w->gateway_present ? "present" : "not present");
-        fflush(stdout);
+        lp_client_check_ok(c->relay_str, s->cfg.room, w);
         c->stopping = 1;
         lp_session_disconnect(s, "check_done", now);
         return;

@@ -118,18 +118,27 @@ static void set_owner(struct lp_addrtab *t, struct lp_bmap_ent *e, int created,
     count_add(t, owner, family, +1, now);
 }
 
-void lp_addrtab_lan_seen(struct lp_addrtab *t, int family, const uint8_t *a,
-                         lp_tstamp now)
+/* The entry for a learnable address, created if absent; NULL for the
+ * special addresses (never learned) or when the table cannot take it. */
+static struct lp_bmap_ent *addr_entry(struct lp_addrtab *t, int family,
+                                      const uint8_t *a, lp_tstamp now,
+                                      int *created)
 {
     uint8_t key[17];
     size_t n;
-    struct lp_bmap_ent *e;
-    int created;
 
     if (lp_addr_special(family, a))
-        return;
+        return NULL;
     n = addr_key(key, family, a);
-    e = lp_bmap_put(&t->map, key, n, now, &created);
+    return lp_bmap_put(&t->map, key, n, now, created);
+}
+
+void lp_addrtab_lan_seen(struct lp_addrtab *t, int family, const uint8_t *a,
+                         lp_tstamp now)
+{
+    int created;
+    struct lp_bmap_ent *e = addr_entry(t, family, a, now, &created);
+
     if (e == NULL)
         return;
     if (created || e->kind == KIND_CLAIM)
@@ -142,15 +151,9 @@ void lp_addrtab_lan_seen(struct lp_addrtab *t, int family, const uint8_t *a,
 void lp_addrtab_lan_pin(struct lp_addrtab *t, int family, const uint8_t *a,
                         lp_tstamp now)
 {
-    uint8_t key[17];
-    size_t n;
-    struct lp_bmap_ent *e;
     int created;
+    struct lp_bmap_ent *e = addr_entry(t, family, a, now, &created);
 
-    if (lp_addr_special(family, a))
-        return;
-    n = addr_key(key, family, a);
-    e = lp_bmap_put(&t->map, key, n, now, &created);
     if (e != NULL)
         set_owner(t, e, created, OWNER_LAN, KIND_PIN, now);
 }
@@ -158,15 +161,12 @@ void lp_addrtab_lan_pin(struct lp_addrtab *t, int family, const uint8_t *a,
 void lp_addrtab_dhcp_bind(struct lp_addrtab *t, int family, const uint8_t *a,
                           uint64_t mac, uint32_t lease, lp_tstamp now)
 {
-    uint8_t key[17];
-    size_t n;
     struct lp_bmap_ent *e;
     int created;
 
-    if (lp_addr_special(family, a) || mac == OWNER_LAN)
+    if (mac == OWNER_LAN)
         return;
-    n = addr_key(key, family, a);
-    e = lp_bmap_put(&t->map, key, n, now, &created);
+    e = addr_entry(t, family, a, now, &created);
     if (e == NULL || (e->pinned && !created))
         return; /* a LAN server's address is never a client's */
     set_owner(t, e, created, mac, KIND_DHCP, now);

@@ -160,7 +160,7 @@ timeout 60 wine "$EXE" --check-relay --relay "127.0.0.1:$P1" \
   >"$TMP/check.out" 2>&1
 rc=$?
 sleep 0.3
-if [ $rc -eq 0 ] && grep -q '^welcome: room wine, peer id' "$TMP/check.out" &&
+if [ $rc -eq 0 ] && grep -q '^OK: .*room wine admitted us' "$TMP/check.out" &&
   grep -q 'event=peer_joined room=wine' "$TMP/relay1.log" &&
   grep -q 'reason=check_done' "$TMP/relay1.log"; then
   ok "--check-relay with the pinned certificate"
@@ -183,6 +183,43 @@ if [ $rc -ne 0 ] && grep -q 'does not match the pinned --relay-ca-cert' \
 else
   cat "$TMP/wrongpin.out"
   fail "--check-relay with a wrong pin fails" "rc=$rc"
+fi
+
+# A closed relay and an invite link, as players get them (spec section 9):
+# the link alone names the relay, the room, the public-key pin and the
+# credential; a link whose token was tampered with is refused (20).
+printf 'lanparty-rooms 1\n' >"$TMP/rooms.txt"
+"$RELAY_BIN" --listen 127.0.0.1:0 --cert "$TMP/relay1.pem" \
+  --key "$TMP/relay1.key" --rooms "$TMP/rooms.txt" 2>"$TMP/relay3.log" &
+pids+=($!)
+P3=
+for i in $(seq 1 50); do
+  P3=$(sed -n 's/.*event=listening addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+    "$TMP/relay3.log" | head -n 1)
+  [ -n "$P3" ] && break
+  sleep 0.1
+done
+"$RELAY_BIN" room create wine --rooms "$TMP/rooms.txt" \
+  --public "127.0.0.1:$P3" --cert "$TMP/relay1.pem" --key "$TMP/relay1.key" \
+  >"$TMP/links.txt" 2>&1
+kill -HUP "${pids[-1]}"
+sleep 0.5
+LINK=$(sed -n "/player invite/{n;s/^ *//;p}" "$TMP/links.txt")
+timeout 60 wine "$EXE" "$LINK" --check-relay --identity "$ID" \
+  >"$TMP/link.out" 2>&1
+rc=$?
+BADLINK="${LINK}x" # another token
+timeout 60 wine "$EXE" --check-relay --identity "$ID" "$BADLINK" \
+  >"$TMP/badlink.out" 2>&1
+rc2=$?
+if [ $rc -eq 0 ] && grep -q '^OK: .*room wine admitted us' "$TMP/link.out" &&
+  [ $rc2 -eq 20 ] && grep -q 'unauthorized' "$TMP/badlink.out" &&
+  ! grep -q "${LINK##*auth=}" "$TMP/link.out" "$TMP/relay3.log"; then
+  ok "an invite link alone: admitted; a tampered one: unauthorized (20)"
+else
+  cat "$TMP/links.txt" "$TMP/link.out" "$TMP/badlink.out"
+  tail -n 5 "$TMP/relay3.log"
+  fail "invite links on Windows" "rc=$rc rc2=$rc2"
 fi
 
 # The relay's identity for the in-process server, its DER as the pin.

@@ -130,6 +130,8 @@ def test_attacks_from_a_player_never_arrive(party):
     for reason in ("dhcp_server", "redirect", "lladdr_spoof", "switch_control", "ethertype",
                    "ip_tunnel", "dhcpv6_server", "router_advertisement"):
         assert re.search(r"event=frame dir=tap_to_relay .*reason=%s" % reason, text), reason
+    # and the player's own diagnostics say so, by reason
+    party.clients["p1"].wait_for(r"event=diagnostics .*drop_dhcp_server=\d+ .*drop_redirect=", 15)
 
 
 def test_victim_still_gets_its_lease_from_the_lan(party):

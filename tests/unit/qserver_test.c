@@ -150,7 +150,8 @@ static size_t initial(uint8_t *p, uint32_t version, const uint8_t *dcid,
     n += 8;
     p[n++] = (uint8_t)(0x40 | (tokenlen >> 8)); /* 2-byte varint */
     p[n++] = (uint8_t)tokenlen;
-    memcpy(p + n, token, tokenlen);
+    if (tokenlen > 0)
+        memcpy(p + n, token, tokenlen);
     n += tokenlen;
     payload = 1200 - n - 2;
     p[n++] = (uint8_t)(0x40 | (payload >> 8));
