@@ -173,6 +173,10 @@ int main(int argc, char **argv)
             break;
         case 'z':
             fsize = (size_t)atol(optarg);
+            if (fsize < 64 || fsize > 9000) {
+                fprintf(stderr, "lp-loadgen: --frame-size: 64 to 9000\n");
+                return 2;
+            }
             break;
         default:
             return 2;
@@ -230,8 +234,30 @@ int main(int argc, char **argv)
     else
         memcpy(frame->data + 4, "\x00\x16\x3e\x00\x00\x99", 6);
     memcpy(frame->data + 10, "\x02\x00\x00\x00\x00\x02", 6); /* conn idx 2 */
-    frame->data[16] = 0x88;
-    frame->data[17] = 0xb5;
+    /* a game's UDP datagram: clients may send only IPv4, ARP and IPv6 */
+    {
+        uint8_t *ip = frame->data + 4 + 14, *udp = ip + 20;
+        size_t iplen = fsize - 14;
+        static const uint8_t src[4] = {198, 18, 0, 2},
+                             uni[4] = {198, 18, 0, 99},
+                             bc[4] = {255, 255, 255, 255};
+        frame->data[16] = 0x08;
+        frame->data[17] = 0x00;
+        memset(ip, 0, 20);
+        ip[0] = 0x45;
+        ip[2] = (uint8_t)(iplen >> 8);
+        ip[3] = (uint8_t)iplen;
+        ip[6] = 0x40; /* DF */
+        ip[8] = 64;
+        ip[9] = 17;
+        memcpy(ip + 12, src, 4);
+        memcpy(ip + 16, is_bcast ? bc : uni, 4);
+        udp[0] = udp[2] = 0x69;
+        udp[1] = udp[3] = 0x87; /* 27015 */
+        udp[4] = (uint8_t)((iplen - 20) >> 8);
+        udp[5] = (uint8_t)(iplen - 20);
+        udp[6] = udp[7] = 0;
+    }
     frame->len = (uint32_t)(4 + fsize);
 
     for (;;) {

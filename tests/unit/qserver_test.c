@@ -226,7 +226,7 @@ static void test_retry_and_tokens(void **state)
     /* a forged token is refused with INVALID_TOKEN, statelessly */
     memset(token, 0, sizeof(token));
     token[0] = NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY;
-    initial(pkt, NGTCP2_PROTO_VER_V1, dcid, 8, token, 100);
+    initial(pkt, NGTCP2_PROTO_VER_V1, dcid, 8, token, sizeof(token));
     lp_qserver_recv(&f->s, &f->path, pkt, 1200, 20);
     assert_int_equal(f->s.st.bad_tokens, 1);
     assert_int_equal(f->s.nconns, 0);
