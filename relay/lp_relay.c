@@ -38,6 +38,9 @@
 #define RELAY_LAN_MAC_AGE (300 * LP_SECONDS)
 #define RELAY_SWEEP       (10 * LP_SECONDS) /* ageing of the room tables */
 
+/* r->connlog slots */
+enum { RELAY_LOG_REJECT, RELAY_LOG_HELLO_TIMEOUT, RELAY_LOG_NO_DATAGRAM };
+
 struct relay_room {
     struct relay_room *next;
     char name[LP_ROOM_MAX + 1];
@@ -324,6 +327,7 @@ static void relay_reject(struct relay_peer *p, enum lp_reject reason,
 {
     struct lp_msg m;
     struct lp_logbuf b;
+    uint64_t suppressed = 0;
 
     memset(&m, 0, sizeof(m));
     m.type = LP_MSG_REJECT;
@@ -332,10 +336,13 @@ static void relay_reject(struct relay_peer *p, enum lp_reject reason,
     peer_send(p, &m);
     p->rejected = 1;
     lp_qconn_close(&p->q, LP_APP_REJECTED, now);
-    if (lp_log_begin(&b, LP_LOG_INFO, "rejected")) {
+    if (lp_ratelog_allow(&p->r->connlog[RELAY_LOG_REJECT], now, &suppressed) &&
+        lp_log_begin(&b, LP_LOG_INFO, "rejected")) {
         lp_log_str(&b, "remote", p->remote);
         lp_log_str(&b, "reason", lp_reject_name(reason));
         lp_log_str(&b, "msg", text);
+        if (suppressed > 0)
+            lp_log_u64(&b, "suppressed", suppressed);
         lp_log_end(&b);
     }
 }
@@ -1062,7 +1069,8 @@ static void relay_on_handshake(struct lp_qconn *c, lp_tstamp now)
     struct relay_peer *p = (struct relay_peer *)c;
 
     p->last_seen = now;
-    if (!lp_qconn_peer_has_dgram(c))
+    if (!lp_qconn_peer_has_dgram(c) &&
+        lp_ratelog_allow(&p->r->connlog[RELAY_LOG_NO_DATAGRAM], now, NULL))
         lp_logf(LP_LOG_INFO, "no_datagram",
                 "%s did not advertise QUIC DATAGRAM support", p->remote);
 }
@@ -1231,6 +1239,8 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     lp_ratelog_init(&r->droplog, LP_SECONDS, 20);
     lp_ratelog_init(&r->pathlog, LP_SECONDS, 20);
     lp_ratelog_init(&r->spooflog, LP_SECONDS, 10);
+    for (size_t i = 0; i < sizeof(r->connlog) / sizeof(r->connlog[0]); i++)
+        lp_ratelog_init(&r->connlog[i], LP_SECONDS, 20);
     {
         uint64_t seed = 0;
         (void)lp_tls_random(&seed, sizeof(seed));
@@ -1316,8 +1326,10 @@ static void relay_tick(struct lp_relay *r, lp_tstamp now)
             !lp_qconn_is_open(&p->q))
             continue;
         if (now - p->q.handshake_ts >= r->cfg.hello_timeout) {
-            lp_logf(LP_LOG_INFO, "hello_timeout",
-                    "%s sent no hello within the timeout", p->remote);
+            if (lp_ratelog_allow(&r->connlog[RELAY_LOG_HELLO_TIMEOUT], now,
+                                 NULL))
+                lp_logf(LP_LOG_INFO, "hello_timeout",
+                        "%s sent no hello within the timeout", p->remote);
             p->rejected = 1;
             lp_qconn_close_now(&p->q, LP_APP_HELLO_TIMEOUT, now);
             lp_qserver_mark(&r->qs, &p->q);

@@ -50,8 +50,11 @@ struct lp_relay {
     size_t nrooms, npeers; /* admitted peers */
     struct lp_counters ctr;
     struct lp_ratelog droplog;
-    struct lp_ratelog pathlog;   /* path_changed lines */
-    struct lp_ratelog spooflog;  /* addr_spoof lines */
+    struct lp_ratelog pathlog;  /* path_changed lines */
+    struct lp_ratelog spooflog; /* addr_spoof lines */
+    /* connection-level lines strangers can cause, each type limited on
+     * its own so that logging is never a lever (RELAY_LOG_*) */
+    struct lp_ratelog connlog[3];
     lp_tstamp next_sweep;        /* ageing of the rooms' tables */
     struct lp_policy_cfg policy; /* points into cfg */
     /* A closed relay (spec section 4) admits only credentials from its
