@@ -137,11 +137,12 @@ static int tls_verify_pin(int preverify, WOLFSSL_X509_STORE_CTX *store)
     return 1;
 }
 
-int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
-                       const char *server_name, char *err, size_t errlen)
+/* The client context both pinning modes and system trust start from:
+ * TLS 1.3, QUIC hooks, our ALPN and the name to send. */
+static int tls_client_ctx(struct lp_tls_client *c, const char *server_name,
+                          char *err, size_t errlen)
 {
     WOLFSSL_CTX *ctx;
-    int rv;
 
     memset(c, 0, sizeof(*c));
     c->alpn = LP_ALPN;
@@ -158,6 +159,18 @@ int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
         lp_tls_client_free(c);
         return LP_ERR_IO;
     }
+    return 0;
+}
+
+int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
+                       const char *server_name, char *err, size_t errlen)
+{
+    WOLFSSL_CTX *ctx;
+    int rv;
+
+    if ((rv = tls_client_ctx(c, server_name, err, errlen)) != 0)
+        return rv;
+    ctx = c->cred;
     if (pin_file != NULL) {
         rv = lp_tls_read_file(pin_file, &c->pin_der, &c->pin_der_len);
         if (rv != 0 || c->pin_der_len == 0) {
@@ -185,32 +198,20 @@ int lp_tls_client_init_spki(struct lp_tls_client *c, const uint8_t (*pins)[32],
                             size_t npins, const char *server_name, char *err,
                             size_t errlen)
 {
-    WOLFSSL_CTX *ctx;
+    int rv;
 
-    memset(c, 0, sizeof(*c));
     if (pins == NULL || npins == 0 || npins > LP_TLS_MAX_SPKI) {
+        memset(c, 0, sizeof(*c));
         snprintf(err, errlen, "want 1 to %d public-key pins", LP_TLS_MAX_SPKI);
         return LP_ERR_INVAL;
     }
-    c->alpn = LP_ALPN;
-    snprintf(c->server_name, sizeof(c->server_name), "%s",
-             server_name != NULL ? server_name : "");
-    if (tls_global_init() != 0 ||
-        (ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method())) == NULL) {
-        snprintf(err, errlen, "cannot initialise wolfSSL");
-        return LP_ERR_NOMEM;
-    }
-    c->cred = ctx;
-    if (ngtcp2_crypto_wolfssl_configure_client_context(ctx) != 0) {
-        snprintf(err, errlen, "cannot set up wolfSSL for QUIC");
-        lp_tls_client_free(c);
-        return LP_ERR_IO;
-    }
+    if ((rv = tls_client_ctx(c, server_name, err, errlen)) != 0)
+        return rv;
     memcpy(c->spki_pins, pins, npins * sizeof(pins[0]));
     c->nspki = npins;
     /* No CA loaded: every chain fails wolfSSL's own check and
      * tls_verify_pin decides. */
-    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, tls_verify_pin);
+    wolfSSL_CTX_set_verify(c->cred, WOLFSSL_VERIFY_PEER, tls_verify_pin);
     return 0;
 }
 
