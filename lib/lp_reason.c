@@ -37,6 +37,8 @@ static const char *const reason_names[LP_REASON_MAX] = {
     [LP_REASON_ADDR_SPOOF] = "addr_spoof",
     [LP_REASON_ADDR_LIMIT] = "addr_limit",
     [LP_REASON_RATE_DHCP] = "rate_dhcp",
+    [LP_REASON_STALE] = "stale",
+    [LP_REASON_RATE_FANOUT] = "rate_fanout",
 };
 
 const char *lp_reason_name(enum lp_reason r)
@@ -98,6 +100,7 @@ enum lp_action lp_reason_action(enum lp_reason r)
     case LP_REASON_RATE_UNKNOWN:
     case LP_REASON_RATE_BYTES:
     case LP_REASON_RATE_DHCP:
+    case LP_REASON_RATE_FANOUT:
         return LP_ACTION_RATE_LIMITED;
     default:
         return LP_ACTION_DROPPED;

@@ -50,6 +50,10 @@ enum lp_reason {
     LP_REASON_ADDR_LIMIT,      /* "addr_limit": too many addresses for one
                                   client (relay address table) */
     LP_REASON_RATE_DHCP,       /* "rate_dhcp" */
+    LP_REASON_STALE,           /* "stale": queued longer than the age limit
+                                  (a late game frame is worthless) */
+    LP_REASON_RATE_FANOUT,     /* "rate_fanout": the room's or the relay's
+                                  frame copies per second */
     LP_REASON_MAX
 };
 

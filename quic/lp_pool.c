@@ -48,6 +48,7 @@ struct lp_pbuf *lp_pool_get(struct lp_pool *p)
     b->next_free = NULL;
     b->refs = 1;
     b->len = 0;
+    b->born = 0;
     return b;
 }
 

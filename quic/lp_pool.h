@@ -12,9 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lp_types.h"
+
 struct lp_pbuf {
     uint32_t refs;
     uint32_t len;
+    uint64_t born; /* when the frame arrived (lp_tstamp); queue ageing */
     struct lp_pbuf *next_free;
     uint8_t data[];
 };

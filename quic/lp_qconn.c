@@ -401,11 +401,7 @@ void lp_qconn_free(struct lp_qconn *c)
         free(k);
     }
     if (c->dq != NULL) {
-        while (c->dq_len > 0) {
-            lp_pool_put(c->pool, c->dq[c->dq_head]);
-            c->dq_head = (c->dq_head + 1) % c->dq_cap;
-            c->dq_len--;
-        }
+        (void)lp_qconn_dgram_clear(c);
         free(c->dq);
     }
     free(c->close_pkt);
@@ -836,26 +832,73 @@ int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
+static void qconn_dq_pop(struct lp_qconn *c)
+{
+    lp_pool_put(c->pool, c->dq[c->dq_head]);
+    c->dq_head = (c->dq_head + 1) % c->dq_cap;
+    c->dq_len--;
+    if (c->dq_acct != NULL)
+        (*c->dq_acct)--;
+}
+
+/* qconn_dq_stale: the head waited longer than the age limit at now. */
+static int qconn_dq_stale(const struct lp_qconn *c, lp_tstamp now)
+{
+    const struct lp_pbuf *h = c->dq[c->dq_head];
+
+    return c->dq_max_age != 0 && now > h->born && now - h->born > c->dq_max_age;
+}
+
+uint32_t lp_qconn_dgram_expire(struct lp_qconn *c, lp_tstamp now)
+{
+    uint32_t n = 0;
+
+    while (c->dq_len > 0 && qconn_dq_stale(c, now)) {
+        qconn_dq_pop(c);
+        c->dq_dropped_stale++;
+        n++;
+    }
+    return n;
+}
+
+uint32_t lp_qconn_dgram_clear(struct lp_qconn *c)
+{
+    uint32_t n = c->dq_len;
+
+    while (c->dq_len > 0)
+        qconn_dq_pop(c);
+    return n;
+}
+
+void lp_qconn_dgram_limit(struct lp_qconn *c, lp_tstamp max_age, uint32_t *acct)
+{
+    c->dq_max_age = max_age;
+    if (c->dq_acct != NULL)
+        *c->dq_acct -= c->dq_len;
+    c->dq_acct = acct;
+    if (acct != NULL)
+        *acct += c->dq_len;
+}
+
 int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
 {
-    if (c->dq_len == c->dq_cap || c->state != LP_QS_OPEN)
+    if (c->state != LP_QS_OPEN)
+        return LP_ERR_AGAIN;
+    if (c->dq_len > 0)
+        (void)lp_qconn_dgram_expire(c, b->born);
+    if (c->dq_len == c->dq_cap)
         return LP_ERR_AGAIN;
     lp_pbuf_ref(b);
     c->dq[(c->dq_head + c->dq_len) % c->dq_cap] = b;
     c->dq_len++;
+    if (c->dq_acct != NULL)
+        (*c->dq_acct)++;
     return 0;
 }
 
 uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c)
 {
     return c->dq_len;
-}
-
-static void qconn_dq_pop(struct lp_qconn *c)
-{
-    lp_pool_put(c->pool, c->dq[c->dq_head]);
-    c->dq_head = (c->dq_head + 1) % c->dq_cap;
-    c->dq_len--;
 }
 
 /* qconn_ctrl_vec points v at unsent control bytes (one chunk's worth). */
@@ -1015,6 +1058,12 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         } else if (!dgram_blocked && c->dq_len > 0) {
             struct lp_pbuf *pb = c->dq[c->dq_head];
 
+            if (qconn_dq_stale(c, now)) {
+                /* a game frame that waited this long is worthless */
+                qconn_dq_pop(c);
+                c->dq_dropped_stale++;
+                continue;
+            }
             if (pb->len > lp_qconn_max_dgram(c)) {
                 /* The path shrank under a queued datagram: drop it rather
                  * than stall the queue (ngtcp2 0.12 would refuse it

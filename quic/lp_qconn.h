@@ -162,7 +162,10 @@ struct lp_qconn {
     struct lp_pool *pool;
     struct lp_pbuf **dq;
     uint32_t dq_cap, dq_head, dq_len;
+    uint32_t *dq_acct;          /* owner's counter of queued buffers, or NULL */
+    lp_tstamp dq_max_age;       /* older queued datagrams are dropped; 0 off */
     uint64_t dq_dropped_budget; /* dropped at send: no longer fit the path */
+    uint64_t dq_dropped_stale;  /* dropped: waited longer than dq_max_age */
     uint64_t dgrams_sent;
 
     /* closing */
@@ -239,9 +242,24 @@ void lp_qconn_handle_expiry(struct lp_qconn *c, lp_tstamp now);
 int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len);
 
 /* lp_qconn_queue_dgram takes one reference on b and queues it. Returns 0, or
- * LP_ERR_AGAIN when the queue is full (nothing taken). */
+ * LP_ERR_AGAIN when the queue is full (nothing taken). With an age limit,
+ * queued datagrams older than b (b->born) by more than the limit are dropped
+ * first (counted in dq_dropped_stale). */
 int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b);
 uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c);
+
+/*
+ * lp_qconn_dgram_limit sets the queue's age limit (0: none) and an owner
+ * counter that follows the number of queued datagrams (it is moved: what is
+ * queued now leaves the old counter and joins the new one; NULL: none).
+ */
+void lp_qconn_dgram_limit(struct lp_qconn *c, lp_tstamp max_age,
+                          uint32_t *acct);
+
+/* lp_qconn_dgram_expire drops queued datagrams older than the age limit at
+ * now; lp_qconn_dgram_clear drops them all. Both return how many. */
+uint32_t lp_qconn_dgram_expire(struct lp_qconn *c, lp_tstamp now);
+uint32_t lp_qconn_dgram_clear(struct lp_qconn *c);
 
 /* The largest DATAGRAM payload this connection can carry right now, from
  * the path's current packet size (PMTUD) and the peer's limit. */

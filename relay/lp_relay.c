@@ -51,6 +51,13 @@ struct relay_room {
     size_t npeers, cap;
     struct lp_bmap lan;      /* MACs the gateway sent from */
     struct lp_addrtab addrs; /* who owns which IP address */
+    /* pool buffers queued towards this room's peers (one per reference) */
+    uint32_t dq_held;
+    /* fan-out: copies/s, and this second's and the last second's copies
+     * (the fair share test when the relay-wide budget runs low) */
+    struct lp_tbucket fanout;
+    lp_tstamp win_start;
+    uint64_t win_copies, last_copies;
 };
 
 struct relay_peer {
@@ -77,6 +84,7 @@ struct relay_peer {
     lp_tstamp last_seen, joined_at;
     uint32_t malformed;
     lp_tstamp malformed_start;
+    uint64_t stale_seen; /* q.dq_dropped_stale already counted */
     struct lp_tbucket rl_bcast, rl_unknown, rl_bytes, rl_dhcp;
     struct lp_counters ctr;
     int has_stats;
@@ -101,6 +109,11 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->max_conns = 4096;
     cfg->max_per_ip = 64;
     cfg->rate_dhcp = 4;
+    cfg->rate_gw_bcast = 5000;
+    cfg->fanout_room = 200000;
+    cfg->fanout_relay = 1000000;
+    cfg->max_queue_age = 100 * LP_MILLISECONDS;
+    cfg->room_max_per_ip = 16;
 }
 
 /* peer_doom: close p at the next flush (never inside a callback). The list
@@ -290,6 +303,19 @@ static int room_id_used(const struct relay_room *room, uint16_t id)
     return 0;
 }
 
+/* relay_count_stale counts the datagrams p's queue dropped for age since
+ * the last call (the queue drops them where it sees them). */
+static void relay_count_stale(struct lp_relay *r, struct relay_peer *p)
+{
+    uint64_t n = p->q.dq_dropped_stale - p->stale_seen;
+
+    p->stale_seen = p->q.dq_dropped_stale;
+    for (; n > 0; n--) {
+        lp_counters_drop(&r->ctr, LP_REASON_STALE);
+        lp_counters_drop(&p->ctr, LP_REASON_STALE);
+    }
+}
+
 /* relay_leave removes p from its room, then tells the others (spec 4). */
 static void relay_leave(struct lp_relay *r, struct relay_peer *p,
                         const char *reason)
@@ -308,6 +334,12 @@ static void relay_leave(struct lp_relay *r, struct relay_peer *p,
     }
     if (room->gateway == p)
         room->gateway = NULL;
+    relay_count_stale(r, p);
+    for (uint32_t n = lp_qconn_dgram_clear(&p->q); n > 0; n--) {
+        lp_counters_drop(&r->ctr, LP_REASON_NO_PEER);
+        lp_counters_drop(&p->ctr, LP_REASON_NO_PEER);
+    }
+    lp_qconn_dgram_limit(&p->q, 0, NULL);
     r->npeers--;
     if (p->role == LP_ROLE_CLIENT && strcmp(reason, "replaced") != 0)
         lp_addrtab_client_left(&room->addrs, lp_mac_u64(p->mac));
@@ -514,6 +546,9 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
         snprintf(room->name, sizeof(room->name), "%s", h->room);
         room->mtu = mtu;
         room->next_id = 1;
+        lp_tbucket_init(&room->fanout, r->cfg.fanout_room,
+                        r->cfg.fanout_room / 10 + 64, now);
+        room->win_start = now;
         {
             uint64_t seed = 0;
             (void)lp_tls_random(&seed, sizeof(seed));
@@ -550,8 +585,11 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     snprintf(p->software, sizeof(p->software), "%s",
              h->has_software ? h->software : "");
     p->joined_at = now;
-    lp_tbucket_init(&p->rl_bcast, r->cfg.rate_bcast, r->cfg.rate_bcast * 2,
-                    now);
+    {
+        uint64_t bc = p->role == LP_ROLE_GATEWAY ? r->cfg.rate_gw_bcast
+                                                 : r->cfg.rate_bcast;
+        lp_tbucket_init(&p->rl_bcast, bc, bc * 2, now);
+    }
     lp_tbucket_init(&p->rl_unknown, r->cfg.rate_unknown,
                     r->cfg.rate_unknown * 2, now);
     lp_tbucket_init(&p->rl_bytes, r->cfg.rate_bytes, r->cfg.rate_bytes / 4,
@@ -585,6 +623,8 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     }
     p->room = room;
     room->peers[room->npeers++] = p;
+    /* its queue counts against the room's share of the pool, and ages */
+    lp_qconn_dgram_limit(&p->q, r->cfg.max_queue_age, &room->dq_held);
     p->admitted = 1;
     r->npeers++;
     if (p->role == LP_ROLE_GATEWAY) {
@@ -902,6 +942,53 @@ static void relay_egress_skip(struct relay_peer *p, struct relay_peer *t,
     }
 }
 
+/*
+ * relay_pool_share: may one more pool buffer be queued towards t? The
+ * shared pool is split by dynamic thresholds (as switches share their
+ * packet memory): a peer may hold at most as many buffers as are free, a
+ * room twice that. Queues that never drain (receivers that stopped
+ * acknowledging) then hold a bounded share however many there are, and
+ * some buffers always stay free for every other room.
+ */
+static int relay_pool_share(const struct lp_relay *r,
+                            const struct relay_room *room,
+                            const struct relay_peer *t)
+{
+    size_t nfree = r->pool.nfree;
+
+    return lp_qconn_dgram_queued(&t->q) < (nfree > 2 ? nfree : 2) &&
+           room->dq_held < (nfree > 32 ? 2 * nfree : 64);
+}
+
+/*
+ * relay_fanout_take takes one frame copy from the room's budget and the
+ * relay's. While the relay-wide budget is more than half used, a room that
+ * sent more than its fair share (the relay budget over the rooms) in the
+ * last second gets nothing from it, so the others keep theirs.
+ */
+static int relay_fanout_take(struct lp_relay *r, struct relay_room *room,
+                             lp_tstamp now)
+{
+    if (now - room->win_start >= LP_SECONDS) {
+        room->last_copies =
+            now - room->win_start < 2 * LP_SECONDS ? room->win_copies : 0;
+        room->win_copies = 0;
+        room->win_start = now;
+    }
+    if (!lp_tbucket_take(&room->fanout, 1, now))
+        return 0;
+    if (r->cfg.fanout_relay != 0) {
+        if (r->nrooms > 1 &&
+            r->fanout.tokens < r->fanout.burst * 1000000000ULL / 2 &&
+            room->last_copies > r->cfg.fanout_relay / r->nrooms)
+            return 0;
+        if (!lp_tbucket_take(&r->fanout, 1, now))
+            return 0;
+    }
+    room->win_copies++;
+    return 1;
+}
+
 static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
                               lp_tstamp now)
 {
@@ -1014,11 +1101,15 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
             cap = t->budget;
         if (enc > cap) {
             relay_egress_skip(p, t, enc, cap, now);
-        } else if (lp_qconn_dgram_full(&t->q)) {
+        } else if (lp_qconn_dgram_full(&t->q) ||
+                   !relay_pool_share(r, room, t)) {
             /* checked before the copy: a sender outrunning this target's
              * congestion window costs no more than the decryption */
             lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
             lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
+        } else if (!relay_fanout_take(r, room, now)) {
+            lp_counters_drop(&r->ctr, LP_REASON_RATE_FANOUT);
+            lp_counters_drop(&t->ctr, LP_REASON_RATE_FANOUT);
         } else {
             if (pb == NULL) {
                 pb = lp_pool_get(&r->pool);
@@ -1027,6 +1118,7 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
                                LP_REASON_QUEUE_FULL, now);
                     return;
                 }
+                pb->born = now;
                 lp_overlay_write_hdr(pb->data, p->peer_id);
                 memcpy(pb->data + LP_OVERLAY_HDR_LEN, ov.frame, ov.framelen);
                 pb->len = (uint32_t)enc;
@@ -1247,6 +1339,8 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
         lp_authfail_init(&r->authfail, seed);
     }
     r->next_tick = now + RELAY_TICK;
+    lp_tbucket_init(&r->fanout, cfg->fanout_relay, cfg->fanout_relay / 10 + 64,
+                    now);
     r->doomed =
         calloc(cfg->max_conns > 0 ? cfg->max_conns : 1, sizeof(*r->doomed));
     if (r->doomed == NULL) {
@@ -1315,6 +1409,11 @@ static void relay_tick(struct lp_relay *r, lp_tstamp now)
     }
     for (size_t i = 0; i < r->qs.nconns; i++) {
         struct relay_peer *p = (struct relay_peer *)r->qs.heap[i];
+        if (p->r != NULL && p->room != NULL) {
+            /* queues of receivers that stopped reading age out here */
+            (void)lp_qconn_dgram_expire(&p->q, now);
+            relay_count_stale(r, p);
+        }
         if (p->reject_at != 0 && now >= p->reject_at) {
             p->reject_at = 0;
             relay_reject(p, LP_REJECT_UNAUTHORIZED, LP_UNAUTHORIZED_MESSAGE,

@@ -32,7 +32,12 @@ struct lp_relay_cfg {
     size_t max_conns;     /* QUIC connections of any state */
     size_t max_per_ip;    /* QUIC connections from one IP address */
     int retry_always;
-    uint64_t rate_dhcp; /* client DHCP requests/s (0 = off) */
+    uint64_t rate_dhcp;      /* client DHCP requests/s (0 = off) */
+    uint64_t rate_gw_bcast;  /* gateway broadcast+multicast frames/s */
+    uint64_t fanout_room;    /* frame copies/s one room may send (0 = off) */
+    uint64_t fanout_relay;   /* frame copies/s for the whole relay (0 = off) */
+    lp_tstamp max_queue_age; /* queued datagrams older than this are dropped */
+    size_t room_max_per_ip;  /* peers from one prefix in one room (0 = off) */
     /* ethertypes clients may send besides IPv4, ARP and IPv6 (e.g. IPX) */
     uint16_t extra_ethertypes[8];
     size_t nextra_ethertypes;
@@ -56,6 +61,7 @@ struct lp_relay {
      * its own so that logging is never a lever (RELAY_LOG_*) */
     struct lp_ratelog connlog[3];
     lp_tstamp next_sweep;        /* ageing of the rooms' tables */
+    struct lp_tbucket fanout;    /* relay-wide copies/s (cfg.fanout_relay) */
     struct lp_policy_cfg policy; /* points into cfg */
     /* A closed relay (spec section 4) admits only credentials from its
      * room list; an open one (closed == 0) creates any room on demand. */

@@ -33,8 +33,9 @@ struct lp_route lp_route_decide(const struct lp_route_in *in)
     if (why != LP_REASON_NONE)
         return route_drop(why);
     if (lp_mac_is_multicast(dst)) {
+        /* both sides: the gateway's bucket is larger (a busy LAN) */
         r.kind = LP_ROUTE_FLOOD;
-        r.limit = client ? LP_LIMIT_BCAST : LP_LIMIT_NONE;
+        r.limit = LP_LIMIT_BCAST;
     } else if (in->dst == LP_DST_SELF) {
         return route_drop(LP_REASON_NO_PEER);
     } else if (in->dst == LP_DST_OTHER) {

@@ -26,7 +26,8 @@ enum lp_route_kind {
 /* Which of the sender's token buckets the frame must pass first. */
 enum lp_route_limit {
     LP_LIMIT_NONE,
-    LP_LIMIT_BCAST,   /* client broadcast/multicast: rate_broadcast */
+    LP_LIMIT_BCAST,   /* broadcast/multicast: the sender's rate_broadcast
+                         (the gateway's is larger) */
     LP_LIMIT_UNKNOWN, /* client unicast to a MAC nobody announced and the
                          gateway never sent from: rate_unknown_unicast */
 };

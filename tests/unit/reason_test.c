@@ -49,6 +49,8 @@ static void test_names(void **state)
         {LP_REASON_ADDR_SPOOF, "addr_spoof", LP_ACTION_FILTERED},
         {LP_REASON_ADDR_LIMIT, "addr_limit", LP_ACTION_FILTERED},
         {LP_REASON_RATE_DHCP, "rate_dhcp", LP_ACTION_RATE_LIMITED},
+        {LP_REASON_STALE, "stale", LP_ACTION_DROPPED},
+        {LP_REASON_RATE_FANOUT, "rate_fanout", LP_ACTION_RATE_LIMITED},
     };
     enum lp_reason r;
 

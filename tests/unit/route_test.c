@@ -61,7 +61,7 @@ static void test_table(void **state)
         {"client STP (policy before destination)", LP_ROLE_CLIENT, STP, CLIENT,
          LP_DST_NONE, 0, 0, 1, LP_ROUTE_DROP, LP_REASON_LINK_LOCAL, 0},
         {"gateway broadcast", LP_ROLE_GATEWAY, BCAST, LANHOST, LP_DST_NONE, 0,
-         0, 1, LP_ROUTE_FLOOD, 0, LP_LIMIT_NONE},
+         0, 1, LP_ROUTE_FLOOD, 0, LP_LIMIT_BCAST},
         {"gateway to a client", LP_ROLE_GATEWAY, CLIENT, LANHOST, LP_DST_OTHER,
          0, 0, 1, LP_ROUTE_CLIENT, 0, LP_LIMIT_NONE},
         {"gateway LAN-internal unicast", LP_ROLE_GATEWAY, GWMAC, LANHOST,
