@@ -5,11 +5,16 @@
  *   lp-loadgen --relay 127.0.0.1:PORT --pin cert.der --mode unicast
  *   lp-loadgen ... --mode broadcast --receivers 8
  *   lp-loadgen ... --mode idle --peers 1000
+ *   lp-loadgen ... --mode attack --pairs 67 --bind 127.0.0.2,127.0.0.3
  *
  * unicast: one client sends 1400-byte frames to a LAN MAC (the relay sends
  * them to the gateway), the gateway counts them. broadcast: one client
  * sends broadcast frames, every other peer counts. idle: N peers join and
- * stay until stdin closes. Prints one JSON line of results per phase.
+ * stay until stdin closes. attack: N rooms of two, a receiver that stops
+ * reading (and so acknowledging) once welcomed and a sender that floods it
+ * with unicast, until stdin closes: what one attacker does to the relay's
+ * shared buffers. --bind spreads the connections over local addresses.
+ * Prints one JSON line of results per phase.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,7 +41,8 @@
 struct lg_conn {
     struct lp_qconn q;
     struct lp_udp udp;
-    int idx, welcomed, hello_sent, sender;
+    int idx, welcomed, hello_sent, sender, deaf;
+    struct lp_pbuf *frame; /* attack: the sender's frame */
     lp_tstamp hs_at;
     uint64_t rx;
     uint8_t cbuf[8192];
@@ -133,6 +139,8 @@ int main(int argc, char **argv)
         {"peers", required_argument, NULL, 'P'},
         {"seconds", required_argument, NULL, 's'},
         {"size", required_argument, NULL, 'z'},
+        {"pairs", required_argument, NULL, 'k'},
+        {"bind", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
     const char *relay = NULL, *pin = NULL, *mode = "unicast";
@@ -149,7 +157,9 @@ int main(int argc, char **argv)
     struct lp_pbuf *frame;
     lp_tstamp start, t_measure = 0, t_end = 0;
     uint64_t rx_at_measure = 0;
-    int is_idle, is_bcast;
+    int is_idle, is_bcast, is_attack, pairs = 67;
+    char *binds[16];
+    int nbinds = 0;
 
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
@@ -171,6 +181,18 @@ int main(int argc, char **argv)
         case 's':
             seconds = atof(optarg);
             break;
+        case 'k':
+            pairs = atoi(optarg);
+            if (pairs < 1 || pairs > 4096) {
+                fprintf(stderr, "lp-loadgen: --pairs: 1 to 4096\n");
+                return 2;
+            }
+            break;
+        case 'b':
+            for (char *t = strtok(optarg, ","); t != NULL && nbinds < 16;
+                 t = strtok(NULL, ","))
+                binds[nbinds++] = t;
+            break;
         case 'z':
             fsize = (size_t)atol(optarg);
             if (fsize < 64 || fsize > 9000) {
@@ -185,7 +207,11 @@ int main(int argc, char **argv)
     lp_log_set_level(LP_LOG_ERROR);
     is_idle = strcmp(mode, "idle") == 0;
     is_bcast = strcmp(mode, "broadcast") == 0;
-    nconns = is_idle ? peers : is_bcast ? receivers + 1 : 2;
+    is_attack = strcmp(mode, "attack") == 0;
+    nconns = is_idle     ? peers
+             : is_attack ? 2 * pairs
+             : is_bcast  ? receivers + 1
+                         : 2;
     if (relay == NULL || lp_endpoint_parse(&e, relay, err, sizeof(err)) != 0 ||
         lp_resolve_endpoint(&e, &addr, &alen, 1, &naddr, err, sizeof(err)) !=
             0 ||
@@ -198,7 +224,8 @@ int main(int argc, char **argv)
         struct rlimit rl = {(rlim_t)nconns + 64, (rlim_t)nconns + 64};
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (lp_pool_init(&pool, 64, 2048) != 0 || lp_udp_rxbatch_init(&rxb) != 0)
+    if (lp_pool_init(&pool, (size_t)nconns + 64, 2048) != 0 ||
+        lp_udp_rxbatch_init(&rxb) != 0)
         return 1;
     ep = epoll_create1(0);
     conns = calloc((size_t)nconns, sizeof(*conns));
@@ -207,8 +234,9 @@ int main(int argc, char **argv)
         struct lg_conn *c = calloc(1, sizeof(*c));
         struct epoll_event ev;
         if (c == NULL ||
-            lp_udp_connect(&c->udp, (struct sockaddr *)&addr, alen, err,
-                           sizeof(err)) != 0 ||
+            lp_udp_connect_from(&c->udp, nbinds > 0 ? binds[i % nbinds] : NULL,
+                                (struct sockaddr *)&addr, alen, err,
+                                sizeof(err)) != 0 ||
             lp_qconn_client_new(&c->q, &tls, (struct sockaddr *)&c->udp.local,
                                 c->udp.locallen, (struct sockaddr *)&addr, alen,
                                 &lg_ops, &pool, is_idle ? 4 : 1024, 0,
@@ -217,7 +245,7 @@ int main(int argc, char **argv)
             return 1;
         }
         c->idx = i + 1;
-        c->sender = !is_idle && i == 1;
+        c->sender = is_attack ? i % 2 == 1 : !is_idle && i == 1;
         memset(&ev, 0, sizeof(ev));
         ev.events = EPOLLIN;
         ev.data.ptr = c;
@@ -259,6 +287,23 @@ int main(int argc, char **argv)
         udp[6] = udp[7] = 0;
     }
     frame->len = (uint32_t)(4 + fsize);
+    /* attack: each sender floods the receiver of its own room (conn 2k
+     * has MAC ...:2k+1, its sender 2k+1 has ...:2k+2) */
+    for (int i = 1; is_attack && i < nconns; i += 2) {
+        struct lp_pbuf *f = lp_pool_get(&pool);
+        if (f == NULL)
+            return 1;
+        memcpy(f->data, frame->data, frame->len);
+        f->len = frame->len;
+        memcpy(f->data + 4, "\x02\x00\x00", 3);
+        f->data[4 + 3] = (uint8_t)(i >> 16);
+        f->data[4 + 4] = (uint8_t)(i >> 8);
+        f->data[4 + 5] = (uint8_t)i;
+        f->data[10 + 3] = (uint8_t)((i + 1) >> 16);
+        f->data[10 + 4] = (uint8_t)((i + 1) >> 8);
+        f->data[10 + 5] = (uint8_t)(i + 1);
+        conns[i]->frame = f;
+    }
 
     for (;;) {
         struct epoll_event evs[64];
@@ -276,6 +321,13 @@ int main(int argc, char **argv)
         for (int k = 0; k < n; k++) {
             struct lg_conn *c = evs[k].data.ptr;
             int got;
+            if (c->deaf) {
+                /* read and forget: no acknowledgement ever leaves */
+                for (int round = 0; round < 8 && lp_udp_recv(&c->udp, &rxb) > 0;
+                     round++)
+                    ;
+                continue;
+            }
             for (int round = 0;
                  round < 8 && (got = lp_udp_recv(&c->udp, &rxb)) > 0; round++)
                 for (int j = 0; j < got; j++)
@@ -290,16 +342,32 @@ int main(int argc, char **argv)
         }
         for (int i = 0; i < nconns; i++) {
             struct lg_conn *c = conns[i];
+            if (c->deaf)
+                continue;
+            if (is_attack && c->welcomed && !c->sender) {
+                c->deaf = 1;
+                continue;
+            }
+            if (is_attack && c->sender && c->welcomed &&
+                conns[i - 1]->welcomed) {
+                while (lp_qconn_dgram_queued(&c->q) < 256 &&
+                       lp_qconn_queue_dgram(&c->q, c->frame) == 0)
+                    ;
+            }
             if (lp_qconn_expiry(&c->q) <= now)
                 lp_qconn_handle_expiry(&c->q, now);
             if (!c->hello_sent && c->hs_at != 0 &&
                 (lp_qconn_pmtud_done(&c->q) || now - c->hs_at > LP_SECONDS) &&
-                (is_idle || i == 0 || nwelcomed >= 1)) {
+                (is_idle || is_attack || i == 0 || nwelcomed >= 1)) {
                 /* idle peers: realistic rooms of 32 (the relay's default
                  * room limit is 64) */
                 char room[16];
-                snprintf(room, sizeof(room), "IDLE%d", i / 32);
-                lg_hello(c, is_idle ? room : "BENCH", !is_idle && i == 0);
+                if (is_attack)
+                    snprintf(room, sizeof(room), "ATK%d", i / 2);
+                else
+                    snprintf(room, sizeof(room), "IDLE%d", i / 32);
+                lg_hello(c, is_idle || is_attack ? room : "BENCH",
+                         !is_idle && !is_attack && i == 0);
             }
             if (c->sender && t_measure != 0) {
                 /* End-to-end window: at most LG_INFLIGHT copies sent but
@@ -326,10 +394,10 @@ int main(int argc, char **argv)
             }
         }
         if (t_measure == 0 && nwelcomed == nconns) {
-            if (is_idle) {
-                printf(
-                    "{\"mode\":\"idle\",\"peers\":%d,\"join_seconds\":%.2f}\n",
-                    nconns, (double)(now - start) / 1e9);
+            if (is_idle || is_attack) {
+                printf("{\"mode\":\"%s\",\"peers\":%d,\"join_seconds\":%."
+                       "2f}\n",
+                       mode, nconns, (double)(now - start) / 1e9);
                 fflush(stdout);
                 t_measure = now;
                 t_end = UINT64_MAX;
@@ -341,7 +409,7 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         }
-        if (is_idle && t_measure != 0) {
+        if ((is_idle || is_attack) && t_measure != 0) {
             char b[16];
             /* hold the peers until the bench closes our stdin */
             struct timeval tv = {0, 0};
@@ -352,7 +420,7 @@ int main(int argc, char **argv)
                 read(0, b, sizeof(b)) <= 0)
                 break;
         }
-        if (!is_idle && t_measure != 0 && rx_at_measure == 0 &&
+        if (!is_idle && !is_attack && t_measure != 0 && rx_at_measure == 0 &&
             now >= t_measure) {
             for (int i = 0; i < nconns; i++)
                 rx_at_measure += conns[i]->rx;
@@ -360,7 +428,7 @@ int main(int argc, char **argv)
             printf("{\"phase\":\"measuring\"}\n");
             fflush(stdout);
         }
-        if (!is_idle && t_end != 0 && now >= t_end) {
+        if (!is_idle && !is_attack && t_end != 0 && now >= t_end) {
             uint64_t total = 0;
             double secs = (double)(now - t_measure) / 1e9;
             for (int i = 0; i < nconns; i++)
@@ -374,6 +442,13 @@ int main(int argc, char **argv)
             fflush(stdout);
             break;
         }
+    }
+    if (is_attack) {
+        uint64_t sent = 0;
+        for (int i = 1; i < nconns; i += 2)
+            sent += conns[i]->q.dgrams_sent;
+        printf("{\"mode\":\"attack\",\"sent\":%llu}\n",
+               (unsigned long long)sent);
     }
     return 0;
 }

@@ -63,8 +63,23 @@ static void usage(FILE *f)
             "  --queue N                datagram queue per peer (256)\n"
             "  --max-conns N            QUIC connections in any state "
             "(4096)\n"
-            "  --max-conns-per-ip N     QUIC connections from one IP "
-            "address (64; 0 = off)\n"
+            "  --max-conns-per-ip N     QUIC connections from one source "
+            "(an IPv4 address\n"
+            "                           or an IPv6 /64; 64; 0 = off)\n"
+            "  --room-max-per-ip N      peers from one source in one room "
+            "(16; 0 = off)\n"
+            "  --rate-handshakes N      new handshakes/s from one source "
+            "before Retry (10)\n"
+            "  --rate-packets N         packets/s read from one source "
+            "(50000)\n"
+            "  --rate-gateway-broadcast N  gateway broadcast+multicast "
+            "frames/s (5000)\n"
+            "  --fanout-room N          frame copies/s one room may send "
+            "(200000; 0 = off)\n"
+            "  --fanout N               frame copies/s for the whole relay "
+            "(1000000; 0 = off)\n"
+            "  --max-queue-age MS       queued frames older than this are "
+            "dropped (100)\n"
             "  --retry                  validate every client address with "
             "Retry\n"
             "  --rate-dhcp N            client DHCP requests/s (4; 0 = off)\n"
@@ -145,6 +160,13 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"max-conns", required_argument, NULL, 'C'},
         {"max-conns-per-ip", required_argument, NULL, 'I'},
         {"retry", no_argument, NULL, 'r'},
+        {"room-max-per-ip", required_argument, NULL, 1001},
+        {"rate-handshakes", required_argument, NULL, 1002},
+        {"rate-packets", required_argument, NULL, 1003},
+        {"rate-gateway-broadcast", required_argument, NULL, 1004},
+        {"fanout-room", required_argument, NULL, 1005},
+        {"fanout", required_argument, NULL, 1006},
+        {"max-queue-age", required_argument, NULL, 1007},
         {"rooms", required_argument, NULL, 'F'},
         {"rate-dhcp", required_argument, NULL, 'D'},
         {"allow-ethertype", required_argument, NULL, 'E'},
@@ -224,6 +246,37 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
             break;
         case 'r':
             cfg->retry_always = 1;
+            break;
+        case 1001:
+            if ((rc = num_opt("--room-max-per-ip", optarg, 0, 65535, &v)) == 0)
+                cfg->room_max_per_ip = v;
+            break;
+        case 1002:
+            if ((rc = num_opt("--rate-handshakes", optarg, 1, 1000000, &v)) ==
+                0)
+                cfg->rate_handshakes = v;
+            break;
+        case 1003:
+            if ((rc = num_opt("--rate-packets", optarg, 100, 100000000, &v)) ==
+                0)
+                cfg->rate_packets = v;
+            break;
+        case 1004:
+            if ((rc = num_opt("--rate-gateway-broadcast", optarg, 0, 1u << 30,
+                              &v)) == 0)
+                cfg->rate_gw_bcast = v;
+            break;
+        case 1005:
+            if ((rc = num_opt("--fanout-room", optarg, 0, 1u << 30, &v)) == 0)
+                cfg->fanout_room = v;
+            break;
+        case 1006:
+            if ((rc = num_opt("--fanout", optarg, 0, 1u << 30, &v)) == 0)
+                cfg->fanout_relay = v;
+            break;
+        case 1007:
+            if ((rc = num_opt("--max-queue-age", optarg, 1, 10000, &v)) == 0)
+                cfg->max_queue_age = v * LP_MILLISECONDS;
             break;
         case 'F':
             m->rooms = optarg;

@@ -88,6 +88,7 @@ const char *lp_qclose_name(enum lp_qclose why);
 #define LP_QUIC_CLOSE_WAIT        (1 * LP_SECONDS)
 
 struct lp_qconn;
+struct lp_pfx_ent;
 
 struct lp_qconn_ops {
     /* Server: a connection was created, before its first packet is read. */
@@ -184,7 +185,14 @@ struct lp_qconn {
     size_t heap_idx; /* owner's timer heap slot */
     lp_tstamp heap_key;
     void *owner; /* the lp_qserver (server side) */
-    int dirty;   /* queued on the owner's flush list */
+    /* server side: the source prefix's entry, and the CIDs in the server's
+     * table that name this connection (so freeing it scans nothing) */
+    struct lp_pfx_ent *pfx;
+    uint8_t cids[8][LP_QUIC_CIDLEN];
+    uint8_t ncids, cids_overflow;
+    uint8_t odcid[NGTCP2_MAX_CIDLEN];
+    uint8_t odcidlen;
+    int dirty; /* queued on the owner's flush list */
 };
 
 /* Settings and parameters shared by both sides. */

@@ -10,8 +10,15 @@
 
 #include "lp_err.h"
 
-#define QSERVER_TXBUF         (64 * 1024)
-#define QSERVER_RETRY_TIMEOUT (10 * NGTCP2_SECONDS)
+#define QSERVER_TXBUF (64 * 1024)
+/* per source prefix defaults (per second; bursts twice that, packets a
+ * fifth): a home opens a handful of connections, a LAN party's gateway
+ * forwards a few thousand packets a second */
+#define QSERVER_PFX_HANDSHAKES 10
+#define QSERVER_PFX_VALIDATED  20
+#define QSERVER_PFX_RESETS     5
+#define QSERVER_PFX_PACKETS    50000
+#define QSERVER_RETRY_TIMEOUT  (10 * NGTCP2_SECONDS)
 
 struct lp_cid_slot {
     uint8_t state; /* 0 empty, 1 used, 2 tombstone */
@@ -129,8 +136,44 @@ static void cid_remove(struct lp_qserver *s, const uint8_t *id, size_t len)
     }
 }
 
+/* conn_cid_note remembers a server-issued CID in c (for freeing). */
+static void conn_cid_note(struct lp_qconn *c, const uint8_t *id, size_t len)
+{
+    if (len != LP_QUIC_CIDLEN ||
+        c->ncids == sizeof(c->cids) / sizeof(c->cids[0])) {
+        c->cids_overflow = 1;
+        return;
+    }
+    memcpy(c->cids[c->ncids++], id, len);
+}
+
+static void conn_cid_forget(struct lp_qconn *c, const uint8_t *id, size_t len)
+{
+    for (uint8_t i = 0; len == LP_QUIC_CIDLEN && i < c->ncids; i++) {
+        if (memcmp(c->cids[i], id, len) == 0) {
+            memcpy(c->cids[i], c->cids[--c->ncids], LP_QUIC_CIDLEN);
+            return;
+        }
+    }
+}
+
+/* cid_remove_conn removes every CID naming c: those it remembers, or a
+ * scan of the table if it could not remember them all. */
 static void cid_remove_conn(struct lp_qserver *s, const struct lp_qconn *c)
 {
+    if (!c->cids_overflow) {
+        for (uint8_t i = 0; i < c->ncids; i++) {
+            struct lp_cid_slot *e = cid_find(s, c->cids[i], LP_QUIC_CIDLEN);
+            if (e != NULL && e->c == c)
+                cid_remove(s, c->cids[i], LP_QUIC_CIDLEN);
+        }
+        if (c->odcidlen > 0) {
+            struct lp_cid_slot *e = cid_find(s, c->odcid, c->odcidlen);
+            if (e != NULL && e->c == c)
+                cid_remove(s, c->odcid, c->odcidlen);
+        }
+        return;
+    }
     for (size_t i = 0; i < s->tab_cap; i++) {
         if (s->tab[i].state == 1 && s->tab[i].c == c) {
             s->tab[i].state = 2;
@@ -267,12 +310,57 @@ static void qs_on_closed(struct lp_qconn *c, enum lp_qclose why, uint64_t code,
 
 static int qs_cid_add(struct lp_qconn *c, const ngtcp2_cid *cid)
 {
-    return cid_insert(c->owner, cid->data, cid->datalen, c);
+    int rv = cid_insert(c->owner, cid->data, cid->datalen, c);
+
+    if (rv == 0)
+        conn_cid_note(c, cid->data, cid->datalen);
+    return rv;
 }
 
 static void qs_cid_remove(struct lp_qconn *c, const ngtcp2_cid *cid)
 {
     cid_remove(c->owner, cid->data, cid->datalen);
+    conn_cid_forget(c, cid->data, cid->datalen);
+}
+
+/* The source prefix of a UDP sender. */
+static void qserver_prefix(const ngtcp2_sockaddr *sa, struct lp_prefix *p)
+{
+    if (sa->sa_family == AF_INET6)
+        lp_prefix_of(
+            p, 1,
+            ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr);
+    else
+        lp_prefix_of(
+            p, 0,
+            (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)
+                ->sin_addr);
+}
+
+/* qserver_prefix_get finds or creates the entry of sa's prefix (NULL when
+ * the table is crowded there). */
+static struct lp_pfx_ent *qserver_prefix_get(struct lp_qserver *s,
+                                             const ngtcp2_sockaddr *sa,
+                                             lp_tstamp now)
+{
+    struct lp_prefix p;
+    struct lp_pfx_ent *e;
+    int fresh;
+
+    qserver_prefix(sa, &p);
+    e = lp_pfxtab_get(&s->pfx, &p, now, &fresh);
+    if (e != NULL && fresh) {
+        const struct lp_qserver_cfg *c = &s->cfg;
+        lp_tbucket_init(&e->hs, c->prefix_handshakes, 2 * c->prefix_handshakes,
+                        now);
+        lp_tbucket_init(&e->hs_valid, c->prefix_validated,
+                        2 * c->prefix_validated, now);
+        lp_tbucket_init(&e->resets, c->prefix_resets, 2 * c->prefix_resets,
+                        now);
+        lp_tbucket_init(&e->pkts, c->prefix_packets, c->prefix_packets / 5,
+                        now);
+    }
+    return e;
 }
 
 int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
@@ -284,6 +372,14 @@ int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
         s->cfg.conn_size = sizeof(struct lp_qconn);
     if (s->cfg.retry_threshold == 0)
         s->cfg.retry_threshold = 256;
+    if (s->cfg.prefix_handshakes == 0)
+        s->cfg.prefix_handshakes = QSERVER_PFX_HANDSHAKES;
+    if (s->cfg.prefix_validated == 0)
+        s->cfg.prefix_validated = QSERVER_PFX_VALIDATED;
+    if (s->cfg.prefix_resets == 0)
+        s->cfg.prefix_resets = QSERVER_PFX_RESETS;
+    if (s->cfg.prefix_packets == 0)
+        s->cfg.prefix_packets = QSERVER_PFX_PACKETS;
     if (cfg->tls != NULL && cfg->tls->has_key_secret)
         memcpy(s->secret, cfg->tls->key_secret, sizeof(s->secret));
     else if (lp_tls_random(s->secret, sizeof(s->secret)) != 0)
@@ -301,12 +397,16 @@ int lp_qserver_init(struct lp_qserver *s, const struct lp_qserver_cfg *cfg,
     s->tab = calloc(s->tab_cap, sizeof(*s->tab));
     s->txcap = QSERVER_TXBUF;
     s->txbuf = malloc(s->txcap);
-    if (s->tab == NULL || s->txbuf == NULL) {
+    if (s->tab == NULL || s->txbuf == NULL ||
+        lp_pfxtab_init(&s->pfx,
+                       (cfg->max_conns > 0 ? cfg->max_conns : 4096) + 1024,
+                       s->hash_seed ^ 0x5bd1e995ULL) != 0) {
         lp_qserver_free(s);
         return LP_ERR_NOMEM;
     }
-    /* Stateless resets: 100 per second, bursts of 100 (RFC 9000 10.3). */
-    lp_tbucket_init(&s->reset_bucket, 100, 100, now);
+    /* Stateless resets: per source prefix, and 1000 per second in all
+     * (RFC 9000 10.3), so that nobody can drain everyone's budget. */
+    lp_tbucket_init(&s->reset_bucket, 1000, 1000, now);
     return 0;
 }
 
@@ -322,6 +422,8 @@ static void qserver_destroy_conn(struct lp_qserver *s, struct lp_qconn *c)
         s->nhandshaking--;
     cid_remove_conn(s, c);
     heap_remove(s, c);
+    if (c->pfx != NULL && c->pfx->refs > 0)
+        c->pfx->refs--;
     lp_qconn_free(c);
     free(c);
 }
@@ -333,6 +435,7 @@ void lp_qserver_free(struct lp_qserver *s)
     free(s->heap);
     free(s->dirty);
     free(s->tab);
+    lp_pfxtab_free(&s->pfx);
     free(s->txbuf);
     memset(s->secret, 0, sizeof(s->secret));
     s->heap = NULL;
@@ -386,8 +489,16 @@ static void qserver_stateless_reset(struct lp_qserver *s,
 
     /* The reset must be shorter than what triggered it (RFC 9000 10.3.3)
      * and at least 21 bytes long to look like a short-header packet. */
-    if (len < 43 || !lp_tbucket_take(&s->reset_bucket, 1, now))
+    struct lp_pfx_ent *pe;
+
+    if (len < 43)
         return;
+    pe = qserver_prefix_get(s, path->remote.addr, now);
+    if (pe == NULL || !lp_tbucket_take(&pe->resets, 1, now) ||
+        !lp_tbucket_take(&s->reset_bucket, 1, now)) {
+        s->st.resets_limited++;
+        return;
+    }
     randlen = len - 1 - NGTCP2_STATELESS_RESET_TOKENLEN - 1;
     if (randlen > sizeof(rnd))
         randlen = sizeof(rnd);
@@ -438,32 +549,6 @@ static void qserver_refuse(struct lp_qserver *s, const ngtcp2_path *path,
         qserver_send_raw(s, path, buf, (size_t)n);
 }
 
-static int same_ip(const ngtcp2_sockaddr *a, const struct sockaddr_storage *b)
-{
-    if (a->sa_family != b->ss_family)
-        return 0;
-    if (a->sa_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)(const void *)a)->sin_addr,
-                      &((const struct sockaddr_in *)(const void *)b)->sin_addr,
-                      4) == 0;
-    return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-                  &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
-                  16) == 0;
-}
-
-/* qserver_count_ip: connections from a's IP (a scan; only on new
- * connections, bounded by max_conns). */
-static size_t qserver_count_ip(const struct lp_qserver *s,
-                               const ngtcp2_sockaddr *a)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < s->nconns; i++)
-        if (same_ip(a, &s->heap[i]->remote_addr))
-            n++;
-    return n;
-}
-
 static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
                            const uint8_t *pkt, size_t len, lp_tstamp now)
 {
@@ -473,6 +558,8 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
     ngtcp2_cid scid;
     const ngtcp2_vec *token = NULL;
     struct lp_qconn *c;
+    struct lp_pfx_ent *pe;
+    int validated;
 
     if (ngtcp2_accept(&hd, pkt, len) != 0) {
         s->st.pkts_dropped++;
@@ -483,16 +570,37 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
         qserver_refuse(s, path, &hd, NGTCP2_CONNECTION_REFUSED);
         return;
     }
-    if (s->cfg.max_per_ip > 0 &&
-        qserver_count_ip(s, path->remote.addr) >= s->cfg.max_per_ip) {
+    validated =
+        hd.token.len > 0 && hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY;
+    pe = qserver_prefix_get(s, path->remote.addr, now);
+    if (pe == NULL && !validated) {
+        /* the table is crowded near this prefix: make it prove its
+         * address first */
+        s->st.retries_rate++;
+        qserver_send_retry(s, path, &hd, now);
+        return;
+    }
+    if (pe == NULL ||
+        (s->cfg.max_per_ip > 0 && pe->refs >= s->cfg.max_per_ip)) {
         /* one host cannot take every slot */
         s->st.refused_per_ip++;
         qserver_refuse(s, path, &hd, NGTCP2_CONNECTION_REFUSED);
         return;
     }
+    /* New handshakes per prefix: Retry beyond the first rate (spoofed
+     * sources end there), refuse validated ones beyond the second. */
+    if (!validated && !lp_tbucket_take(&pe->hs, 1, now)) {
+        s->st.retries_rate++;
+        qserver_send_retry(s, path, &hd, now);
+        return;
+    }
+    if (validated && !lp_tbucket_take(&pe->hs_valid, 1, now)) {
+        s->st.refused_rate++;
+        qserver_refuse(s, path, &hd, NGTCP2_CONNECTION_REFUSED);
+        return;
+    }
     lp_qconn_defaults(&settings, &params, 1, now);
-    if (hd.token.len > 0 &&
-        hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+    if (validated) {
         ngtcp2_cid odcid;
         if (ngtcp2_crypto_verify_retry_token(
                 &odcid, hd.token.base, hd.token.len, s->secret,
@@ -533,6 +641,9 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
         return;
     }
     c->owner = s;
+    conn_cid_note(c, scid.data, scid.datalen);
+    memcpy(c->odcid, hd.dcid.data, hd.dcid.datalen);
+    c->odcidlen = (uint8_t)hd.dcid.datalen;
     if (cid_insert(s, scid.data, scid.datalen, c) != 0 ||
         cid_insert(s, hd.dcid.data, hd.dcid.datalen, c) != 0 ||
         heap_add(s, c) != 0) {
@@ -541,6 +652,8 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
         free(c);
         return;
     }
+    c->pfx = pe;
+    pe->refs++;
     s->nhandshaking++;
     s->st.conns_created++;
     if (s->cfg.ops->on_new != NULL)
@@ -569,6 +682,13 @@ void lp_qserver_recv(struct lp_qserver *s, const ngtcp2_path *path,
     e = cid_find(s, vc.dcid, vc.dcidlen);
     if (e != NULL) {
         struct lp_qconn *c = e->c;
+        if (c->pfx != NULL && !lp_tbucket_take(&c->pfx->pkts, 1, now)) {
+            /* over the prefix's packet rate: dropped before decryption,
+             * the cheapest place; the sender's congestion control sees
+             * the loss and slows down */
+            s->st.pkts_limited++;
+            return;
+        }
         lp_qconn_read(c, path, pkt, len, now);
         lp_qserver_mark(s, c);
         return;

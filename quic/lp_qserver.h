@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "lp_qconn.h"
+#include "lp_prefix.h"
 #include "lp_ratelimit.h"
 
 struct lp_cid_slot;
@@ -27,10 +28,16 @@ struct lp_qserver_cfg {
     struct lp_tls_server *tls;
     const struct lp_qconn_ops *ops; /* the owner's callbacks */
     struct lp_pool *pool;
-    uint32_t dq_cap;        /* datagram queue slots per connection */
-    size_t conn_size;       /* >= sizeof(struct lp_qconn) */
-    size_t max_conns;       /* connections of any state; 0 = unlimited */
-    size_t max_per_ip;      /* connections from one IP; 0 = unlimited */
+    uint32_t dq_cap;   /* datagram queue slots per connection */
+    size_t conn_size;  /* >= sizeof(struct lp_qconn) */
+    size_t max_conns;  /* connections of any state; 0 = unlimited */
+    size_t max_per_ip; /* connections from one source prefix (IPv4
+                          address, IPv6 /64); 0 = unlimited */
+    /* per source prefix, each per second (0: the default; see lp_qserver.c):
+     * new handshakes before Retry, validated handshakes before refusal,
+     * stateless resets, and packets read (beyond: dropped before
+     * decryption, so the sender's congestion control backs off) */
+    uint64_t prefix_handshakes, prefix_validated, prefix_resets, prefix_packets;
     int retry_always;       /* validate every client address with Retry */
     size_t retry_threshold; /* handshakes in flight above which Retry */
     lp_qconn_send_fn send;  /* transmits packets */
@@ -39,7 +46,8 @@ struct lp_qserver_cfg {
 
 struct lp_qserver_stats {
     uint64_t pkts_in, pkts_dropped, version_negotiation, retries, bad_tokens,
-        resets, refused, refused_per_ip, conns_created;
+        resets, refused, refused_per_ip, conns_created, retries_rate,
+        refused_rate, resets_limited, pkts_limited;
 };
 
 struct lp_qserver {
@@ -55,6 +63,7 @@ struct lp_qserver {
     struct lp_qconn **dirty;
     size_t ndirty;
     struct lp_tbucket reset_bucket;
+    struct lp_pfxtab pfx; /* per source prefix state */
     uint8_t *txbuf;
     size_t txcap;
     struct lp_qserver_stats st;

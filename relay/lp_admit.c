@@ -5,14 +5,14 @@
 
 static struct lp_admit admit_reject(enum lp_reject why)
 {
-    struct lp_admit a = {LP_ADMIT_REJECT, why, 0};
+    struct lp_admit a = {LP_ADMIT_REJECT, why, 0, 0};
     return a;
 }
 
 struct lp_admit lp_admit_decide(const struct lp_admit_in *in)
 {
     struct lp_admit a = {in->replaces ? LP_ADMIT_REPLACE : LP_ADMIT_NEW,
-                         (enum lp_reject)0, 0};
+                         (enum lp_reject)0, 0, 0};
 
     if (!in->authorized)
         return admit_reject(LP_REJECT_UNAUTHORIZED);
@@ -25,6 +25,18 @@ struct lp_admit lp_admit_decide(const struct lp_admit_in *in)
         return admit_reject(LP_REJECT_DUPLICATE_MAC);
     if (in->room_exists && !in->replaces && in->room_peers >= in->room_max)
         return admit_reject(LP_REJECT_ROOM_FULL);
+    if (!in->replaces && in->prefix_max > 0 &&
+        in->prefix_peers >= in->prefix_max) {
+        a = admit_reject(LP_REJECT_RELAY_FULL);
+        a.by_prefix = 1;
+        return a;
+    }
+    if (!in->replaces && in->prefix_room_max > 0 &&
+        in->prefix_room_peers >= in->prefix_room_max) {
+        a = admit_reject(LP_REJECT_ROOM_FULL);
+        a.by_prefix = 1;
+        return a;
+    }
     if (in->room_exists) {
         if ((size_t)in->budget < lp_mtu_to_budget(in->room_mtu))
             return admit_reject(LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);

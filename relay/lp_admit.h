@@ -33,12 +33,20 @@ struct lp_admit_in {
     int mac_taken;      /* a present peer has the hello's MAC */
     int replaces;       /* that peer has the hello's role and MAC and may
                            be replaced by it (matching resume secrets) */
+    /* quotas per source prefix (0: none), so that one address can fill
+     * neither the relay nor a room */
+    size_t prefix_peers;      /* connections from the hello's prefix,
+                                 besides its own */
+    size_t prefix_max;        /* at most this many */
+    size_t prefix_room_peers; /* the room's peers from that prefix */
+    size_t prefix_room_max;   /* --room-max-per-ip */
 };
 
 struct lp_admit {
     enum lp_admit_action action;
     enum lp_reject reason; /* LP_ADMIT_REJECT only */
     uint16_t mtu;          /* the room's effective MTU for the newcomer */
+    int by_prefix;         /* rejected for a per-prefix quota */
 };
 
 /* The smallest MTU a new room may get from its first peer's budget. */

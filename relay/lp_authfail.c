@@ -13,21 +13,6 @@ struct lp_authfail_ent {
     lp_tstamp window_start, last_log;
 };
 
-void lp_prefix_of(struct lp_prefix *p, int v6, const uint8_t *addr)
-{
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
-                                       0, 0, 0, 0, 0xff, 0xff};
-
-    memset(p, 0, sizeof(*p));
-    if (v6 && memcmp(addr, mapped, sizeof(mapped)) != 0) {
-        memcpy(p->b, addr, 8); /* the /64 */
-        p->len = 8;
-    } else {
-        memcpy(p->b, v6 ? addr + 12 : addr, 4);
-        p->len = 4;
-    }
-}
-
 void lp_authfail_init(struct lp_authfail *a, uint64_t seed)
 {
     memset(a, 0, sizeof(*a));
@@ -54,11 +39,6 @@ static size_t af_hash(const struct lp_authfail *a, const struct lp_prefix *p)
         h = (h ^ p->b[i]) * 0x100000001b3ULL;
     h ^= h >> 29;
     return (size_t)(h & (AF_SLOTS - 1));
-}
-
-static int af_eq(const struct lp_prefix *x, const struct lp_prefix *y)
-{
-    return x->len == y->len && memcmp(x->b, y->b, x->len) == 0;
 }
 
 /* Removes the entry in slot i (backward-shift deletion keeps every
@@ -99,7 +79,8 @@ int lp_authfail_note(struct lp_authfail *a, const struct lp_prefix *p,
             return 0; /* no memory: answer at once, as without tracking */
         }
     }
-    for (i = af_hash(a, p); a->tab[i].key.len != 0 && !af_eq(&a->tab[i].key, p);
+    for (i = af_hash(a, p);
+         a->tab[i].key.len != 0 && !lp_prefix_eq(&a->tab[i].key, p);
          i = (i + 1) & (AF_SLOTS - 1))
         ;
     if (a->tab[i].key.len == 0) {

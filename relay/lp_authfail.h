@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lp_prefix.h"
 #include "lp_types.h"
 
 #define LP_AUTHFAIL_LIMIT  10
@@ -29,16 +30,6 @@ struct lp_authfail {
     size_t head, count;
     uint64_t seed;
 };
-
-/* A source prefix: family-independent bytes and their length (4 or 8). */
-struct lp_prefix {
-    uint8_t b[8];
-    uint8_t len;
-};
-
-/* lp_prefix_of fills p from an address: family 4 (4 bytes) or 6 (16
- * bytes; a v4-mapped one counts as IPv4). */
-void lp_prefix_of(struct lp_prefix *p, int v6, const uint8_t *addr);
 
 void lp_authfail_init(struct lp_authfail *a, uint64_t seed);
 void lp_authfail_free(struct lp_authfail *a);

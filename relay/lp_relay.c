@@ -114,6 +114,8 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->fanout_relay = 1000000;
     cfg->max_queue_age = 100 * LP_MILLISECONDS;
     cfg->room_max_per_ip = 16;
+    cfg->rate_handshakes = 10;
+    cfg->rate_packets = 50000;
 }
 
 /* peer_doom: close p at the next flush (never inside a callback). The list
@@ -435,7 +437,9 @@ static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
     lp_mac_format(macs, h->mac);
     switch (a->reason) {
     case LP_REJECT_RELAY_FULL:
-        snprintf(text, sizeof(text), "the relay is full");
+        snprintf(text, sizeof(text),
+                 a->by_prefix ? "too many connections from your address"
+                              : "the relay is full");
         break;
     case LP_REJECT_GATEWAY_EXISTS:
         snprintf(text, sizeof(text), "room '%s' already has a LAN gateway",
@@ -446,8 +450,13 @@ static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
                  h->room);
         break;
     case LP_REJECT_ROOM_FULL:
-        snprintf(text, sizeof(text), "room '%s' is full (%zu peers)", h->room,
-                 room != NULL ? room->npeers : 0);
+        if (a->by_prefix)
+            snprintf(text, sizeof(text),
+                     "room '%s' has its most players from your address (%zu)",
+                     h->room, p->r->cfg.room_max_per_ip);
+        else
+            snprintf(text, sizeof(text), "room '%s' is full (%zu peers)",
+                     h->room, room != NULL ? room->npeers : 0);
         break;
     case LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL:
         if (room != NULL)
@@ -493,6 +502,14 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     in.gateway_taken =
         h->role == LP_ROLE_GATEWAY && room != NULL && room->gateway != NULL;
     in.mac_taken = old != NULL && memcmp(old->mac, h->mac, LP_MAC_LEN) == 0;
+    /* Quotas per source prefix: connections share their prefix's entry. */
+    if (p->q.pfx != NULL) {
+        in.prefix_peers = p->q.pfx->refs - 1;
+        in.prefix_max = r->cfg.max_peers / 2 > 0 ? r->cfg.max_peers / 2 : 1;
+        for (size_t i = 0; room != NULL && i < room->npeers; i++)
+            in.prefix_room_peers += room->peers[i]->q.pfx == p->q.pfx;
+        in.prefix_room_max = r->cfg.room_max_per_ip;
+    }
     /* Replacement (spec section 4): the same role and MAC, and both
      * hellos carried the same resume secret (and, on a closed relay, the
      * same credential): the endpoint restarted after a crash or moved to
@@ -1321,6 +1338,9 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     qc.max_conns = cfg->max_conns;
     qc.max_per_ip = cfg->max_per_ip;
     qc.retry_always = cfg->retry_always;
+    qc.prefix_handshakes = cfg->rate_handshakes;
+    qc.prefix_validated = 2 * cfg->rate_handshakes;
+    qc.prefix_packets = cfg->rate_packets;
     qc.send = send;
     qc.send_arg = send_arg;
     rv = lp_qserver_init(&r->qs, &qc, now);

@@ -32,12 +32,14 @@ struct lp_relay_cfg {
     size_t max_conns;     /* QUIC connections of any state */
     size_t max_per_ip;    /* QUIC connections from one IP address */
     int retry_always;
-    uint64_t rate_dhcp;      /* client DHCP requests/s (0 = off) */
-    uint64_t rate_gw_bcast;  /* gateway broadcast+multicast frames/s */
-    uint64_t fanout_room;    /* frame copies/s one room may send (0 = off) */
-    uint64_t fanout_relay;   /* frame copies/s for the whole relay (0 = off) */
-    lp_tstamp max_queue_age; /* queued datagrams older than this are dropped */
-    size_t room_max_per_ip;  /* peers from one prefix in one room (0 = off) */
+    uint64_t rate_dhcp;       /* client DHCP requests/s (0 = off) */
+    uint64_t rate_gw_bcast;   /* gateway broadcast+multicast frames/s */
+    uint64_t fanout_room;     /* frame copies/s one room may send (0 = off) */
+    uint64_t fanout_relay;    /* frame copies/s for the whole relay (0 = off) */
+    lp_tstamp max_queue_age;  /* queued datagrams older than this are dropped */
+    size_t room_max_per_ip;   /* peers from one prefix in one room (0 = off) */
+    uint64_t rate_handshakes; /* new handshakes/s per prefix before Retry */
+    uint64_t rate_packets;    /* packets/s read from one prefix */
     /* ethertypes clients may send besides IPv4, ARP and IPv6 (e.g. IPX) */
     uint16_t extra_ethertypes[8];
     size_t nextra_ethertypes;

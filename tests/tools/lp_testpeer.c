@@ -30,6 +30,7 @@
  *   flap N                         send the next N packet runs alternately
  *                                  from two UDP ports (an unstable NAT)
  *   quiet                          stop printing datagrams (count only)
+ *   loud                           print datagrams again
  *   count                          print {"ev":"count","dgrams":N}
  *   quit
  * Events: ready, ctrl (the JSON body), dgram, closed, count, error.
@@ -367,6 +368,8 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
             tp_port(&t->alt));
     } else if (strcmp(line, "quiet") == 0) {
         t->quiet = 1;
+    } else if (strcmp(line, "loud") == 0) {
+        t->quiet = 0;
     } else if (strcmp(line, "count") == 0) {
         out("{\"ev\":\"count\",\"dgrams\":%llu}",
             (unsigned long long)t->dgrams_rx);

@@ -26,6 +26,10 @@ static struct lp_admit_in base(void)
     in.room_exists = 1;
     in.room_mtu = 1380;
     in.room_peers = 3;
+    in.prefix_peers = 1;
+    in.prefix_max = 50;
+    in.prefix_room_peers = 1;
+    in.prefix_room_max = 4;
     return in;
 }
 
@@ -41,12 +45,25 @@ enum change {
     NEW_ROOM,
     NEW_ROOM_SMALL_BUDGET,
     NEW_ROOM_TINY_BUDGET,
+    PREFIX_FULL,
+    PREFIX_ROOM_FULL,
+    PREFIX_ROOM_ROOM,
 };
 
 static void apply(struct lp_admit_in *in, enum change c)
 {
     switch (c) {
     case NOTHING:
+        break;
+    case PREFIX_FULL:
+        in->prefix_peers = in->prefix_max;
+        break;
+    case PREFIX_ROOM_FULL:
+        in->prefix_room_peers = in->prefix_room_max;
+        break;
+    case PREFIX_ROOM_ROOM:
+        /* one below the quota: admitted */
+        in->prefix_room_peers = in->prefix_room_max - 1;
         break;
     case UNAUTHORIZED:
         in->authorized = 0;
@@ -109,6 +126,9 @@ static void test_single_conditions(void **state)
         {NEW_ROOM_SMALL_BUDGET, LP_ADMIT_NEW, 0, 1200},
         {NEW_ROOM_TINY_BUDGET, LP_ADMIT_REJECT,
          LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL, 0},
+        {PREFIX_FULL, LP_ADMIT_REJECT, LP_REJECT_RELAY_FULL, 0},
+        {PREFIX_ROOM_FULL, LP_ADMIT_REJECT, LP_REJECT_ROOM_FULL, 0},
+        {PREFIX_ROOM_ROOM, LP_ADMIT_NEW, 0, 1380},
     };
 
     (void)state;
@@ -122,6 +142,8 @@ static void test_single_conditions(void **state)
             assert_int_equal(a.reason, t[i].reason);
         else
             assert_int_equal(a.mtu, t[i].mtu);
+        assert_int_equal(a.by_prefix,
+                         t[i].c == PREFIX_FULL || t[i].c == PREFIX_ROOM_FULL);
     }
 }
 
@@ -178,6 +200,13 @@ static void test_replacement(void **state)
     in = base();
     apply(&in, GATEWAY_TAKEN);
     in.mac_taken = in.replaces = 1;
+    assert_int_equal(lp_admit_decide(&in).action, LP_ADMIT_REPLACE);
+
+    /* a restarted endpoint replaces itself whatever its prefix's quota */
+    in = base();
+    apply(&in, REPLACES);
+    apply(&in, PREFIX_FULL);
+    apply(&in, PREFIX_ROOM_FULL);
     assert_int_equal(lp_admit_decide(&in).action, LP_ADMIT_REPLACE);
 
     in = base();

@@ -199,13 +199,34 @@ static void test_stateless_reset_and_budget(void **state)
         assert_memory_equal(sent.last + sent.lastlen - sizeof(token), token,
                             sizeof(token));
     }
-    /* at most 100 in a burst */
+    /* at most 10 in a burst per source prefix (5 a second) */
     for (int i = 0; i < 200; i++)
         lp_qserver_recv(&f->s, &f->path, pkt, sizeof(pkt), 10);
-    assert_int_equal(f->s.st.resets, 100);
+    assert_int_equal(f->s.st.resets, 10);
+    assert_int_equal(f->s.st.resets_limited, 191);
+    /* the same /64 from another address shares that budget ... */
+    f->remote.sin6_addr.s6_addr[15] = 0x77;
+    lp_qserver_recv(&f->s, &f->path, pkt, sizeof(pkt), 10);
+    assert_int_equal(f->s.st.resets, 10);
+    /* ... another /64 has its own: one source cannot drain everyone's */
+    f->remote.sin6_addr.s6_addr[7] = 0x01;
+    for (int i = 0; i < 20; i++)
+        lp_qserver_recv(&f->s, &f->path, pkt, sizeof(pkt), 10);
+    assert_int_equal(f->s.st.resets, 20);
+    f->remote.sin6_addr.s6_addr[7] = 0;
+    f->remote.sin6_addr.s6_addr[15] = 0;
     /* the budget refills with time */
     lp_qserver_recv(&f->s, &f->path, pkt, sizeof(pkt), 10 + LP_SECONDS);
-    assert_int_equal(f->s.st.resets, 101);
+    assert_int_equal(f->s.st.resets, 21);
+    /* the relay-wide cap (1000 a second) still holds across prefixes */
+    for (int i = 0; i < 3000; i++) {
+        f->remote.sin6_addr.s6_addr[5] = (uint8_t)(i >> 8);
+        f->remote.sin6_addr.s6_addr[6] = (uint8_t)i;
+        lp_qserver_recv(&f->s, &f->path, pkt, sizeof(pkt), 20 + LP_SECONDS);
+    }
+    assert_true(f->s.st.resets <= 21 + 1000);
+    assert_true(f->s.st.resets >= 1000);
+    f->remote.sin6_addr.s6_addr[5] = f->remote.sin6_addr.s6_addr[6] = 0;
 }
 
 static void test_retry_and_tokens(void **state)
@@ -287,6 +308,67 @@ static void test_connection_routing_and_ip_cap(void **state)
     assert_true(f->s.nconns <= 2);
 }
 
+/* New handshakes per source prefix: Retry beyond 20 at once (10 a second),
+ * validated ones refused beyond 40 (20 a second); connections of one /64
+ * share the connection cap; freed connections leave no CID behind. */
+static void test_prefix_handshake_rate(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t dcid[8] = {5, 5, 5, 5, 5, 5, 0, 0};
+    uint8_t pkt[1200], token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
+    ngtcp2_cid odcid, rscid;
+    ngtcp2_ssize tlen;
+
+    f->s.cfg.max_per_ip = 0;
+    for (int i = 0; i < 30; i++) {
+        dcid[7] = (uint8_t)i;
+        /* other addresses of the same /64 count as one source */
+        f->remote.sin6_addr.s6_addr[15] = (uint8_t)i;
+        initial(pkt, NGTCP2_PROTO_VER_V1, dcid, 8, NULL, 0);
+        lp_qserver_recv(&f->s, &f->path, pkt, 1200, 10);
+    }
+    assert_int_equal(f->s.st.conns_created, 20);
+    assert_int_equal(f->s.st.retries_rate, 10);
+    assert_int_equal(f->s.st.retries, 10);
+    /* another /64 is not held back */
+    f->remote.sin6_addr.s6_addr[7] = 1;
+    dcid[6] = 1;
+    initial(pkt, NGTCP2_PROTO_VER_V1, dcid, 8, NULL, 0);
+    lp_qserver_recv(&f->s, &f->path, pkt, 1200, 10);
+    assert_int_equal(f->s.st.conns_created, 21);
+    f->remote.sin6_addr.s6_addr[7] = 0;
+    /* validated handshakes: 40 at once, then refused */
+    for (int i = 0; i < 45; i++) {
+        ngtcp2_cid_init(&odcid, dcid, 8);
+        memset(rscid.data, 0, sizeof(rscid.data));
+        rscid.datalen = 16;
+        rscid.data[0] = (uint8_t)i;
+        rscid.data[1] = 0xee;
+        tlen = ngtcp2_crypto_generate_retry_token(
+            token, f->s.secret, sizeof(f->s.secret), NGTCP2_PROTO_VER_V1,
+            f->path.remote.addr, f->path.remote.addrlen, &rscid, &odcid, 10);
+        assert_true(tlen > 0);
+        initial(pkt, NGTCP2_PROTO_VER_V1, rscid.data, 16, token, (size_t)tlen);
+        lp_qserver_recv(&f->s, &f->path, pkt, 1200, 20);
+    }
+    assert_int_equal(f->s.st.conns_created, 21 + 40);
+    assert_int_equal(f->s.st.refused_rate, 5);
+    /* the connection cap counts the whole prefix */
+    f->s.cfg.max_per_ip = 60;
+    dcid[6] = 2;
+    dcid[7] = 0;
+    f->remote.sin6_addr.s6_addr[15] = 0x99;
+    initial(pkt, NGTCP2_PROTO_VER_V1, dcid, 8, NULL, 0);
+    lp_qserver_recv(&f->s, &f->path, pkt, 1200, 10 + 10 * LP_SECONDS);
+    assert_int_equal(f->s.st.refused_per_ip, 1);
+    /* freeing every connection (each removes the CIDs it remembers, no
+     * table scan) leaves no CID behind */
+    assert_true(f->s.tab_used >= 2 * 61);
+    lp_qserver_free(&f->s);
+    assert_int_equal(f->s.nconns, 0);
+    assert_int_equal(f->s.tab_used, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +378,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stateless_reset_and_budget, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_retry_and_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prefix_handshake_rate, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_connection_routing_and_ip_cap,
                                         setup, teardown),
     };

@@ -1,0 +1,157 @@
+"""One attacker must not hurt other rooms (issue: hostile load).
+
+The real relay with its default flags; the attack comes from lp-loadgen
+(real QUIC connections) spread over several loopback addresses, the
+healthy room is a pair of lp-testpeers. Each test measures the healthy
+room with and without the attack and asserts what players would notice:
+frames delivered and their latency."""
+
+import os
+import re
+import signal
+import statistics
+import subprocess
+import time
+
+import pytest
+
+from lpharness import BUILD, frame, hexs
+
+LOADGEN = os.path.join(BUILD, "bench", "lp-loadgen")
+A = "02:00:00:00:00:a1"
+B = "02:00:00:00:00:b2"
+
+
+def healthy_pair(lp, relay, room="HEALTHY"):
+    a = lp.peer(relay)
+    a.join("client", room, A)
+    b = lp.peer(relay)
+    b.join("client", room, B)
+    a.ctrl("peer_joined")
+    b.cmd("quiet")
+    return a, b
+
+
+def measure(a, b, n, pace=0.004):
+    """Send n unicast frames a -> b, one every `pace` seconds; return
+    (delivered, median latency in ms), the latency measured one frame at a
+    time on a sample (a frame sent, then waited for)."""
+    b.cmd("count")
+    base = b.expect(lambda e: e["ev"] == "count")["dgrams"]
+    payload = b"\x45" + bytes(200)
+    for i in range(n):
+        a.cmd("frame " + hexs(frame(B, A, 0x88B5, payload + i.to_bytes(4, "big"))))
+        time.sleep(pace)
+    # everything in flight arrives within a second
+    deadline = time.monotonic() + 3
+    got = 0
+    while time.monotonic() < deadline:
+        b.cmd("count")
+        got = b.expect(lambda e: e["ev"] == "count")["dgrams"] - base
+        if got >= n:
+            break
+        time.sleep(0.2)
+    return got
+
+
+def latency(a, b, n=40):
+    """Median one-way-ish latency (ms) of n frames sent one at a time:
+    command to a, datagram event at b (both through pipes: the same
+    overhead with and without the attack)."""
+    b.cmd("loud")
+    lat = []
+    for i in range(n):
+        t0 = time.monotonic()
+        a.cmd("frame " + hexs(frame(B, A, 0x88B5, b"\x99" + i.to_bytes(4, "big"))))
+        try:
+            ev = b.expect(lambda e: e["ev"] == "dgram", 2.0)
+            lat.append((ev["t"] - t0) * 1000)
+        except AssertionError:
+            lat.append(2000.0)
+    b.cmd("quiet")
+    b.drain(0.2)
+    return statistics.median(lat)
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+class Attack:
+    """lp-loadgen --mode attack: pairs of rooms with a receiver that
+    stops acknowledging and a sender flooding it."""
+
+    def __init__(self, relay, pairs, binds):
+        self.proc = subprocess.Popen(
+            [LOADGEN, "--relay", "%s:%d" % (relay.host, relay.port),
+             "--pin", relay.cert, "--mode", "attack", "--pairs", str(pairs),
+             "--bind", ",".join(binds), "--size", "1000"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if '"mode":"attack"' not in line:
+            self.proc.kill()
+            raise AssertionError("attack did not start: %r %s" %
+                                 (line, self.proc.stderr.read()))
+
+    def stop(self):
+        try:
+            self.proc.stdin.close()
+            out = self.proc.stdout.read()
+            self.proc.wait(timeout=10)
+        except (subprocess.TimeoutExpired, BrokenPipeError):
+            self.proc.kill()
+            self.proc.wait()
+            return {}
+        m = re.search(r'"sent":(\d+)', out)
+        return {"sent": int(m.group(1)) if m else 0}
+
+
+@pytest.fixture
+def attacks():
+    live = []
+    yield live
+    for a in live:
+        if a.proc.poll() is None:
+            a.proc.kill()
+            a.proc.wait()
+
+
+def snapshot(relay, key):
+    relay.signal(signal.SIGUSR1)
+    line = relay.wait_log(r"event=snapshot .*%s=" % key)
+    return int(re.search(r"%s=(\d+)" % key, line).group(1))
+
+
+def test_stuck_receivers_do_not_starve_other_rooms(lp, attacks):
+    """67 receivers that never acknowledge, in rooms of their own, flooded
+    with unicast from three addresses: the healthy room keeps >= 99% of
+    its frames and its latency within 2x (plus 2 ms of timer noise), the
+    relay's memory stays bounded, and the dropped frames are counted."""
+    relay = lp.relay(log_level="info")
+    a, b = healthy_pair(lp, relay)
+    base_lat = latency(a, b)
+    assert measure(a, b, 200) == 200
+    rss0 = rss_kib(relay.proc.pid)
+
+    atk = Attack(relay, 67, ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+    attacks.append(atk)
+    time.sleep(4)  # the original attack emptied the pool within 4 s
+    got = measure(a, b, 400)
+    att_lat = latency(a, b)
+    rss1 = rss_kib(relay.proc.pid)
+    pool_free = snapshot(relay, "pool_free")
+    counters = relay.wait_log(r"event=relay_counters ")
+    res = atk.stop()
+    print("healthy room: %d/400 frames under attack, latency %.2f ms -> "
+          "%.2f ms; relay RSS %d -> %d KiB; attack sent %s datagrams" %
+          (got, base_lat, att_lat, rss0, rss1, res.get("sent")))
+    assert got >= 396, "healthy room delivered %d of 400 under attack" % got
+    assert att_lat <= 2 * base_lat + 2.0, (base_lat, att_lat)
+    # the frame pool is allocated up front: the attack adds no more than
+    # its 134 connections' state
+    assert rss1 - rss0 < 64 * 1024, (rss0, rss1)
+    assert pool_free > 0  # buffers left for everyone else
+    # what the stuck receivers could not take was dropped, and counted
+    assert re.search(r"drop_(stale|queue_full)=[1-9]", counters), counters
