@@ -50,6 +50,14 @@ enum lp_reason {
     LP_REASON_ADDR_LIMIT,      /* "addr_limit": too many addresses for one
                                   client (relay address table) */
     LP_REASON_RATE_DHCP,       /* "rate_dhcp" */
+    LP_REASON_FRAG_TIMEOUT,    /* "frag_timeout": an incomplete frame
+                                  forgotten after 100 ms */
+    LP_REASON_FRAG_EVICTED,    /* "frag_evicted": an incomplete frame
+                                  evicted by a ninth one */
+    LP_REASON_FRAG_MALFORMED,  /* "frag_malformed": a fragment that
+                                  overlaps or contradicts another one */
+    LP_REASON_FRAG_OVERFLOW,   /* "frag_overflow": a fragment whose data
+                                  would end beyond the largest frame */
     LP_REASON_MAX
 };
 
