@@ -93,6 +93,27 @@ def main():
                     ("listen6", "[::1]:0")]:
         write("endpoint", name, s.encode())
 
+    # frag, mode byte even: frame length, budget, frame bytes, schedule.
+    def split(framelen, budget, schedule):
+        return (bytes([0]) + struct.pack(">HH", framelen - 14, budget) +
+                (f * 40)[:framelen] + bytes(schedule))
+    write("frag", "whole", split(60, 1200, []))
+    write("frag", "two", split(1514, 1200, [1, 0]))
+    write("frag", "eight_shuffled", split(1514, 198, [5, 3, 7, 0, 0, 6, 1,
+                                                      2, 4, 4]))
+    write("frag", "three_dups", split(1200, 408, [2, 2, 1, 0, 2, 1]))
+    write("frag", "too_small", split(1514, 197, []))
+    # frag, mode byte odd: datagrams behind a length byte.
+    def frag_dg(frame_id, index, count, data):
+        d = bytes([1, 1, 0, 2]) + struct.pack(">HBB", frame_id, index,
+                                              count) + data
+        return bytes([len(d)]) + d
+    write("frag", "garbage_ok", bytes([1]) + frag_dg(1, 1, 2, bytes(5)) +
+          frag_dg(1, 0, 2, bytes(range(64))))
+    write("frag", "garbage_bad", bytes([1]) + frag_dg(1, 0, 2, bytes(64)) +
+          frag_dg(1, 0, 3, bytes(64)) + frag_dg(2, 0, 2, bytes(63)) +
+          frag_dg(3, 9, 8, bytes(70)) + bytes([3, 1, 1, 0]))
+
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,10 @@
 
 #include "lp_counters.h"
 
+/* Every drop reason fits in one stats message. */
+_Static_assert(LP_STATS_MAX_ENTRIES >= LP_REASON_MAX - 1,
+               "LP_STATS_MAX_ENTRIES too small for the drop reasons");
+
 void lp_counters_drop(struct lp_counters *c, enum lp_reason r)
 {
     if (r == LP_REASON_NONE || (unsigned)r >= LP_REASON_MAX)

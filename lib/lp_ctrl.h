@@ -36,7 +36,7 @@
 /* Features (spec sections 3 and 5), as bits. Unknown names are ignored. */
 #define LP_FEAT_FRAG          0x1u /* "frag": fragments sent and reassembled */
 #define LP_REASON_STR_MAX     64
-#define LP_STATS_MAX_ENTRIES  48
+#define LP_STATS_MAX_ENTRIES  48 /* > the number of drop reasons */
 #define LP_CTRL_INLINE_BUF    256
 #define LP_CTRL_PROTO_VERSION 1
 

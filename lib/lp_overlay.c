@@ -21,6 +21,18 @@ int lp_overlay_decode(struct lp_overlay *out, const uint8_t *dgram, size_t len)
     return 0;
 }
 
+int lp_overlay_kind(const uint8_t *dgram, size_t len)
+{
+    if (dgram == NULL || len < LP_OVERLAY_HDR_LEN)
+        return LP_ERR_SHORT;
+    if (dgram[0] != LP_OVERLAY_VERSION)
+        return LP_ERR_VERSION;
+    if ((dgram[1] & ~LP_OVERLAY_FLAG_FRAG) != 0)
+        return LP_ERR_FLAGS;
+    return dgram[1] == LP_OVERLAY_FLAG_FRAG ? LP_OVERLAY_FRAG
+                                            : LP_OVERLAY_WHOLE;
+}
+
 void lp_overlay_write_hdr(uint8_t dest[static LP_OVERLAY_HDR_LEN],
                           uint16_t peer_id)
 {

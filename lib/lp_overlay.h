@@ -4,9 +4,14 @@
  * that convert between datagram budgets and TAP MTUs.
  *
  *   offset 0  version (= 1)
- *   offset 1  flags (reserved, must be 0)
+ *   offset 1  flags: 0x01 = FRAG, every other bit reserved (must be 0)
  *   offset 2  peer_id, big-endian (0 from an endpoint)
- *   offset 4  the Ethernet frame, at least 14 bytes
+ *   offset 4  the Ethernet frame, at least 14 bytes (FRAG clear), or a
+ *             fragment header and fragment data (FRAG set, lp_frag.h)
+ *
+ * lp_overlay_decode accepts only whole frames (FRAG clear); callers that
+ * negotiated "frag" ask lp_overlay_kind first and hand FRAG datagrams to
+ * lp_frag_decode.
  */
 #ifndef LP_OVERLAY_H
 #define LP_OVERLAY_H
@@ -18,6 +23,7 @@
 #define LP_ETH_HDR_LEN          14
 #define LP_OVERLAY_OVERHEAD     18 /* 4 overlay + 14 Ethernet */
 #define LP_OVERLAY_MAX_DATAGRAM 65535
+#define LP_OVERLAY_FLAG_FRAG    0x01 /* a fragment header follows */
 
 /* A decoded datagram. frame borrows from the decoded buffer. */
 struct lp_overlay {
@@ -39,6 +45,22 @@ struct lp_overlay {
  *                  longer than 65535 bytes
  */
 int lp_overlay_decode(struct lp_overlay *out, const uint8_t *dgram, size_t len);
+
+/* The two kinds of datagram lp_overlay_kind tells apart. */
+enum lp_overlay_kind {
+    LP_OVERLAY_WHOLE = 0, /* FRAG clear: lp_overlay_decode */
+    LP_OVERLAY_FRAG = 1   /* FRAG set: lp_frag_decode */
+};
+
+/*
+ * lp_overlay_kind looks at the first two bytes of the datagram dgram of len
+ * bytes only: it does not check the rest (each decoder does). Returns
+ * LP_OVERLAY_WHOLE or LP_OVERLAY_FRAG, or:
+ *   LP_ERR_SHORT   len < 4
+ *   LP_ERR_VERSION version != 1
+ *   LP_ERR_FLAGS   a reserved flag (any bit but 0x01) is set
+ */
+int lp_overlay_kind(const uint8_t *dgram, size_t len);
 
 /* lp_overlay_write_hdr writes a version-1 header with flags 0. */
 void lp_overlay_write_hdr(uint8_t dest[static LP_OVERLAY_HDR_LEN],

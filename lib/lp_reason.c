@@ -39,6 +39,10 @@ static const char *const reason_names[LP_REASON_MAX] = {
     [LP_REASON_RATE_DHCP] = "rate_dhcp",
     [LP_REASON_STALE] = "stale",
     [LP_REASON_RATE_FANOUT] = "rate_fanout",
+    [LP_REASON_FRAG_TIMEOUT] = "frag_timeout",
+    [LP_REASON_FRAG_EVICTED] = "frag_evicted",
+    [LP_REASON_FRAG_MALFORMED] = "frag_malformed",
+    [LP_REASON_FRAG_OVERFLOW] = "frag_overflow",
 };
 
 const char *lp_reason_name(enum lp_reason r)

@@ -54,6 +54,14 @@ enum lp_reason {
                                   (a late game frame is worthless) */
     LP_REASON_RATE_FANOUT,     /* "rate_fanout": the room's or the relay's
                                   frame copies per second */
+    LP_REASON_FRAG_TIMEOUT,    /* "frag_timeout": an incomplete frame
+                                  forgotten after 100 ms */
+    LP_REASON_FRAG_EVICTED,    /* "frag_evicted": an incomplete frame
+                                  evicted by a ninth one */
+    LP_REASON_FRAG_MALFORMED,  /* "frag_malformed": a fragment that
+                                  overlaps or contradicts another one */
+    LP_REASON_FRAG_OVERFLOW,   /* "frag_overflow": a fragment whose data
+                                  would end beyond the largest frame */
     LP_REASON_MAX
 };
 

@@ -86,12 +86,47 @@ static void test_budget(void **state)
     assert_false(lp_frame_fits_budget(SIZE_MAX - 2, SIZE_MAX));
 }
 
+static void test_kind(void **state)
+{
+    static const struct {
+        const char *name;
+        uint8_t d[8];
+        size_t len;
+        int rv;
+    } t[] = {
+        {"empty", {0}, 0, LP_ERR_SHORT},
+        {"3 bytes", {1, 1, 0}, 3, LP_ERR_SHORT},
+        {"version 0", {0, 1, 0, 0}, 4, LP_ERR_VERSION},
+        {"version 2", {2, 0, 0, 0}, 4, LP_ERR_VERSION},
+        {"whole", {1, 0, 0, 0}, 4, LP_OVERLAY_WHOLE},
+        {"frag", {1, 1, 0, 9}, 8, LP_OVERLAY_FRAG},
+        {"flags 2", {1, 2, 0, 0}, 4, LP_ERR_FLAGS},
+        {"flags 3", {1, 3, 0, 0}, 4, LP_ERR_FLAGS},
+        {"flags 0x80", {1, 0x80, 0, 0}, 4, LP_ERR_FLAGS},
+        {"flags 0x81", {1, 0x81, 0, 0}, 4, LP_ERR_FLAGS},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        int rv = lp_overlay_kind(t[i].d, t[i].len);
+        if (rv != t[i].rv)
+            fail_msg("%s: %d, want %d", t[i].name, rv, t[i].rv);
+    }
+    assert_int_equal(lp_overlay_kind(NULL, 8), LP_ERR_SHORT);
+    /* lp_overlay_decode keeps rejecting FRAG datagrams. */
+    assert_int_equal(
+        lp_overlay_decode(&(struct lp_overlay){0},
+                          (const uint8_t[18]){1, LP_OVERLAY_FLAG_FRAG}, 18),
+        LP_ERR_FLAGS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_errors),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,6 +51,10 @@ static void test_names(void **state)
         {LP_REASON_RATE_DHCP, "rate_dhcp", LP_ACTION_RATE_LIMITED},
         {LP_REASON_STALE, "stale", LP_ACTION_DROPPED},
         {LP_REASON_RATE_FANOUT, "rate_fanout", LP_ACTION_RATE_LIMITED},
+        {LP_REASON_FRAG_TIMEOUT, "frag_timeout", LP_ACTION_DROPPED},
+        {LP_REASON_FRAG_EVICTED, "frag_evicted", LP_ACTION_DROPPED},
+        {LP_REASON_FRAG_MALFORMED, "frag_malformed", LP_ACTION_DROPPED},
+        {LP_REASON_FRAG_OVERFLOW, "frag_overflow", LP_ACTION_DROPPED},
     };
     enum lp_reason r;
 
