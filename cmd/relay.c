@@ -24,6 +24,7 @@
 #include "lp_exit.h"
 #include "lp_file.h"
 #include "lp_log.h"
+#include "lp_logsink.h"
 #include "lp_num.h"
 #include "lp_relay.h"
 #include "lp_resolve.h"
@@ -113,6 +114,7 @@ struct relay_main {
     int have_relay;
     struct lp_evloop loop;
     int no_pwait2;
+    struct lp_logsink logsink; /* stderr, never blocking the loop */
 };
 
 static int relay_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
@@ -578,6 +580,8 @@ static int relay_loop(struct relay_main *m)
         now = lp_clock_now();
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
+        if (m->logsink.len > 0)
+            (void)lp_logsink_flush(&m->logsink);
         if (stop_deadline != 0 &&
             (lp_relay_done(&m->relay) || now >= stop_deadline))
             return LP_EXIT_OK;
@@ -596,8 +600,14 @@ int main(int argc, char **argv)
     if (argc >= 2 &&
         (strcmp(argv[1], "room") == 0 || strcmp(argv[1], "invite") == 0))
         return relay_admin(argc, argv);
-    if ((rc = relay_options(&m, argc, argv)) < 0 && (rc = relay_setup(&m)) < 0)
-        rc = relay_loop(&m);
+    if ((rc = relay_options(&m, argc, argv)) < 0) {
+        /* A reader that falls behind (a full pipe, a stalled journal)
+         * loses log lines, counted, never the relay's time. */
+        if (lp_logsink_init(&m.logsink, STDERR_FILENO, 1 << 20) == 0)
+            lp_log_set_sink(lp_logsink_line, &m.logsink);
+        if ((rc = relay_setup(&m)) < 0)
+            rc = relay_loop(&m);
+    }
     if (m.have_relay) {
         lp_logf(LP_LOG_INFO, "exit", "relay stopped");
         lp_relay_free(&m.relay);
@@ -607,5 +617,7 @@ int main(int argc, char **argv)
     lp_udp_rxbatch_free(&m.rxb);
     lp_udp_close(&m.udp);
     lp_evloop_close(&m.loop);
+    lp_log_set_sink(NULL, NULL);
+    lp_logsink_close(&m.logsink, 1000);
     return rc;
 }

@@ -1045,6 +1045,11 @@ void lp_ctrl_decoder_init(struct lp_ctrl_decoder *d)
     memset(d, 0, sizeof(*d));
 }
 
+void lp_ctrl_decoder_limit(struct lp_ctrl_decoder *d, size_t max)
+{
+    d->max = max == 0 || max > LP_CTRL_MAX_LEN ? LP_CTRL_MAX_LEN : max;
+}
+
 void lp_ctrl_decoder_free(struct lp_ctrl_decoder *d)
 {
     if (d == NULL)
@@ -1103,10 +1108,10 @@ int lp_ctrl_decoder_feed(struct lp_ctrl_decoder *d, const uint8_t *data,
                 ctrl_fail(err, LP_CTRL_LEN_ZERO, "control frame length 0");
                 return decoder_fail(d, err);
             }
-            if (d->need > LP_CTRL_MAX_LEN) {
+            if (d->need > (d->max != 0 ? d->max : LP_CTRL_MAX_LEN)) {
                 ctrl_fail(err, LP_CTRL_LEN_TOO_BIG,
-                          "control frame length %zu exceeds %d", d->need,
-                          LP_CTRL_MAX_LEN);
+                          "control frame length %zu exceeds %zu", d->need,
+                          d->max != 0 ? d->max : (size_t)LP_CTRL_MAX_LEN);
                 return decoder_fail(d, err);
             }
             continue;

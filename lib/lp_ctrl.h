@@ -254,12 +254,19 @@ struct lp_ctrl_decoder {
     size_t have;   /* body bytes assembled */
     uint8_t small[LP_CTRL_INLINE_BUF];
     uint8_t *big;            /* heap body buffer, or NULL */
+    size_t max;              /* largest body accepted (0: LP_CTRL_MAX_LEN) */
     int failed;              /* sticky stream error */
     struct lp_ctrl_err fail; /* the error, repeated on later feeds */
 };
 
 /* lp_ctrl_decoder_init prepares an empty decoder. */
 void lp_ctrl_decoder_init(struct lp_ctrl_decoder *d);
+
+/* lp_ctrl_decoder_limit sets the largest body the decoder accepts from now
+ * on (at most LP_CTRL_MAX_LEN; 0: that maximum): a longer frame is the
+ * stream error LP_CTRL_LEN_TOO_BIG as soon as its length is in, before any
+ * allocation (a relay accepts 4096 bytes before its welcome, spec 2). */
+void lp_ctrl_decoder_limit(struct lp_ctrl_decoder *d, size_t max);
 
 /* lp_ctrl_decoder_free releases the heap buffer; d may be NULL. The
  * decoder can be initialised again afterwards. */

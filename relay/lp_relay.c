@@ -643,6 +643,7 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     /* its queue counts against the room's share of the pool, and ages */
     lp_qconn_dgram_limit(&p->q, r->cfg.max_queue_age, &room->dq_held);
     p->admitted = 1;
+    lp_ctrl_decoder_limit(&p->dec, 0); /* welcomed: the protocol maximum */
     r->npeers++;
     if (p->role == LP_ROLE_GATEWAY) {
         room->gateway = p;
@@ -714,20 +715,8 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
             used = len;
         data += used;
         len -= used;
-        if (rv == 0) {
-            /* A hello is a few hundred bytes: a stranger may not make the
-             * relay assemble a 64 KiB frame. */
-            if (!p->admitted && p->dec.hdrlen == LP_CTRL_HDR_LEN &&
-                p->dec.need > RELAY_HELLO_MAX) {
-                char text[80];
-                snprintf(text, sizeof(text),
-                         "a %zu-byte first message is not a hello",
-                         p->dec.need);
-                relay_reject(p, LP_REJECT_BAD_HELLO, text, now);
-                return 0;
-            }
+        if (rv == 0)
             break;
-        }
         if (!p->admitted) {
             if (m->type != LP_MSG_HELLO) {
                 char text[120];
@@ -1227,6 +1216,9 @@ static void relay_on_new(struct lp_qconn *c, lp_tstamp now)
         (struct lp_relay *)(void *)((char *)qs - offsetof(struct lp_relay, qs));
     p->last_seen = now;
     lp_ctrl_decoder_init(&p->dec);
+    /* A hello is a few hundred bytes: a stranger may not make the relay
+     * allocate for a 64 KiB frame (spec section 2). */
+    lp_ctrl_decoder_limit(&p->dec, RELAY_HELLO_MAX);
     p->dec_live = 1;
     lp_sockaddr_format((const struct sockaddr *)&p->q.remote_addr, 1, p->remote,
                        sizeof(p->remote));

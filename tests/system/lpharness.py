@@ -33,6 +33,8 @@ class Relay:
         self.host = "[::1]" if listen.startswith("[") else "127.0.0.1"
         self.lines = []
         self.lock = threading.Lock()
+        self.reading = threading.Event()
+        self.reading.set()
         if cert_args is None:
             cert_args = ["--dev-cert-der-out", self.cert]
         # Forwarding tests send arbitrary payloads in the IEEE local
@@ -60,8 +62,17 @@ class Relay:
 
     def _read(self):
         for line in self.proc.stderr:
+            self.reading.wait()
             with self.lock:
                 self.lines.append(line.rstrip("\n"))
+
+    def pause_log(self, paused=True):
+        """Stop reading the relay's stderr (a stalled log reader: the pipe
+        fills), or read again."""
+        if paused:
+            self.reading.clear()
+        else:
+            self.reading.set()
 
     def log(self):
         with self.lock:

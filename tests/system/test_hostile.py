@@ -148,10 +148,47 @@ def test_stuck_receivers_do_not_starve_other_rooms(lp, attacks):
           "%.2f ms; relay RSS %d -> %d KiB; attack sent %s datagrams" %
           (got, base_lat, att_lat, rss0, rss1, res.get("sent")))
     assert got >= 396, "healthy room delivered %d of 400 under attack" % got
-    assert att_lat <= 2 * base_lat + 2.0, (base_lat, att_lat)
+    if not os.environ.get("LP_SANITIZED"):
+        # (a sanitized relay is several times slower: delivery still
+        # counts, latency does not)
+        assert att_lat <= 2 * base_lat + 2.0, (base_lat, att_lat)
     # the frame pool is allocated up front: the attack adds no more than
     # its 134 connections' state
     assert rss1 - rss0 < 64 * 1024, (rss0, rss1)
     assert pool_free > 0  # buffers left for everyone else
     # what the stuck receivers could not take was dropped, and counted
     assert re.search(r"drop_(stale|queue_full)=[1-9]", counters), counters
+
+
+def test_first_message_over_4096_bytes_is_refused_before_allocation(lp):
+    """Spec 2: a hello is at most 4096 bytes; the relay refuses a longer
+    pre-welcome frame from its length alone (the body never comes)."""
+    relay = lp.relay()
+    p = lp.peer(relay)
+    p.cmd("raw " + hexs((65536).to_bytes(4, "big")))
+    rej = p.ctrl("reject")
+    assert rej["reason"] == "bad_hello"
+    assert "65536 exceeds 4096" in rej["message"], rej
+    # 4096 itself is fine as far as the length goes (then it must be a
+    # hello: this one is not JSON)
+    q = lp.peer(relay)
+    q.cmd("raw " + hexs((4096).to_bytes(4, "big") + b"x" * 4096))
+    rej = q.ctrl("reject")
+    assert rej["reason"] == "bad_hello" and "exceeds" not in rej["message"]
+
+
+def test_stalled_log_reader_never_stalls_forwarding(lp):
+    """Debug logging writes a line per frame; when whoever reads the
+    relay's stderr stops, the relay keeps forwarding (lines are dropped
+    and counted, never waited for), and says how many it lost."""
+    relay = lp.relay(log_level="debug")
+    a, b = healthy_pair(lp, relay)
+    relay.pause_log()
+    # far more log than the pipe (64 KiB) and the relay's buffer (1 MiB)
+    # hold: 8000 lines of ~300 bytes
+    got = measure(a, b, 8000, pace=0.0003)
+    assert got == 8000, "forwarded %d of 8000 with a stalled log" % got
+    relay.pause_log(False)
+    a.cmd("frame " + hexs(frame(B, A, 0x88B5, b"after")))
+    line = relay.wait_log(r"event=log_dropped lines=[1-9]", timeout=10)
+    assert line

@@ -1009,6 +1009,38 @@ static void test_max_frame(void **state)
     free(buf);
 }
 
+/* A decoder told its limit refuses a longer frame from its 4 length bytes,
+ * before it allocates anything (a relay before its welcome: 4096). */
+static void test_decoder_limit(void **state)
+{
+    struct lp_ctrl_decoder d;
+    struct lp_ctrl_err e;
+    struct lp_msg m;
+    size_t used;
+    uint8_t hdr[4] = {0, 0, 0x10, 0x01}; /* 4097 */
+    uint8_t ok[4] = {0, 0, 0x10, 0x00};  /* 4096 */
+
+    (void)state;
+    lp_ctrl_decoder_init(&d);
+    lp_ctrl_decoder_limit(&d, 4096);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, ok, 4, &used, &m, &e), 0);
+    assert_null(d.big);
+    lp_ctrl_decoder_free(&d);
+    lp_ctrl_decoder_init(&d);
+    lp_ctrl_decoder_limit(&d, 4096);
+    assert_int_equal(lp_ctrl_decoder_feed(&d, hdr, 4, &used, &m, &e),
+                     LP_ERR_PROTO);
+    assert_int_equal(e.code, LP_CTRL_LEN_TOO_BIG);
+    assert_non_null(strstr(e.message, "4097 exceeds 4096"));
+    assert_null(d.big);
+    lp_ctrl_decoder_free(&d);
+    /* 0 and anything above the protocol maximum mean the maximum */
+    lp_ctrl_decoder_init(&d);
+    lp_ctrl_decoder_limit(&d, 1u << 30);
+    assert_int_equal(d.max, LP_CTRL_MAX_LEN);
+    lp_ctrl_decoder_free(&d);
+}
+
 static void test_names(void **state)
 {
     enum lp_reject r;
@@ -1081,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stream_errors),
         cmocka_unit_test(test_max_frame),
+        cmocka_unit_test(test_decoder_limit),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
