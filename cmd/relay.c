@@ -580,7 +580,7 @@ static int relay_loop(struct relay_main *m)
         now = lp_clock_now();
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
-        if (m->logsink.len > 0)
+        if (m->logsink.len > 0 || m->logsink.dropped > 0)
             (void)lp_logsink_flush(&m->logsink);
         if (stop_deadline != 0 &&
             (lp_relay_done(&m->relay) || now >= stop_deadline))

@@ -41,7 +41,8 @@ static void ring_put(struct lp_logsink *s, const char *p, size_t n)
     s->len += n;
 }
 
-size_t lp_logsink_flush(struct lp_logsink *s)
+/* sink_write writes what the descriptor takes now. */
+static void sink_write(struct lp_logsink *s)
 {
     while (s->len > 0) {
         size_t chunk = s->cap - s->head;
@@ -59,6 +60,35 @@ size_t lp_logsink_flush(struct lp_logsink *s)
     }
     if (s->len == 0)
         s->head = 0;
+}
+
+/* sink_note formats the count of lost lines into note; returns its length
+ * (0 when nothing was lost). */
+static size_t sink_note(const struct lp_logsink *s, char *note, size_t cap)
+{
+    int n;
+
+    if (s->dropped == 0)
+        return 0;
+    n = snprintf(note, cap,
+                 "level=warn comp=log event=log_dropped lines=%llu\n",
+                 (unsigned long long)s->dropped);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+size_t lp_logsink_flush(struct lp_logsink *s)
+{
+    char note[96];
+    size_t notelen;
+
+    sink_write(s);
+    /* the reader caught up: say what it missed, even if nothing else
+     * is logged for a while */
+    if (s->len == 0 && (notelen = sink_note(s, note, sizeof(note))) > 0) {
+        ring_put(s, note, notelen);
+        s->dropped = 0;
+        sink_write(s);
+    }
     return s->len;
 }
 
@@ -66,20 +96,16 @@ void lp_logsink_line(const char *line, size_t len, void *arg)
 {
     struct lp_logsink *s = arg;
     char note[96];
-    size_t notelen = 0;
+    size_t notelen = sink_note(s, note, sizeof(note));
 
-    if (s->dropped > 0) {
-        int n = snprintf(note, sizeof(note),
-                         "level=warn comp=log event=log_dropped lines=%llu\n",
-                         (unsigned long long)s->dropped);
-        notelen = n > 0 ? (size_t)n : 0;
-    }
     /* the count and the line go in together, or the line is counted */
-    if (notelen + len + 1 > s->cap - s->len &&
-        (lp_logsink_flush(s), notelen + len + 1 > s->cap - s->len)) {
-        s->dropped++;
-        s->dropped_total++;
-        return;
+    if (notelen + len + 1 > s->cap - s->len) {
+        sink_write(s);
+        if (notelen + len + 1 > s->cap - s->len) {
+            s->dropped++;
+            s->dropped_total++;
+            return;
+        }
     }
     if (notelen > 0) {
         ring_put(s, note, notelen);
@@ -87,7 +113,7 @@ void lp_logsink_line(const char *line, size_t len, void *arg)
     }
     ring_put(s, line, len);
     ring_put(s, "\n", 1);
-    (void)lp_logsink_flush(s);
+    sink_write(s);
 }
 
 void lp_logsink_close(struct lp_logsink *s, int timeout_ms)

@@ -31,8 +31,9 @@ int lp_logsink_init(struct lp_logsink *s, int fd, size_t cap);
 /* lp_logsink_line is an lp_log_sink_fn (arg: the lp_logsink). */
 void lp_logsink_line(const char *line, size_t len, void *arg);
 
-/* lp_logsink_flush writes what the descriptor takes now. Returns the bytes
- * still buffered. */
+/* lp_logsink_flush writes what the descriptor takes now, and the count of
+ * lost lines once everything before it is out. Returns the bytes still
+ * buffered. Call it from the event loop while len or dropped is not 0. */
 size_t lp_logsink_flush(struct lp_logsink *s);
 
 /* lp_logsink_close writes what is left (waiting at most timeout_ms in all),
