@@ -2,13 +2,16 @@
  * lp_priv: see lp_priv.h.
  *
  * The seccomp lists below were measured, not guessed: each daemon ran
- * under `strace -f` through the netns system tests (the relay's suites,
- * the LAN party with a gateway and Linux clients, a NIC replug and a relay
- * restart), and every system call made after the first epoll wait is
- * here. Calls that only setup makes (bind of the relay's port, TUNSETIFF,
- * reading certificates) are not. Where an argument decides what a call
- * can do, the rule checks it: sockets by address family, ioctls by
- * request, openat read-only, mmap and mprotect never executable.
+ * under `strace -f` through the netns system tests (scripts/
+ * seccomp-trace.sh over test_rooms, test_relay, test_lanparty and
+ * test_faults: room-list reloads, a gateway and Linux clients, a NIC
+ * replug, relay restarts), and every system call made after the first
+ * epoll wait is here. Calls that only setup makes (binding the relay's
+ * port, TUNSETIFF, reading certificates, resolving the relay) are not; a
+ * few that the same loop makes on paths the tests cannot reach are, each
+ * with its reason. Where an argument decides what a call can do, the rule
+ * checks it: sockets by address family, ioctls by request, openat
+ * read-only, mmap never executable.
  */
 #include "lp_priv.h"
 
@@ -30,6 +33,7 @@
 #include <linux/sockios.h>
 
 #include <cap-ng.h>
+#include <jansson.h>
 #include <seccomp.h>
 
 #include "lp_err.h"
@@ -287,83 +291,82 @@ struct priv_rule {
         SCMP_SYS(name), (a), (uint64_t)(m), 0                                  \
     }
 
-/* Every daemon's loop: epoll, the timer and signal fds, UDP batches, the
- * clock, logging to stderr, malloc and exiting. */
+/* Every daemon's loop, as measured: epoll, the timer and signal fds,
+ * batched UDP, logging to stderr, malloc (brk, mmap, munmap, madvise,
+ * mremap for realloc), futex (glibc's locks at exit), exit_group. The rest
+ * are what the same loop may make where the measurement could not reach:
+ * epoll_wait and timerfd_settime (the relay before Linux 5.11, without
+ * epoll_pwait2), clock_gettime and gettimeofday (when the vDSO is not
+ * used), getrandom (GnuTLS reseeding), restart_syscall (a wait resumed
+ * after SIGSTOP), rt_sigreturn, and fstat/newfstatat (stdio's first
+ * buffer). */
 static const struct priv_rule priv_common[] = {
     ANY(epoll_wait),
     ANY(epoll_pwait),
-    ANY(epoll_pwait2), /* the relay tries it first (ENOSYS before 5.11) */
+    ANY(epoll_pwait2),
     ANY(read),
     ANY(write),
-    ANY(writev),
     ANY(close),
     ANY(recvmmsg),
-    ANY(recvmsg),
-    ANY(recvfrom),
-    ANY(sendmmsg),
     ANY(sendmsg),
-    ANY(sendto),
     ANY(timerfd_settime),
-    ANY(timerfd_gettime),
     ANY(clock_gettime),
-    ANY(clock_getres),
     ANY(gettimeofday),
     ANY(getrandom),
-    ANY(getpid),
-    ANY(gettid),
     ANY(futex),
     ANY(brk),
     ARG_MASK(mmap, 2, PROT_EXEC),
-    ARG_MASK(mprotect, 2, PROT_EXEC),
     ANY(munmap),
     ANY(mremap),
     ANY(madvise),
     ANY(fstat),
     ANY(newfstatat),
-    ANY(lseek),
-    ANY(fcntl),
     ANY(rt_sigreturn),
-    ANY(rt_sigprocmask),
     ANY(restart_syscall),
-    ANY(exit),
     ANY(exit_group),
 };
 
-/* The relay re-reads its room list on SIGHUP (cmd/relay.c relay_reload,
- * lp_file_read): read-only opens. Its socket is bound before the drop. */
+/* Read-only opens: the relay re-reads its room list on SIGHUP
+ * (cmd/relay.c relay_reload, lp_file_read); the gateway reads its NIC's
+ * carrier and address in sysfs. Never O_WRONLY, O_RDWR or O_CREAT. */
+#define OPEN_READ ARG_MASK(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)
+
+/* The relay's socket is bound before the drop and never changes. */
 static const struct priv_rule priv_relay[] = {
-    ARG_MASK(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND),
+    OPEN_READ,
 };
 
-/* The endpoints' runner (client/lp_runner.c) opens a new connected UDP
- * socket on every reconnect. */
+/* The endpoints' runner (client/lp_runner.c) opens, connects and tunes a
+ * new UDP socket on every reconnect (lp_udp_connect), and polls it. */
 static const struct priv_rule priv_runner[] = {
     ARG_EQ(socket, 0, AF_INET),
     ARG_EQ(socket, 0, AF_INET6),
     ANY(connect),
     ANY(getsockname),
     ANY(setsockopt),
-    ANY(getsockopt),
     ANY(epoll_ctl),
 };
 
-/* The gateway watches its NIC through sysfs (carrier, address) and, when
- * it comes back as a new device, reopens and binds its packet socket
- * (CAP_NET_RAW); if_nametoindex asks an AF_UNIX socket for SIOCGIFINDEX. */
+/* The gateway, when its NIC comes back as a new device (cmd/gateway.c
+ * gw_link_check, lan_rebound), looks the index up again (if_nametoindex:
+ * an AF_UNIX socket and SIOCGIFINDEX) and reopens and binds its packet
+ * socket (CAP_NET_RAW). */
 static const struct priv_rule priv_gateway[] = {
-    ARG_MASK(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND),
-    ARG_EQ(socket, 0, AF_PACKET),
-    ARG_EQ(socket, 0, AF_UNIX),
-    ANY(bind),
-    ARG_EQ(ioctl, 1, SIOCGIFINDEX),
+    OPEN_READ, ARG_EQ(socket, 0, AF_PACKET),   ARG_EQ(socket, 0, AF_UNIX),
+    ANY(bind), ARG_EQ(ioctl, 1, SIOCGIFINDEX),
 };
 
 /* The client pins and checks its relay route and adds the TAP's routes
- * over rtnetlink (client/lp_route_linux.c), reads the TAP's address
- * (getifaddrs, also rtnetlink), and sets the TAP's MTU and flags. */
+ * over rtnetlink (client/lp_route_linux.c: a socket per request, bound,
+ * sendto, recvmsg), reads the TAP's address (getifaddrs, also rtnetlink),
+ * and sets the TAP's MTU and flags on its control socket. */
 static const struct priv_rule priv_client[] = {
-    ARG_EQ(socket, 0, AF_NETLINK),  ANY(bind),
-    ARG_EQ(ioctl, 1, SIOCSIFMTU),   ARG_EQ(ioctl, 1, SIOCGIFFLAGS),
+    ARG_EQ(socket, 0, AF_NETLINK),
+    ANY(bind),
+    ANY(sendto),
+    ANY(recvmsg),
+    ARG_EQ(ioctl, 1, SIOCSIFMTU),
+    ARG_EQ(ioctl, 1, SIOCGIFFLAGS),
     ARG_EQ(ioctl, 1, SIOCSIFFLAGS),
 };
 
@@ -400,6 +403,10 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
         snprintf(err, errlen, "seccomp: unknown role %d", (int)role);
         return LP_ERR_INVAL;
     }
+    /* jansson seeds its hash function from /dev/urandom when it makes its
+     * first object, which the endpoints do only once connected: seed it
+     * now, so that no role needs openat for it. */
+    json_object_seed(0);
     ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (ctx == NULL) {
         snprintf(err, errlen, "seccomp_init: out of memory");
