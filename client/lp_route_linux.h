@@ -1,6 +1,6 @@
 /*
- * lp_route_linux: route protection for the Linux client, through iproute2
- * (`ip -j`, parsed with jansson).
+ * lp_route_linux: route protection for the Linux client, through rtnetlink
+ * (libmnl); no program is run.
  *
  * Before the TAP comes up, the route the kernel uses to reach the relay is
  * pinned as a host route (same gateway, same device), so that a default

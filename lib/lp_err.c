@@ -25,6 +25,8 @@ const char *lp_strerror(int err)
         return "I/O error";
     case LP_ERR_AGAIN:
         return "try again";
+    case LP_ERR_PERM:
+        return "privilege error";
     default:
         return "unknown error";
     }

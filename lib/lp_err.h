@@ -16,7 +16,8 @@ enum lp_err {
     LP_ERR_FLAGS = -7,   /* reserved flags set */
     LP_ERR_RESOLVE = -8, /* name resolution failed */
     LP_ERR_IO = -9,      /* operating system I/O error */
-    LP_ERR_AGAIN = -10   /* try again later */
+    LP_ERR_AGAIN = -10,  /* try again later */
+    LP_ERR_PERM = -11    /* privileges missing, or kept when they must go */
 };
 
 /*

@@ -6,11 +6,11 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config meson ninja-build
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libjansson-dev
-  libcmocka-dev
+  libcmocka-dev libseccomp-dev libcap-ng-dev libmnl-dev
   clang libclang-rt-14-dev clang-format cppcheck
   python3 python3-pytest python3-scapy
   iproute2 iputils-ping dnsmasq-base iperf3 udhcpc isc-dhcp-client
-  ethtool tcpdump bridge-utils procps psmisc kmod
+  ethtool tcpdump bridge-utils procps psmisc kmod strace
 )
 if [ "${1:-}" = "--windows" ]; then
   PKGS+=(gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
