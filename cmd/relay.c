@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 #include "lp_file.h"
 #include "lp_log.h"
 #include "lp_logsink.h"
+#ifdef __linux__
+#include "lp_priv.h"
+#endif
 #include "lp_num.h"
 #include "lp_relay.h"
 #include "lp_resolve.h"
@@ -91,6 +95,9 @@ static void usage(FILE *f)
             "invites in FILE\n"
             "                           (reloaded on SIGHUP; see `"
             "lanparty-relay room --help`)\n"
+            "  --user NAME              after binding, run as this user "
+            "(default when\n"
+            "                           started as root: lanparty)\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -105,6 +112,7 @@ enum relay_ev {
 struct relay_main {
     const char *listen_s, *cert, *key, *der_out, *pem_out, *key_out;
     const char *rooms; /* --rooms: a closed relay's room list */
+    const char *user;  /* --user, or NULL */
     struct lp_relay_cfg cfg;
     struct lp_tls_server tls;
     int have_tls;
@@ -173,6 +181,7 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"rate-dhcp", required_argument, NULL, 'D'},
         {"allow-ethertype", required_argument, NULL, 'E'},
         {"log-level", required_argument, NULL, 'L'},
+        {"user", required_argument, NULL, 1008},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -248,6 +257,9 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
             break;
         case 'r':
             cfg->retry_always = 1;
+            break;
+        case 1008:
+            m->user = optarg;
             break;
         case 1001:
             if ((rc = num_opt("--room-max-per-ip", optarg, 0, 65535, &v)) == 0)
@@ -379,6 +391,69 @@ static void relay_reload(struct relay_main *m, lp_tstamp now)
     lp_logf(LP_LOG_INFO, "reload",
             "SIGHUP: room list %s reloaded: %zu rooms, %zu peers revoked",
             m->rooms, m->relay.rooms_def.nrooms, revoked);
+}
+
+/*
+ * relay_priv gives up what setup needed (issue: least privilege): started
+ * as root, the relay becomes --user (default lanparty) with no capability
+ * left; then, whoever it runs as, a seccomp allow-list of the loop's
+ * system calls makes anything else fatal. The room list must stay
+ * readable for SIGHUP: it is given to that user. Returns -1 to go on, or
+ * the exit status.
+ */
+static int relay_priv(struct relay_main *m)
+{
+#ifdef __linux__
+    char err[512];
+    const char *user = m->user != NULL ? m->user : LP_PRIV_DEFAULT_USER;
+    unsigned uid, gid;
+
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam(user);
+        if (pw != NULL && m->rooms != NULL &&
+            chown(m->rooms, pw->pw_uid, pw->pw_gid) != 0)
+            lp_logf(LP_LOG_WARN, "rooms_owner",
+                    "cannot give %s to %s (%s): reloads may fail", m->rooms,
+                    user, strerror(errno));
+        if (lp_priv_drop_user_keep(user, NULL, 0, err, sizeof(err)) != 0) {
+            fprintf(stderr,
+                    PROG ": --user %s: %s (create it with `useradd --system "
+                         "--no-create-home --shell /usr/sbin/nologin %s`, "
+                         "or name another user)\n",
+                    user, err, user);
+            return LP_EXIT_ERROR;
+        }
+    } else if (m->user != NULL) {
+        fprintf(stderr, PROG ": --user needs root (running as uid %u)\n",
+                (unsigned)geteuid());
+        return LP_EXIT_USAGE;
+    }
+    if (m->rooms != NULL && access(m->rooms, R_OK) != 0)
+        lp_logf(LP_LOG_WARN, "rooms_unreadable",
+                "%s: %s: SIGHUP reloads will fail until it and its directory "
+                "are readable by uid %u",
+                m->rooms, strerror(errno), (unsigned)geteuid());
+    uid = (unsigned)geteuid();
+    gid = (unsigned)getegid();
+    if (lp_priv_seccomp(LP_PRIV_RELAY, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return LP_EXIT_ERROR;
+    }
+    {
+        struct lp_logbuf b;
+        if (lp_log_begin(&b, LP_LOG_INFO, "privileges")) {
+            lp_log_u64(&b, "uid", uid);
+            lp_log_u64(&b, "gid", gid);
+            lp_log_str(&b, "capabilities", "none");
+            lp_log_str(&b, "no_new_privs", "1");
+            lp_log_str(&b, "seccomp", "relay");
+            lp_log_end(&b);
+        }
+    }
+#else
+    (void)m;
+#endif
+    return -1;
 }
 
 /* relay_setup opens the identity, the socket and the relay core. Returns
@@ -605,7 +680,7 @@ int main(int argc, char **argv)
          * loses log lines, counted, never the relay's time. */
         if (lp_logsink_init(&m.logsink, STDERR_FILENO, 1 << 20) == 0)
             lp_log_set_sink(lp_logsink_line, &m.logsink);
-        if ((rc = relay_setup(&m)) < 0)
+        if ((rc = relay_setup(&m)) < 0 && (rc = relay_priv(&m)) < 0)
             rc = relay_loop(&m);
     }
     if (m.have_relay) {

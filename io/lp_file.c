@@ -232,6 +232,15 @@ int lp_file_write_atomic(const char *path, const void *data, size_t len,
     /* The umask can only remove bits, but make 0600 explicit. */
     if (owner_only && fchmod(fd, 0600) != 0)
         goto fail;
+    /* A file we replace keeps its owner (root editing the room list of a
+     * relay that runs as its own user); only root can give files away. */
+    {
+        struct stat st;
+        if (geteuid() == 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            (st.st_uid != 0 || st.st_gid != 0) &&
+            fchown(fd, st.st_uid, st.st_gid) != 0)
+            goto fail;
+    }
     while (len > 0) {
         ssize_t w = write(fd, p, len);
         if (w < 0 && errno == EINTR)

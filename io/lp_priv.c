@@ -324,6 +324,12 @@ static const struct priv_rule priv_common[] = {
     ANY(rt_sigreturn),
     ANY(restart_syscall),
     ANY(exit_group),
+    /* the non-blocking log sink (io/lp_logsink.c): waiting for a slow
+     * reader at exit, and giving stderr its flags back */
+    ANY(poll),
+    ANY(ppoll),
+    ARG_EQ(fcntl, 1, F_GETFL),
+    ARG_EQ(fcntl, 1, F_SETFL),
 };
 
 /* Read-only opens: the relay re-reads its room list on SIGHUP

@@ -17,6 +17,20 @@ if [ "${1:-}" = "--windows" ]; then
          mingw-w64-x86-64-dev dpkg-dev autoconf automake libtool wine wine64)
 fi
 
+# The daemons drop root after setup and run as this system user.
+ensure_user() {
+  if ! getent passwd lanparty >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+      useradd --system --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin lanparty
+      echo "install-deps: created system user lanparty"
+    else
+      echo "install-deps: no user lanparty (run as root to create it)" >&2
+    fi
+  fi
+}
+trap ensure_user EXIT
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

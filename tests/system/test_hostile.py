@@ -191,3 +191,34 @@ def test_stalled_log_reader_never_stalls_forwarding(lp):
     relay.pause_log(False)
     line = relay.wait_log(r"event=log_dropped lines=[1-9]", timeout=10)
     assert line
+
+
+def proc_status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def test_relay_runs_without_root_after_setup(lp):
+    """Started as root with the README's flags, the relay binds, then runs
+    as `lanparty` with no capability, no_new_privs and its seccomp list."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    relay = lp.relay()
+    line = relay.wait_log(r"event=privileges ")
+    st = proc_status(relay.proc.pid)
+    import pwd
+    uid = pwd.getpwnam("lanparty").pw_uid
+    assert st["Uid"].split() == [str(uid)] * 4, st["Uid"]
+    assert st["Gid"].split()[0] != "0"
+    assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0
+    assert int(st["CapBnd"], 16) == 0
+    assert st["NoNewPrivs"] == "1"
+    assert st["Seccomp"] == "2"  # filter mode
+    assert "uid=%d" % uid in line
+    # and it still does its job
+    a, b = healthy_pair(lp, relay)
+    assert measure(a, b, 20) == 20
