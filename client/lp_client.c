@@ -2,6 +2,7 @@
 #include "lp_client.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_log.h"
+#include "lp_session.h"
 
 lp_tstamp lp_client_backoff(unsigned attempt, uint32_t rnd)
 {
@@ -252,4 +254,51 @@ int lp_client_identity(const struct lp_client_opts *o, const char *path,
     if (o->vmac != NULL)
         memcpy(id->mac, vmac, 6);
     return 0;
+}
+
+int lp_client_getopt(struct lp_client_opts *o, int argc, char **argv,
+                     const struct option *opts, void (*usage)(FILE *f),
+                     lp_client_own_opt_fn own, void *arg)
+{
+    int opt, rc;
+
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((rc = lp_client_opt(o, opt, optarg)) < 0)
+            return -rc;
+        if (rc > 0)
+            continue;
+        if (opt == 'h') {
+            usage(stdout);
+            return LP_EXIT_OK;
+        }
+        if (opt == '?' || opt == ':' || own == NULL) {
+            usage(stderr);
+            return LP_EXIT_USAGE;
+        }
+        if ((rc = own(arg, o, opt, optarg)) != 0)
+            return rc;
+    }
+    if (o->no_relay)
+        return LP_CLIENT_RUN;
+    if ((rc = lp_client_positional(o, argc, argv, optind)) != 0 ||
+        (rc = lp_client_opts_check(o)) != 0)
+        return rc;
+    return LP_CLIENT_RUN;
+}
+
+void lp_client_session_cfg(struct lp_session_cfg *cfg,
+                           const struct lp_client_opts *o,
+                           const struct lp_identity *id, enum lp_role role,
+                           const char *software)
+{
+    cfg->role = role;
+    snprintf(cfg->room, sizeof(cfg->room), "%s", o->room);
+    memcpy(cfg->mac, id->mac, 6);
+    cfg->software = software;
+    cfg->auth = o->link.has_auth ? o->link.auth : NULL;
+    cfg->resume = id->resume;
+    memcpy(cfg->extra_ethertypes, o->extra_ethertypes,
+           sizeof(o->extra_ethertypes));
+    cfg->nextra_ethertypes = o->nextra_ethertypes;
+    cfg->stats_interval = 5 * LP_SECONDS;
 }

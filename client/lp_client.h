@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lp_exit.h"
 #include "lp_identity.h"
@@ -43,6 +44,7 @@ struct lp_client_opts {
     const char *identity; /* --identity */
     int check_only;       /* --check-relay */
     int protect;          /* 0 with --no-route-protection */
+    int no_relay;         /* a main's own option needs no relay or room */
     /* an invite link (spec section 9): --invite, --invite-file, or the
      * first argument; it sets relay and room, and brings pins and auth */
     uint16_t extra_ethertypes[8]; /* --allow-ethertype */
@@ -88,6 +90,42 @@ struct lp_client_opts {
     "  --virtual-mac MAC         override the stored identity\n"               \
     "  --check-relay             connect, print the welcome, disconnect\n"     \
     "  --no-route-protection     leave the routes alone\n"
+
+/* lp_client_getopt's "parsed, go on" answer; every other answer is the
+ * status main returns. */
+#define LP_CLIENT_RUN (-1)
+
+struct option;
+struct lp_session_cfg;
+
+/* A main's own options: called for each getopt_long result that is not a
+ * shared option ('h' included only when opts has no "help"). Returns 0, or
+ * an lp_exit status (usage error, message printed). */
+typedef int (*lp_client_own_opt_fn)(void *arg, struct lp_client_opts *o,
+                                    int opt, const char *optarg);
+
+/*
+ * lp_client_getopt is the command line of the gateway and both clients:
+ * the getopt_long loop over opts (LP_ENDPOINT_LONG_OPTS or
+ * LP_CLIENT_LONG_OPTS, then the main's own entries), shared options through
+ * lp_client_opt, the main's through own(arg, ...), --help and unknown
+ * options through usage; then the positional invite link and
+ * lp_client_opts_check, unless an own option set o->no_relay (it needs no
+ * relay, as --list-tap-adapters). Returns LP_CLIENT_RUN, or the status main
+ * returns (0 after --help, LP_EXIT_USAGE with the message printed).
+ */
+int lp_client_getopt(struct lp_client_opts *o, int argc, char **argv,
+                     const struct option *opts, void (*usage)(FILE *f),
+                     lp_client_own_opt_fn own, void *arg);
+
+/* lp_client_session_cfg fills the hello's side of cfg from the options and
+ * the identity: role, room, the identity's MAC, software, the link's auth,
+ * the resume secret, --allow-ethertype, statistics every 5 s. cfg borrows
+ * o's and id's storage: both must outlive the session. */
+void lp_client_session_cfg(struct lp_session_cfg *cfg,
+                           const struct lp_client_opts *o,
+                           const struct lp_identity *id, enum lp_role role,
+                           const char *software);
 
 /*
  * lp_client_opt handles one getopt_long result. Returns 1 when it was a

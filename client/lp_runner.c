@@ -514,6 +514,23 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
     return r->exit_code;
 }
 
+void lp_runner_cfg_init(struct lp_runner_cfg *cfg,
+                        const struct lp_client_opts *o,
+                        const struct lp_identity *id, enum lp_role role,
+                        const char *software)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->prog = o->prog;
+    cfg->relay = o->relay;
+    cfg->server_name = o->server_name;
+    cfg->pin_file = o->pin_file;
+    cfg->spki = (const uint8_t(*)[32])o->link.pins;
+    cfg->nspki = o->link.npins;
+    cfg->check_only = o->check_only;
+    cfg->reconnect = !o->check_only;
+    lp_client_session_cfg(&cfg->session, o, id, role, software);
+}
+
 int lp_runner_run(const struct lp_runner_cfg *cfg,
                   const struct lp_runner_dev *dev)
 {

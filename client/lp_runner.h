@@ -70,6 +70,15 @@ struct lp_runner {
     void *io;
 };
 
+/* lp_runner_cfg_init fills cfg from the parsed options and the identity
+ * (the session's part through lp_client_session_cfg): --check-relay
+ * connects once, every other run reconnects. cfg borrows o's and id's
+ * storage. */
+void lp_runner_cfg_init(struct lp_runner_cfg *cfg,
+                        const struct lp_client_opts *o,
+                        const struct lp_identity *id, enum lp_role role,
+                        const char *software);
+
 /* Runs until stopped by a signal, a reject, or a fatal error. Returns an
  * enum lp_exit value. */
 int lp_runner_run(const struct lp_runner_cfg *cfg,

@@ -44,8 +44,7 @@
 struct wcl {
     /* options */
     const char *relay, *server_name, *pin_file, *tap_id;
-    char room[LP_ROOM_MAX + 1];
-    int check_only, protect;
+    int check_only, protect, list;
     uint8_t mac[6];
     struct lp_client_opts opts; /* holds the invite link (a secret) */
     struct lp_identity id;      /* holds the resume secret */
@@ -559,6 +558,24 @@ static void usage(FILE *f)
             LP_IDENTITY_FILE);
 }
 
+static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
+                   const char *optarg)
+{
+    struct wcl *c = arg;
+
+    switch (opt) {
+    case 't':
+        c->tap_id = optarg;
+        return 0;
+    case 'l':
+        c->list = 1;
+        o->no_relay = 1;
+        return 0;
+    default:
+        return LP_EXIT_USAGE;
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -568,52 +585,30 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct wcl *c = &g;
-    struct lp_client_opts o = {.prog = "lanparty-client", .protect = 1};
+    struct lp_client_opts *o = &c->opts; /* the link outlives main's locals */
     const char *identity = NULL;
     char idpath[MAX_PATH], jpath[MAX_PATH], err[1024];
     struct sockaddr_storage addrs[1];
     socklen_t lens[1];
     size_t naddr = 0, undone = 0;
-    int opt, rc, list = 0, reused = 0;
+    int rc, reused = 0;
 
     c->route_ok = -1;
+    o->prog = "lanparty-client";
+    o->protect = 1;
     lp_log_set_component("client");
     setvbuf(stderr, NULL, _IONBF, 0);
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
-            return -rc;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case 't':
-            c->tap_id = optarg;
-            break;
-        case 'l':
-            list = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return LP_EXIT_USAGE;
-        }
-    }
-    if (list)
-        return wcl_list_adapters();
-    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
-        (rc = lp_client_opts_check(&o)) != 0)
+    if ((rc = lp_client_getopt(o, argc, argv, opts, usage, wcl_opt, c)) !=
+        LP_CLIENT_RUN)
         return rc;
-    c->opts = o; /* the link's pins and auth must outlive main's locals */
-    if (c->opts.has_link)
-        c->opts.relay = c->opts.relay_buf;
-    c->relay = c->opts.relay;
-    c->server_name = o.server_name;
-    c->pin_file = o.pin_file;
-    c->check_only = o.check_only;
-    c->protect = o.protect;
-    identity = o.identity;
-    snprintf(c->room, sizeof(c->room), "%s", o.room);
+    if (c->list)
+        return wcl_list_adapters();
+    c->relay = o->relay;
+    c->server_name = o->server_name;
+    c->pin_file = o->pin_file;
+    c->check_only = o->check_only;
+    c->protect = o->protect;
+    identity = o->identity;
     if (c->tap_id != NULL) {
         char norm[LP_GUID_STRLEN];
         if (lp_tapreg_guid_norm(norm, c->tap_id, err, sizeof(err)) != 0) {
@@ -629,7 +624,7 @@ int main(int argc, char **argv)
         wcl_state_path(idpath, sizeof(idpath), LP_IDENTITY_FILE);
         identity = idpath;
     }
-    if ((rc = lp_client_identity(&o, identity, NULL, &c->id)) != 0)
+    if ((rc = lp_client_identity(o, identity, NULL, &c->id)) != 0)
         return rc;
     memcpy(c->mac, c->id.mac, 6);
     if (lp_winapi_load(&c->api, err, sizeof(err)) != 0) {
@@ -716,16 +711,8 @@ int main(int argc, char **argv)
         return LP_EXIT_ERROR;
     }
     SetConsoleCtrlHandler(wcl_console, TRUE);
-    c->scfg.role = LP_ROLE_CLIENT;
-    snprintf(c->scfg.room, sizeof(c->scfg.room), "%s", c->room);
-    memcpy(c->scfg.mac, c->mac, 6);
-    c->scfg.software = "lanparty-client-windows/0.1";
-    c->scfg.auth = c->opts.link.has_auth ? c->opts.link.auth : NULL;
-    c->scfg.resume = c->id.resume;
-    memcpy(c->scfg.extra_ethertypes, c->opts.extra_ethertypes,
-           sizeof(c->opts.extra_ethertypes));
-    c->scfg.nextra_ethertypes = c->opts.nextra_ethertypes;
-    c->scfg.stats_interval = 5 * LP_SECONDS;
+    lp_client_session_cfg(&c->scfg, o, &c->id, LP_ROLE_CLIENT,
+                          "lanparty-client-windows/0.1");
     rc = wcl_run(c);
     if (c->tap_open) {
         if (c->media_on)
