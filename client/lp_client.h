@@ -12,6 +12,7 @@
 #include "lp_exit.h"
 #include "lp_identity.h"
 #include "lp_link.h"
+#include "lp_session.h"
 #include "lp_types.h"
 
 /* Exit statuses (documented in the README). */
@@ -96,7 +97,6 @@ struct lp_client_opts {
 #define LP_CLIENT_RUN (-1)
 
 struct option;
-struct lp_session_cfg;
 
 /* A main's own options: called for each getopt_long result that is not a
  * shared option ('h' included only when opts has no "help"). Returns 0, or
@@ -157,5 +157,64 @@ int lp_client_positional(struct lp_client_opts *o, int argc, char **argv,
  * status (message printed). */
 int lp_client_identity(const struct lp_client_opts *o, const char *path,
                        const uint8_t *gateway_mac, struct lp_identity *id);
+
+/*
+ * struct lp_client_run: what an endpoint decides around its sessions, the
+ * same for lp_runner (Linux) and the Windows client: whether it stops or
+ * tries again after a welcome, a reject or a close, its exit status, and
+ * when the next attempt is due. Sans-IO: the shells own the sockets, the
+ * clock and the random numbers. Lines for the user go to stderr, prefixed
+ * with prog.
+ */
+struct lp_client_run {
+    const char *prog;
+    const char *relay;    /* as messages name it */
+    const char *pin_file; /* --relay-ca-cert, named when TLS fails */
+    int reconnect;        /* after losses (never after a final answer) */
+    int check_only;       /* --check-relay: stop after the welcome */
+    int stopping;
+    int exit_code;        /* enum lp_exit */
+    int retry_after_full; /* room_full / relay_full: again in >= 30 s */
+    unsigned attempt;     /* failed attempts since the last welcome */
+    lp_tstamp next_attempt, welcome_at;
+};
+
+/* lp_client_run_init: not stopping, status 0, first attempt at now. */
+void lp_client_run_init(struct lp_client_run *cr, const char *prog,
+                        const char *relay, const char *pin_file, int reconnect,
+                        int check_only, lp_tstamp now);
+
+/* lp_client_on_welcome records the welcome. With --check-relay it prints
+ * the OK line, disconnects s and returns 0; otherwise it returns 1: the
+ * shell sets its device up. */
+int lp_client_on_welcome(struct lp_client_run *cr, struct lp_session *s,
+                         const struct lp_msg_welcome *w, lp_tstamp now);
+
+/* lp_client_on_reject: room_full and relay_full are tried again (spec
+ * section 10), a budget measured before PMTUD finished is measured again;
+ * every other reject is final: one line and one line of advice, and the
+ * status LP_EXIT_REJECT_BASE + reason. */
+void lp_client_on_reject(struct lp_client_run *cr, const struct lp_session *s,
+                         const struct lp_msg_reject *rj);
+
+/* lp_client_on_closed: replaced, revoked, and a TLS failure before any
+ * welcome are final (LP_EXIT_REPLACED, LP_EXIT_REVOKED, LP_EXIT_TLS). */
+void lp_client_on_closed(struct lp_client_run *cr, const struct lp_session *s,
+                         enum lp_qclose why);
+
+/* lp_client_stop: stop with status exit_code (a device error). */
+void lp_client_stop(struct lp_client_run *cr, int exit_code);
+
+/* lp_client_session_ended: after the shell freed the session. Unless
+ * stopping, --check-relay without a welcome stops with LP_EXIT_ERROR, and
+ * every other run schedules the next attempt (lp_client_backoff with rnd;
+ * 30 s at least after a full room). */
+void lp_client_session_ended(struct lp_client_run *cr, lp_tstamp now,
+                             uint32_t rnd);
+
+/* lp_client_connect_failed: an attempt failed before any session existed
+ * (no socket, no route): the same as lp_client_session_ended, quietly. */
+void lp_client_connect_failed(struct lp_client_run *cr, lp_tstamp now,
+                              uint32_t rnd);
 
 #endif

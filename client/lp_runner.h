@@ -57,11 +57,8 @@ struct lp_runner {
     const struct lp_runner_dev *dev;
     struct lp_session s;
     int have_session;
-    int stopping;
-    int retry_after_full; /* room_full / relay_full: again in >= 30 s */
-    int exit_code;
-    unsigned attempt;
-    lp_tstamp next_attempt, connected_at, welcome_at;
+    struct lp_client_run run; /* stop or try again, exit status */
+    lp_tstamp connected_at;
     struct sockaddr_storage relay_addr;
     socklen_t relay_addrlen;
     char relay_str[80];

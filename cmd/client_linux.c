@@ -221,7 +221,7 @@ static void cl_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
     d.adapter_up = c->up;
     d.route_ok = c->protect && c->pin.pinned ? c->route_ok : -1;
     tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
-    lp_diag_session(&d, s, s != NULL ? now - r->welcome_at : 0);
+    lp_diag_session(&d, s, s != NULL ? now - r->run.welcome_at : 0);
     lp_diag_log(&d, &c->diag);
 }
 
