@@ -1,6 +1,8 @@
 /*
- * lp_client: what the Linux and Windows clients (and the gateway) share
- * beyond the session: exit statuses and the reconnect backoff. Portable.
+ * lp_client: what the gateway and the Linux and Windows clients share
+ * beyond the session: the command line, the session's configuration from
+ * it, the decisions between sessions (exit statuses, retries, backoff) and
+ * the lines a user reads about them. Portable; no sockets, no clock.
  */
 #ifndef LP_CLIENT_H
 #define LP_CLIENT_H
@@ -14,8 +16,6 @@
 #include "lp_link.h"
 #include "lp_session.h"
 #include "lp_types.h"
-
-/* Exit statuses (documented in the README). */
 
 /* Backoff before reconnect attempt n (1-based): 0.5 s doubling to 30 s,
  * with +-25% jitter from rnd (any 32-bit value). Pure. */
