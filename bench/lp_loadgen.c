@@ -227,8 +227,13 @@ int main(int argc, char **argv)
     if (lp_pool_init(&pool, (size_t)nconns + 64, 2048) != 0 ||
         lp_udp_rxbatch_init(&rxb) != 0)
         return 1;
-    ep = epoll_create1(0);
+    ep = epoll_create1(EPOLL_CLOEXEC);
     conns = calloc((size_t)nconns, sizeof(*conns));
+    if (ep < 0 || conns == NULL) {
+        fprintf(stderr, "lp-loadgen: %s\n",
+                ep < 0 ? strerror(errno) : "out of memory");
+        return 1;
+    }
     start = lp_clock_now();
     for (int i = 0; i < nconns; i++) {
         struct lg_conn *c = calloc(1, sizeof(*c));
@@ -249,7 +254,11 @@ int main(int argc, char **argv)
         memset(&ev, 0, sizeof(ev));
         ev.events = EPOLLIN;
         ev.data.ptr = c;
-        epoll_ctl(ep, EPOLL_CTL_ADD, c->udp.fd, &ev);
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, c->udp.fd, &ev) != 0) {
+            fprintf(stderr, "lp-loadgen: connection %d: epoll_ctl: %s\n", i,
+                    strerror(errno));
+            return 1;
+        }
         conns[i] = c;
         lp_qconn_flush(&c->q, start, txbuf, sizeof(txbuf), lg_send, c);
     }

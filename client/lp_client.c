@@ -2,6 +2,7 @@
 #include "lp_client.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_log.h"
+#include "lp_session.h"
 
 lp_tstamp lp_client_backoff(unsigned attempt, uint32_t rnd)
 {
@@ -252,4 +254,177 @@ int lp_client_identity(const struct lp_client_opts *o, const char *path,
     if (o->vmac != NULL)
         memcpy(id->mac, vmac, 6);
     return 0;
+}
+
+int lp_client_getopt(struct lp_client_opts *o, int argc, char **argv,
+                     const struct option *opts, void (*usage)(FILE *f),
+                     lp_client_own_opt_fn own, void *arg)
+{
+    int opt, rc;
+
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((rc = lp_client_opt(o, opt, optarg)) < 0)
+            return -rc;
+        if (rc > 0)
+            continue;
+        if (opt == 'h') {
+            usage(stdout);
+            return LP_EXIT_OK;
+        }
+        if (opt == '?' || opt == ':' || own == NULL) {
+            usage(stderr);
+            return LP_EXIT_USAGE;
+        }
+        if ((rc = own(arg, o, opt, optarg)) != 0)
+            return rc;
+    }
+    if (o->no_relay)
+        return LP_CLIENT_RUN;
+    if ((rc = lp_client_positional(o, argc, argv, optind)) != 0 ||
+        (rc = lp_client_opts_check(o)) != 0)
+        return rc;
+    return LP_CLIENT_RUN;
+}
+
+void lp_client_session_cfg(struct lp_session_cfg *cfg,
+                           const struct lp_client_opts *o,
+                           const struct lp_identity *id, enum lp_role role,
+                           const char *software)
+{
+    cfg->role = role;
+    snprintf(cfg->room, sizeof(cfg->room), "%s", o->room);
+    memcpy(cfg->mac, id->mac, 6);
+    cfg->software = software;
+    cfg->auth = o->link.has_auth ? o->link.auth : NULL;
+    cfg->resume = id->resume;
+    memcpy(cfg->extra_ethertypes, o->extra_ethertypes,
+           sizeof(o->extra_ethertypes));
+    cfg->nextra_ethertypes = o->nextra_ethertypes;
+    cfg->stats_interval = 5 * LP_SECONDS;
+}
+
+void lp_client_run_init(struct lp_client_run *cr, const char *prog,
+                        const char *relay, const char *pin_file, int reconnect,
+                        int check_only, lp_tstamp now)
+{
+    memset(cr, 0, sizeof(*cr));
+    cr->prog = prog;
+    cr->relay = relay;
+    cr->pin_file = pin_file;
+    cr->reconnect = reconnect;
+    cr->check_only = check_only;
+    cr->exit_code = LP_EXIT_OK;
+    cr->next_attempt = now;
+}
+
+int lp_client_on_welcome(struct lp_client_run *cr, struct lp_session *s,
+                         const struct lp_msg_welcome *w, lp_tstamp now)
+{
+    cr->welcome_at = now;
+    cr->attempt = 0;
+    if (!cr->check_only)
+        return 1;
+    lp_client_check_ok(cr->relay, s->cfg.room, w);
+    cr->stopping = 1;
+    lp_session_disconnect(s, "check_done", now);
+    return 0;
+}
+
+void lp_client_on_reject(struct lp_client_run *cr, const struct lp_session *s,
+                         const struct lp_msg_reject *rj)
+{
+    if ((rj->reason == LP_REJECT_ROOM_FULL ||
+         rj->reason == LP_REJECT_RELAY_FULL) &&
+        cr->reconnect) {
+        /* Not final (spec section 10): try again, at most every 30 s. */
+        lp_logf(LP_LOG_WARN, "full",
+                "the relay refused us for now: %s (%s); trying again in 30 s",
+                rj->message, lp_reject_name(rj->reason));
+        cr->retry_after_full = 1;
+        return;
+    }
+    if (rj->reason == LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL &&
+        !s->hello_pmtud_done && cr->reconnect) {
+        /* Measured before PMTUD finished (a lossy path): measure again. */
+        lp_logf(LP_LOG_WARN, "budget_retry",
+                "the relay needs a larger datagram budget than the %u bytes "
+                "measured so far; PMTUD had not finished: reconnecting",
+                s->budget);
+        return;
+    }
+    fprintf(stderr, "%s: the relay refused us: %s (%s)\n%s: %s\n", cr->prog,
+            rj->message, lp_reject_name(rj->reason), cr->prog,
+            lp_client_reject_advice(rj->reason));
+    lp_client_stop(cr, LP_EXIT_REJECT_BASE + (int)rj->reason);
+}
+
+void lp_client_on_closed(struct lp_client_run *cr, const struct lp_session *s,
+                         enum lp_qclose why)
+{
+    if (strcmp(s->disconnect_reason, LP_REASON_REPLACED) == 0) {
+        fprintf(stderr, "%s: %s\n", cr->prog, LP_REPLACED_MESSAGE);
+        lp_client_stop(cr, LP_EXIT_REPLACED);
+        return;
+    }
+    if (strcmp(s->disconnect_reason, "revoked") == 0) {
+        fprintf(stderr,
+                "%s: the organiser revoked this invite: ask for a new "
+                "link\n",
+                cr->prog);
+        lp_client_stop(cr, LP_EXIT_REVOKED);
+        return;
+    }
+    if (why == LP_QC_TLS && cr->welcome_at == 0) {
+        fprintf(stderr,
+                "%s: TLS handshake with the relay failed (alert %u): "
+                "the relay's certificate does not match %s\n",
+                cr->prog, lp_qconn_tls_alert(&s->q),
+                cr->pin_file != NULL ? "the pinned --relay-ca-cert"
+                                     : "the system trust store");
+        lp_client_stop(cr, LP_EXIT_TLS);
+    }
+}
+
+void lp_client_stop(struct lp_client_run *cr, int exit_code)
+{
+    cr->stopping = 1;
+    cr->exit_code = exit_code;
+}
+
+/* client_retry: the next attempt, unless this was --check-relay's only
+ * one. */
+static int client_retry(struct lp_client_run *cr, lp_tstamp now, uint32_t rnd)
+{
+    if (cr->stopping)
+        return 0;
+    if (!cr->reconnect) {
+        lp_client_stop(cr, LP_EXIT_ERROR);
+        return 0;
+    }
+    cr->attempt++;
+    cr->next_attempt = now + lp_client_backoff(cr->attempt, rnd);
+    if (cr->retry_after_full && cr->next_attempt < now + 30 * LP_SECONDS)
+        cr->next_attempt = now + 30 * LP_SECONDS;
+    cr->retry_after_full = 0;
+    return 1;
+}
+
+void lp_client_session_ended(struct lp_client_run *cr, lp_tstamp now,
+                             uint32_t rnd)
+{
+    if (!cr->stopping && !cr->reconnect && cr->welcome_at == 0)
+        fprintf(stderr, "%s: could not reach the relay at %s\n", cr->prog,
+                cr->relay);
+    if (client_retry(cr, now, rnd))
+        lp_logf(
+            LP_LOG_INFO, "reconnect",
+            "reconnecting to the relay in %llu ms (attempt %u)",
+            (unsigned long long)((cr->next_attempt - now) / LP_MILLISECONDS),
+            cr->attempt);
+}
+
+void lp_client_connect_failed(struct lp_client_run *cr, lp_tstamp now,
+                              uint32_t rnd)
+{
+    (void)client_retry(cr, now, rnd);
 }

@@ -1,19 +1,21 @@
 /*
- * lp_client: what the Linux and Windows clients (and the gateway) share
- * beyond the session: exit statuses and the reconnect backoff. Portable.
+ * lp_client: what the gateway and the Linux and Windows clients share
+ * beyond the session: the command line, the session's configuration from
+ * it, the decisions between sessions (exit statuses, retries, backoff) and
+ * the lines a user reads about them. Portable; no sockets, no clock.
  */
 #ifndef LP_CLIENT_H
 #define LP_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lp_exit.h"
 #include "lp_identity.h"
 #include "lp_link.h"
+#include "lp_session.h"
 #include "lp_types.h"
-
-/* Exit statuses (documented in the README). */
 
 /* Backoff before reconnect attempt n (1-based): 0.5 s doubling to 30 s,
  * with +-25% jitter from rnd (any 32-bit value). Pure. */
@@ -43,6 +45,7 @@ struct lp_client_opts {
     const char *identity; /* --identity */
     int check_only;       /* --check-relay */
     int protect;          /* 0 with --no-route-protection */
+    int no_relay;         /* a main's own option needs no relay or room */
     /* an invite link (spec section 9): --invite, --invite-file, or the
      * first argument; it sets relay and room, and brings pins and auth */
     uint16_t extra_ethertypes[8]; /* --allow-ethertype */
@@ -89,6 +92,41 @@ struct lp_client_opts {
     "  --check-relay             connect, print the welcome, disconnect\n"     \
     "  --no-route-protection     leave the routes alone\n"
 
+/* lp_client_getopt's "parsed, go on" answer; every other answer is the
+ * status main returns. */
+#define LP_CLIENT_RUN (-1)
+
+struct option;
+
+/* A main's own options: called for each getopt_long result that is not a
+ * shared option ('h' included only when opts has no "help"). Returns 0, or
+ * an lp_exit status (usage error, message printed). */
+typedef int (*lp_client_own_opt_fn)(void *arg, struct lp_client_opts *o,
+                                    int opt, const char *optarg);
+
+/*
+ * lp_client_getopt is the command line of the gateway and both clients:
+ * the getopt_long loop over opts (LP_ENDPOINT_LONG_OPTS or
+ * LP_CLIENT_LONG_OPTS, then the main's own entries), shared options through
+ * lp_client_opt, the main's through own(arg, ...), --help and unknown
+ * options through usage; then the positional invite link and
+ * lp_client_opts_check, unless an own option set o->no_relay (it needs no
+ * relay, as --list-tap-adapters). Returns LP_CLIENT_RUN, or the status main
+ * returns (0 after --help, LP_EXIT_USAGE with the message printed).
+ */
+int lp_client_getopt(struct lp_client_opts *o, int argc, char **argv,
+                     const struct option *opts, void (*usage)(FILE *f),
+                     lp_client_own_opt_fn own, void *arg);
+
+/* lp_client_session_cfg fills the hello's side of cfg from the options and
+ * the identity: role, room, the identity's MAC, software, the link's auth,
+ * the resume secret, --allow-ethertype, statistics every 5 s. cfg borrows
+ * o's and id's storage: both must outlive the session. */
+void lp_client_session_cfg(struct lp_session_cfg *cfg,
+                           const struct lp_client_opts *o,
+                           const struct lp_identity *id, enum lp_role role,
+                           const char *software);
+
 /*
  * lp_client_opt handles one getopt_long result. Returns 1 when it was a
  * shared option, 0 when the caller must handle it, or an lp_exit status
@@ -119,5 +157,64 @@ int lp_client_positional(struct lp_client_opts *o, int argc, char **argv,
  * status (message printed). */
 int lp_client_identity(const struct lp_client_opts *o, const char *path,
                        const uint8_t *gateway_mac, struct lp_identity *id);
+
+/*
+ * struct lp_client_run: what an endpoint decides around its sessions, the
+ * same for lp_runner (Linux) and the Windows client: whether it stops or
+ * tries again after a welcome, a reject or a close, its exit status, and
+ * when the next attempt is due. Sans-IO: the shells own the sockets, the
+ * clock and the random numbers. Lines for the user go to stderr, prefixed
+ * with prog.
+ */
+struct lp_client_run {
+    const char *prog;
+    const char *relay;    /* as messages name it */
+    const char *pin_file; /* --relay-ca-cert, named when TLS fails */
+    int reconnect;        /* after losses (never after a final answer) */
+    int check_only;       /* --check-relay: stop after the welcome */
+    int stopping;
+    int exit_code;        /* enum lp_exit */
+    int retry_after_full; /* room_full / relay_full: again in >= 30 s */
+    unsigned attempt;     /* failed attempts since the last welcome */
+    lp_tstamp next_attempt, welcome_at;
+};
+
+/* lp_client_run_init: not stopping, status 0, first attempt at now. */
+void lp_client_run_init(struct lp_client_run *cr, const char *prog,
+                        const char *relay, const char *pin_file, int reconnect,
+                        int check_only, lp_tstamp now);
+
+/* lp_client_on_welcome records the welcome. With --check-relay it prints
+ * the OK line, disconnects s and returns 0; otherwise it returns 1: the
+ * shell sets its device up. */
+int lp_client_on_welcome(struct lp_client_run *cr, struct lp_session *s,
+                         const struct lp_msg_welcome *w, lp_tstamp now);
+
+/* lp_client_on_reject: room_full and relay_full are tried again (spec
+ * section 10), a budget measured before PMTUD finished is measured again;
+ * every other reject is final: one line and one line of advice, and the
+ * status LP_EXIT_REJECT_BASE + reason. */
+void lp_client_on_reject(struct lp_client_run *cr, const struct lp_session *s,
+                         const struct lp_msg_reject *rj);
+
+/* lp_client_on_closed: replaced, revoked, and a TLS failure before any
+ * welcome are final (LP_EXIT_REPLACED, LP_EXIT_REVOKED, LP_EXIT_TLS). */
+void lp_client_on_closed(struct lp_client_run *cr, const struct lp_session *s,
+                         enum lp_qclose why);
+
+/* lp_client_stop: stop with status exit_code (a device error). */
+void lp_client_stop(struct lp_client_run *cr, int exit_code);
+
+/* lp_client_session_ended: after the shell freed the session. Unless
+ * stopping, --check-relay without a welcome stops with LP_EXIT_ERROR, and
+ * every other run schedules the next attempt (lp_client_backoff with rnd;
+ * 30 s at least after a full room). */
+void lp_client_session_ended(struct lp_client_run *cr, lp_tstamp now,
+                             uint32_t rnd);
+
+/* lp_client_connect_failed: an attempt failed before any session existed
+ * (no socket, no route): the same as lp_client_session_ended, quietly. */
+void lp_client_connect_failed(struct lp_client_run *cr, lp_tstamp now,
+                              uint32_t rnd);
 
 #endif

@@ -87,15 +87,7 @@ static void runner_on_welcome(struct lp_session *s,
 {
     struct lp_runner *r = s->app;
 
-    r->welcome_at = now;
-    r->attempt = 0;
-    if (r->cfg->check_only) {
-        lp_client_check_ok(r->relay_str, s->cfg.room, w);
-        r->stopping = 1;
-        lp_session_disconnect(s, "check_done", now);
-        return;
-    }
-    if (r->dev->on_welcome != NULL)
+    if (lp_client_on_welcome(&r->run, s, w, now) && r->dev->on_welcome != NULL)
         r->dev->on_welcome(r->dev->arg, r, now);
 }
 
@@ -105,30 +97,7 @@ static void runner_on_reject(struct lp_session *s,
     struct lp_runner *r = s->app;
 
     (void)now;
-    if ((rj->reason == LP_REJECT_ROOM_FULL ||
-         rj->reason == LP_REJECT_RELAY_FULL) &&
-        r->cfg->reconnect) {
-        /* Not final (spec section 10): try again, at most every 30 s. */
-        lp_logf(LP_LOG_WARN, "full",
-                "the relay refused us for now: %s (%s); trying again in 30 s",
-                rj->message, lp_reject_name(rj->reason));
-        r->retry_after_full = 1;
-        return;
-    }
-    if (rj->reason == LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL &&
-        !s->hello_pmtud_done && r->cfg->reconnect) {
-        /* Measured before PMTUD finished (a lossy path): measure again. */
-        lp_logf(LP_LOG_WARN, "budget_retry",
-                "the relay needs a larger datagram budget than the %u bytes "
-                "measured so far; PMTUD had not finished: reconnecting",
-                s->budget);
-        return;
-    }
-    fprintf(stderr, "%s: the relay refused us: %s (%s)\n%s: %s\n", r->cfg->prog,
-            rj->message, lp_reject_name(rj->reason), r->cfg->prog,
-            lp_client_reject_advice(rj->reason));
-    r->stopping = 1;
-    r->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
+    lp_client_on_reject(&r->run, s, rj);
 }
 
 static void runner_on_peer_joined(struct lp_session *s,
@@ -162,8 +131,7 @@ static void runner_on_frame(struct lp_session *s, uint16_t peer_id,
         r->dev->write_frame(r->dev->arg, frame, len) < 0) {
         lp_logf(LP_LOG_ERROR, "device_error",
                 "cannot write to the local device: %s", strerror(errno));
-        r->stopping = 1;
-        r->exit_code = LP_EXIT_DEVICE;
+        lp_client_stop(&r->run, LP_EXIT_DEVICE);
     }
 }
 
@@ -174,31 +142,7 @@ static void runner_on_closed(struct lp_session *s, enum lp_qclose why,
 
     (void)now;
     (void)code;
-    if (strcmp(s->disconnect_reason, LP_REASON_REPLACED) == 0) {
-        fprintf(stderr, "%s: %s\n", r->cfg->prog, LP_REPLACED_MESSAGE);
-        r->stopping = 1;
-        r->exit_code = LP_EXIT_REPLACED;
-        return;
-    }
-    if (strcmp(s->disconnect_reason, "revoked") == 0) {
-        fprintf(stderr,
-                "%s: the organiser revoked this invite: ask for a new "
-                "link\n",
-                r->cfg->prog);
-        r->stopping = 1;
-        r->exit_code = LP_EXIT_REVOKED;
-        return;
-    }
-    if (why == LP_QC_TLS && r->welcome_at == 0) {
-        fprintf(stderr,
-                "%s: TLS handshake with the relay failed (alert %u): "
-                "the relay's certificate does not match %s\n",
-                r->cfg->prog, lp_qconn_tls_alert(&s->q),
-                r->cfg->pin_file != NULL ? "the pinned --relay-ca-cert"
-                                         : "the system trust store");
-        r->stopping = 1;
-        r->exit_code = LP_EXIT_TLS;
-    }
+    lp_client_on_closed(&r->run, s, why);
 }
 
 static const struct lp_session_ops runner_sops = {
@@ -225,18 +169,10 @@ static void runner_end_session(struct lp_runner *r, lp_tstamp now)
     }
     if (r->dev->on_disconnected != NULL)
         r->dev->on_disconnected(r->dev->arg, r, now);
-    if (!r->stopping) {
+    {
         uint32_t rnd = 0;
-        r->attempt++;
         (void)lp_tls_random(&rnd, sizeof(rnd));
-        r->next_attempt = now + lp_client_backoff(r->attempt, rnd);
-        if (r->retry_after_full && r->next_attempt < now + 30 * LP_SECONDS)
-            r->next_attempt = now + 30 * LP_SECONDS;
-        r->retry_after_full = 0;
-        lp_logf(LP_LOG_INFO, "reconnect",
-                "reconnecting to the relay in %llu ms (attempt %u)",
-                (unsigned long long)((r->next_attempt - now) / LP_MILLISECONDS),
-                r->attempt);
+        lp_client_session_ended(&r->run, now, rnd);
     }
 }
 
@@ -268,7 +204,7 @@ static int runner_connect(struct lp_runner *r, lp_tstamp now)
     }
     r->have_session = 1;
     r->connected_at = now;
-    r->welcome_at = 0;
+    r->run.welcome_at = 0;
     if (lp_evloop_add(&io->loop, io->udp.fd, RUNNER_EV_UDP) != 0) {
         lp_logf(LP_LOG_ERROR, "connect", "cannot poll the UDP socket: %s",
                 strerror(errno));
@@ -391,9 +327,9 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                 strerror(errno));
         return LP_EXIT_ERROR;
     }
-    r->exit_code = LP_EXIT_OK;
-    r->next_attempt = lp_clock_now();
-    io->next_tick = r->next_attempt + RUNNER_TICK;
+    lp_client_run_init(&r->run, cfg->prog, r->relay_str, cfg->pin_file,
+                       cfg->reconnect, cfg->check_only, lp_clock_now());
+    io->next_tick = r->run.next_attempt + RUNNER_TICK;
 
     for (;;) {
         lp_tstamp now = lp_clock_now(), next = io->next_tick;
@@ -403,8 +339,8 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
             lp_tstamp e = lp_session_expiry(&r->s);
             if (e < next)
                 next = e;
-        } else if (!r->stopping && r->next_attempt < next) {
-            next = r->next_attempt;
+        } else if (!r->run.stopping && r->run.next_attempt < next) {
+            next = r->run.next_attempt;
         }
         if (io->stop_deadline != 0 && io->stop_deadline < next)
             next = io->stop_deadline;
@@ -437,11 +373,11 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
             case RUNNER_EV_SIGNAL: {
                 struct signalfd_siginfo si;
                 while (read(io->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
-                    if (r->stopping)
+                    if (r->run.stopping)
                         continue;
                     lp_logf(LP_LOG_INFO, "shutdown",
                             "signal %u: leaving the room", si.ssi_signo);
-                    r->stopping = 1;
+                    r->run.stopping = 1;
                     io->stop_deadline = now + RUNNER_STOP_WAIT;
                     if (r->have_session)
                         lp_session_disconnect(&r->s, "shutdown", now);
@@ -453,8 +389,7 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                     dev->readable(dev->arg, r, now) < 0) {
                     lp_logf(LP_LOG_ERROR, "device_error",
                             "the local device failed: %s", strerror(errno));
-                    r->stopping = 1;
-                    r->exit_code = LP_EXIT_DEVICE;
+                    lp_client_stop(&r->run, LP_EXIT_DEVICE);
                     io->stop_deadline = now + RUNNER_STOP_WAIT;
                     if (r->have_session)
                         lp_session_disconnect(&r->s, "device_error", now);
@@ -476,12 +411,12 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
         if (r->have_session && runner_relay_gone(r, now)) {
             /* A restarting relay: try again soon, not after a long
              * backoff (its port refuses until it listens again). */
-            r->attempt = 0;
+            r->run.attempt = 0;
             runner_end_session(r, now);
         }
         if (r->have_session && lp_qconn_is_finished(&r->s.q))
             runner_end_session(r, now);
-        if (r->stopping && (!r->have_session || now >= io->stop_deadline)) {
+        if (r->run.stopping && (!r->have_session || now >= io->stop_deadline)) {
             if (io->stop_deadline == 0 && r->have_session) {
                 /* a reject: the relay closes; give it a moment */
                 io->stop_deadline = now + RUNNER_STOP_WAIT;
@@ -489,29 +424,40 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
             }
             break;
         }
-        if (!r->have_session && !r->stopping && now >= r->next_attempt) {
-            if (!cfg->reconnect && r->attempt > 0) {
-                r->exit_code = LP_EXIT_ERROR;
-                break;
-            }
-            if (runner_connect(r, now) != 0) {
-                uint32_t rnd = 0;
-                r->attempt++;
-                (void)lp_tls_random(&rnd, sizeof(rnd));
-                r->next_attempt = now + lp_client_backoff(r->attempt, rnd);
-            }
+        if (!r->have_session && !r->run.stopping &&
+            now >= r->run.next_attempt && runner_connect(r, now) != 0) {
+            uint32_t rnd = 0;
+            (void)lp_tls_random(&rnd, sizeof(rnd));
+            lp_client_connect_failed(&r->run, now, rnd);
         }
     }
     if (r->have_session) {
-        r->stopping = 1;
+        r->run.stopping = 1;
         runner_end_session(r, lp_clock_now());
     }
     lp_tls_client_free(&io->tls);
     lp_pool_free(&io->pool);
     lp_udp_rxbatch_free(&io->rxb);
     lp_evloop_close(&io->loop);
-    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", r->exit_code);
-    return r->exit_code;
+    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", r->run.exit_code);
+    return r->run.exit_code;
+}
+
+void lp_runner_cfg_init(struct lp_runner_cfg *cfg,
+                        const struct lp_client_opts *o,
+                        const struct lp_identity *id, enum lp_role role,
+                        const char *software)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->prog = o->prog;
+    cfg->relay = o->relay;
+    cfg->server_name = o->server_name;
+    cfg->pin_file = o->pin_file;
+    cfg->spki = (const uint8_t(*)[32])o->link.pins;
+    cfg->nspki = o->link.npins;
+    cfg->check_only = o->check_only;
+    cfg->reconnect = !o->check_only;
+    lp_client_session_cfg(&cfg->session, o, id, role, software);
 }
 
 int lp_runner_run(const struct lp_runner_cfg *cfg,

@@ -57,11 +57,8 @@ struct lp_runner {
     const struct lp_runner_dev *dev;
     struct lp_session s;
     int have_session;
-    int stopping;
-    int retry_after_full; /* room_full / relay_full: again in >= 30 s */
-    int exit_code;
-    unsigned attempt;
-    lp_tstamp next_attempt, connected_at, welcome_at;
+    struct lp_client_run run; /* stop or try again, exit status */
+    lp_tstamp connected_at;
     struct sockaddr_storage relay_addr;
     socklen_t relay_addrlen;
     char relay_str[80];
@@ -69,6 +66,15 @@ struct lp_runner {
     /* shell state (fds, buffers) */
     void *io;
 };
+
+/* lp_runner_cfg_init fills cfg from the parsed options and the identity
+ * (the session's part through lp_client_session_cfg): --check-relay
+ * connects once, every other run reconnects. cfg borrows o's and id's
+ * storage. */
+void lp_runner_cfg_init(struct lp_runner_cfg *cfg,
+                        const struct lp_client_opts *o,
+                        const struct lp_identity *id, enum lp_role role,
+                        const char *software);
 
 /* Runs until stopped by a signal, a reject, or a fatal error. Returns an
  * enum lp_exit value. */

@@ -221,7 +221,7 @@ static void cl_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
     d.adapter_up = c->up;
     d.route_ok = c->protect && c->pin.pinned ? c->route_ok : -1;
     tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
-    lp_diag_session(&d, s, s != NULL ? now - r->welcome_at : 0);
+    lp_diag_session(&d, s, s != NULL ? now - r->run.welcome_at : 0);
     lp_diag_log(&d, &c->diag);
 }
 
@@ -233,6 +233,25 @@ static void usage(FILE *f)
             "  --identity FILE           identity file (default ./%s)\n"
             "  --tap-name NAME           TAP device name (default lp0)\n",
             LP_IDENTITY_FILE);
+}
+
+static int cl_opt(void *arg, struct lp_client_opts *o, int opt,
+                  const char *optarg)
+{
+    struct cl *c = arg;
+
+    (void)o;
+    if (opt != 't')
+        return LP_EXIT_USAGE;
+    if (strlen(optarg) >= IFNAMSIZ || optarg[0] == '\0') {
+        fprintf(stderr,
+                "lanparty-client: --tap-name '%s' must be 1 to 15 "
+                "characters\n",
+                optarg);
+        return LP_EXIT_USAGE;
+    }
+    snprintf(c->tap, sizeof(c->tap), "%s", optarg);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -248,71 +267,26 @@ int main(int argc, char **argv)
     struct lp_runner_cfg cfg;
     struct lp_runner_dev dev;
     char err[512];
-    int opt, rc;
+    int rc;
 
-    memset(&cfg, 0, sizeof(cfg));
     memset(&dev, 0, sizeof(dev));
     snprintf(c.tap, sizeof(c.tap), "lp0");
     c.fd = -1;
     lp_log_set_component("client");
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
-            return -rc;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case 't':
-            if (strlen(optarg) >= IFNAMSIZ || optarg[0] == '\0') {
-                fprintf(stderr,
-                        "lanparty-client: --tap-name '%s' must be 1 "
-                        "to 15 characters\n",
-                        optarg);
-                return LP_EXIT_USAGE;
-            }
-            snprintf(c.tap, sizeof(c.tap), "%s", optarg);
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return LP_EXIT_USAGE;
-        }
-    }
-    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
-        (rc = lp_client_opts_check(&o)) != 0 ||
+    if ((rc = lp_client_getopt(&o, argc, argv, opts, usage, cl_opt, &c)) !=
+            LP_CLIENT_RUN ||
         (rc = lp_client_identity(
              &o, o.identity != NULL ? o.identity : LP_IDENTITY_FILE, NULL,
              &id)) != 0)
         return rc;
     memcpy(c.mac, id.mac, 6);
-    cfg.prog = o.prog;
-    cfg.relay = o.relay;
-    cfg.server_name = o.server_name;
-    cfg.pin_file = o.pin_file;
-    cfg.spki = (const uint8_t(*)[32])o.link.pins;
-    cfg.nspki = o.link.npins;
-    cfg.session.auth = o.link.has_auth ? o.link.auth : NULL;
-    cfg.session.resume = id.resume;
-    memcpy(cfg.session.extra_ethertypes, o.extra_ethertypes,
-           sizeof(o.extra_ethertypes));
-    cfg.session.nextra_ethertypes = o.nextra_ethertypes;
-    cfg.check_only = o.check_only;
-    c.protect = o.protect;
-    if (!cfg.check_only) {
-        if (tap_open(&c, err, sizeof(err)) != 0) {
-            fprintf(stderr, "lanparty-client: %s\n", err);
-            return LP_EXIT_DEVICE;
-        }
-    } else {
-        c.protect = 0;
+    lp_runner_cfg_init(&cfg, &o, &id, LP_ROLE_CLIENT,
+                       "lanparty-client-linux/0.1");
+    c.protect = o.protect && !o.check_only;
+    if (!cfg.check_only && tap_open(&c, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-client: %s\n", err);
+        return LP_EXIT_DEVICE;
     }
-    cfg.session.role = LP_ROLE_CLIENT;
-    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
-    memcpy(cfg.session.mac, c.mac, 6);
-    cfg.session.software = "lanparty-client-linux/0.1";
-    cfg.session.stats_interval = 5 * LP_SECONDS;
-    cfg.reconnect = !cfg.check_only;
     dev.arg = &c;
     dev.fd = c.fd;
     dev.readable = cl_readable;

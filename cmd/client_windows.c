@@ -44,8 +44,7 @@
 struct wcl {
     /* options */
     const char *relay, *server_name, *pin_file, *tap_id;
-    char room[LP_ROOM_MAX + 1];
-    int check_only, protect;
+    int check_only, protect, list;
     uint8_t mac[6];
     struct lp_client_opts opts; /* holds the invite link (a secret) */
     struct lp_identity id;      /* holds the resume secret */
@@ -72,9 +71,8 @@ struct wcl {
     int have_session;
     struct lp_session_cfg scfg;
 
-    int stopping, exit_code;
-    unsigned attempt;
-    lp_tstamp next_attempt, welcome_at, next_diag, next_route_check;
+    struct lp_client_run run; /* stop or try again, exit status */
+    lp_tstamp next_diag, next_route_check;
     struct lp_diag_state diag;
     HANDLE stop_ev, done_ev; /* console stop request; cleanup finished */
     uint8_t txbuf[65536], rxbuf[65536];
@@ -124,14 +122,8 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
     struct wcl *c = s->app;
     char err[512];
 
-    c->welcome_at = now;
-    c->attempt = 0;
-    if (c->check_only) {
-        lp_client_check_ok(c->relay_str, s->cfg.room, w);
-        c->stopping = 1;
-        lp_session_disconnect(s, "check_done", now);
+    if (!lp_client_on_welcome(&c->run, s, w, now))
         return;
-    }
     if (!c->tap_setup_done && c->protect) {
         int ddr_was_off = 0, rv;
         rv = lp_winroute_tap_setup(&c->wr, c->tap_luid, c->tap_ifindex,
@@ -160,8 +152,7 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
     if (!c->media_on) {
         if (lp_wintap_set_media(&c->tap, 1) != 0) {
             lp_logf(LP_LOG_ERROR, "tap", "cannot set the TAP media connected");
-            c->stopping = 1;
-            c->exit_code = LP_EXIT_DEVICE;
+            lp_client_stop(&c->run, LP_EXIT_DEVICE);
             return;
         }
         c->media_on = 1;
@@ -169,8 +160,7 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
                 c->ad.name);
         if (lp_wintap_read_start(&c->tap, err, sizeof(err)) < 0) {
             lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
-            c->stopping = 1;
-            c->exit_code = LP_EXIT_DEVICE;
+            lp_client_stop(&c->run, LP_EXIT_DEVICE);
         }
     }
     c->next_diag = now + LP_SECONDS;
@@ -182,10 +172,7 @@ static void wcl_on_reject(struct lp_session *s, const struct lp_msg_reject *rj,
     struct wcl *c = s->app;
 
     (void)now;
-    fprintf(stderr, "lanparty-client: the relay refused us: %s (%s)\n",
-            rj->message, lp_reject_name(rj->reason));
-    c->stopping = 1;
-    c->exit_code = LP_EXIT_REJECT_BASE + (int)rj->reason;
+    lp_client_on_reject(&c->run, s, rj);
 }
 
 static void wcl_on_frame(struct lp_session *s, uint16_t peer_id,
@@ -200,8 +187,7 @@ static void wcl_on_frame(struct lp_session *s, uint16_t peer_id,
         return;
     if (lp_wintap_write(&c->tap, frame, len, err, sizeof(err)) == LP_ERR_IO) {
         lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
-        c->stopping = 1;
-        c->exit_code = LP_EXIT_DEVICE;
+        lp_client_stop(&c->run, LP_EXIT_DEVICE);
     }
 }
 
@@ -212,22 +198,7 @@ static void wcl_on_closed(struct lp_session *s, enum lp_qclose why,
 
     (void)now;
     (void)code;
-    if (strcmp(s->disconnect_reason, LP_REASON_REPLACED) == 0) {
-        fprintf(stderr, "lanparty-client: %s\n", LP_REPLACED_MESSAGE);
-        c->stopping = 1;
-        c->exit_code = LP_EXIT_REPLACED;
-        return;
-    }
-    if (why == LP_QC_TLS && c->welcome_at == 0) {
-        fprintf(stderr,
-                "lanparty-client: TLS handshake with the relay failed (alert "
-                "%u): the relay's certificate does not match %s\n",
-                lp_qconn_tls_alert(&s->q),
-                c->pin_file != NULL ? "the pinned --relay-ca-cert"
-                                    : "the system trust store");
-        c->stopping = 1;
-        c->exit_code = LP_EXIT_TLS;
-    }
+    lp_client_on_closed(&c->run, s, why);
 }
 
 static const struct lp_session_ops wcl_sops = {
@@ -249,21 +220,8 @@ static void wcl_end_session(struct wcl *c, lp_tstamp now)
         lp_udpw_close(&c->udp);
         c->have_udp = 0;
     }
-    if (c->check_only && c->exit_code == LP_EXIT_OK && c->welcome_at == 0) {
-        fprintf(stderr, "lanparty-client: could not reach the relay at %s\n",
-                c->relay_str);
-        c->exit_code = LP_EXIT_ERROR;
-        c->stopping = 1;
-    }
-    if (c->stopping)
-        return;
-    c->attempt++;
     (void)lp_tls_random(&rnd, sizeof(rnd));
-    c->next_attempt = now + lp_client_backoff(c->attempt, rnd);
-    lp_logf(LP_LOG_INFO, "reconnect",
-            "reconnecting to the relay in %llu ms (attempt %u)",
-            (unsigned long long)((c->next_attempt - now) / LP_MILLISECONDS),
-            c->attempt);
+    lp_client_session_ended(&c->run, now, rnd);
 }
 
 static int wcl_connect(struct wcl *c, lp_tstamp now)
@@ -285,7 +243,7 @@ static int wcl_connect(struct wcl *c, lp_tstamp now)
         return -1;
     }
     c->have_session = 1;
-    c->welcome_at = 0;
+    c->run.welcome_at = 0;
     lp_logf(LP_LOG_INFO, "connecting", "connecting to the relay at %s",
             c->relay_str);
     return 0;
@@ -328,7 +286,7 @@ static void wcl_tick(struct wcl *c, lp_tstamp now)
     d.adapter_up = c->media_on;
     d.route_ok = c->protect && c->wr.have_pin ? c->route_ok : -1;
     wcl_tap_ipv4(c, d.ipv4, sizeof(d.ipv4));
-    lp_diag_session(&d, s, s != NULL ? now - c->welcome_at : 0);
+    lp_diag_session(&d, s, s != NULL ? now - c->run.welcome_at : 0);
     lp_diag_log(&d, &c->diag);
 }
 
@@ -361,24 +319,18 @@ static int wcl_run(struct wcl *c)
 {
     lp_tstamp stop_deadline = 0, now = lp_udpw_now();
 
-    c->next_attempt = now;
+    lp_client_run_init(&c->run, "lanparty-client", c->relay_str, c->pin_file,
+                       !c->check_only, c->check_only, now);
     while (1) {
         HANDLE hs[3];
         DWORD nh = 0, timeout, w;
         lp_tstamp next;
 
         now = lp_udpw_now();
-        if (!c->have_session && !c->stopping && now >= c->next_attempt) {
-            if (wcl_connect(c, now) != 0) {
-                c->attempt++;
-                c->next_attempt = now + lp_client_backoff(c->attempt, 0);
-                if (c->check_only) {
-                    c->exit_code = LP_EXIT_ERROR;
-                    break;
-                }
-            }
-        }
-        if (c->stopping && !c->have_session)
+        if (!c->have_session && !c->run.stopping &&
+            now >= c->run.next_attempt && wcl_connect(c, now) != 0)
+            lp_client_connect_failed(&c->run, now, 0);
+        if (c->run.stopping && !c->have_session)
             break;
         if (c->have_session) {
             lp_session_flush(&c->s, now, c->txbuf, sizeof(c->txbuf),
@@ -391,8 +343,8 @@ static int wcl_run(struct wcl *c)
         next = now + LP_SECONDS;
         if (c->have_session && lp_session_expiry(&c->s) < next)
             next = lp_session_expiry(&c->s);
-        if (!c->have_session && !c->stopping && c->next_attempt < next)
-            next = c->next_attempt;
+        if (!c->have_session && !c->run.stopping && c->run.next_attempt < next)
+            next = c->run.next_attempt;
         timeout = next <= now ? 0 : (DWORD)((next - now) / LP_MILLISECONDS) + 1;
         hs[nh++] = c->stop_ev;
         if (c->have_udp)
@@ -401,10 +353,10 @@ static int wcl_run(struct wcl *c)
             hs[nh++] = c->tap.rev;
         w = WaitForMultipleObjects(nh, hs, FALSE, timeout);
         now = lp_udpw_now();
-        if (w == WAIT_OBJECT_0 && !c->stopping) {
+        if (w == WAIT_OBJECT_0 && !c->run.stopping) {
             ResetEvent(c->stop_ev);
             lp_logf(LP_LOG_INFO, "stopping", "stopping: disconnecting");
-            c->stopping = 1;
+            c->run.stopping = 1;
             stop_deadline = now + 2 * LP_SECONDS;
             if (c->have_session)
                 lp_session_disconnect(&c->s, "client_exit", now);
@@ -417,17 +369,16 @@ static int wcl_run(struct wcl *c)
                 lp_session_read(&c->s, c->rxbuf, (size_t)n, now);
         }
         if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0) {
-            c->exit_code = LP_EXIT_DEVICE;
-            if (!c->stopping && c->have_session)
+            if (!c->run.stopping && c->have_session)
                 lp_session_disconnect(&c->s, "device_error", now);
-            c->stopping = 1;
+            lp_client_stop(&c->run, LP_EXIT_DEVICE);
             stop_deadline = now + 2 * LP_SECONDS;
         }
         if (c->have_session && lp_session_expiry(&c->s) <= now)
             lp_session_handle_expiry(&c->s, now);
-        if (c->stopping && stop_deadline == 0)
+        if (c->run.stopping && stop_deadline == 0)
             stop_deadline = now + 2 * LP_SECONDS;
-        if (c->stopping && now >= stop_deadline)
+        if (c->run.stopping && now >= stop_deadline)
             break;
         wcl_tick(c, now);
     }
@@ -439,7 +390,7 @@ static int wcl_run(struct wcl *c)
     }
     if (c->have_udp)
         lp_udpw_close(&c->udp);
-    return c->exit_code;
+    return c->run.exit_code;
 }
 
 /* wcl_state_path builds %LOCALAPPDATA%\lanparty\NAME (the directory is
@@ -559,6 +510,24 @@ static void usage(FILE *f)
             LP_IDENTITY_FILE);
 }
 
+static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
+                   const char *optarg)
+{
+    struct wcl *c = arg;
+
+    switch (opt) {
+    case 't':
+        c->tap_id = optarg;
+        return 0;
+    case 'l':
+        c->list = 1;
+        o->no_relay = 1;
+        return 0;
+    default:
+        return LP_EXIT_USAGE;
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -568,52 +537,30 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct wcl *c = &g;
-    struct lp_client_opts o = {.prog = "lanparty-client", .protect = 1};
+    struct lp_client_opts *o = &c->opts; /* the link outlives main's locals */
     const char *identity = NULL;
     char idpath[MAX_PATH], jpath[MAX_PATH], err[1024];
     struct sockaddr_storage addrs[1];
     socklen_t lens[1];
     size_t naddr = 0, undone = 0;
-    int opt, rc, list = 0, reused = 0;
+    int rc, reused = 0;
 
     c->route_ok = -1;
+    o->prog = "lanparty-client";
+    o->protect = 1;
     lp_log_set_component("client");
     setvbuf(stderr, NULL, _IONBF, 0);
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
-            return -rc;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case 't':
-            c->tap_id = optarg;
-            break;
-        case 'l':
-            list = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return LP_EXIT_USAGE;
-        }
-    }
-    if (list)
-        return wcl_list_adapters();
-    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
-        (rc = lp_client_opts_check(&o)) != 0)
+    if ((rc = lp_client_getopt(o, argc, argv, opts, usage, wcl_opt, c)) !=
+        LP_CLIENT_RUN)
         return rc;
-    c->opts = o; /* the link's pins and auth must outlive main's locals */
-    if (c->opts.has_link)
-        c->opts.relay = c->opts.relay_buf;
-    c->relay = c->opts.relay;
-    c->server_name = o.server_name;
-    c->pin_file = o.pin_file;
-    c->check_only = o.check_only;
-    c->protect = o.protect;
-    identity = o.identity;
-    snprintf(c->room, sizeof(c->room), "%s", o.room);
+    if (c->list)
+        return wcl_list_adapters();
+    c->relay = o->relay;
+    c->server_name = o->server_name;
+    c->pin_file = o->pin_file;
+    c->check_only = o->check_only;
+    c->protect = o->protect;
+    identity = o->identity;
     if (c->tap_id != NULL) {
         char norm[LP_GUID_STRLEN];
         if (lp_tapreg_guid_norm(norm, c->tap_id, err, sizeof(err)) != 0) {
@@ -629,7 +576,7 @@ int main(int argc, char **argv)
         wcl_state_path(idpath, sizeof(idpath), LP_IDENTITY_FILE);
         identity = idpath;
     }
-    if ((rc = lp_client_identity(&o, identity, NULL, &c->id)) != 0)
+    if ((rc = lp_client_identity(o, identity, NULL, &c->id)) != 0)
         return rc;
     memcpy(c->mac, c->id.mac, 6);
     if (lp_winapi_load(&c->api, err, sizeof(err)) != 0) {
@@ -716,16 +663,8 @@ int main(int argc, char **argv)
         return LP_EXIT_ERROR;
     }
     SetConsoleCtrlHandler(wcl_console, TRUE);
-    c->scfg.role = LP_ROLE_CLIENT;
-    snprintf(c->scfg.room, sizeof(c->scfg.room), "%s", c->room);
-    memcpy(c->scfg.mac, c->mac, 6);
-    c->scfg.software = "lanparty-client-windows/0.1";
-    c->scfg.auth = c->opts.link.has_auth ? c->opts.link.auth : NULL;
-    c->scfg.resume = c->id.resume;
-    memcpy(c->scfg.extra_ethertypes, c->opts.extra_ethertypes,
-           sizeof(c->opts.extra_ethertypes));
-    c->scfg.nextra_ethertypes = c->opts.nextra_ethertypes;
-    c->scfg.stats_interval = 5 * LP_SECONDS;
+    lp_client_session_cfg(&c->scfg, o, &c->id, LP_ROLE_CLIENT,
+                          "lanparty-client-windows/0.1");
     rc = wcl_run(c);
     if (c->tap_open) {
         if (c->media_on)

@@ -436,6 +436,50 @@ static void usage(FILE *f)
                "(" LP_GATEWAY_IDENTITY_FILE ")\n");
 }
 
+/* The gateway's own options; ifname is checked once all are read. */
+struct gw_opts {
+    struct gw *g;
+    const char *ifname;
+};
+
+static int gw_opt(void *arg, struct lp_client_opts *o, int opt,
+                  const char *optarg)
+{
+    struct gw_opts *go = arg;
+    uint64_t v;
+
+    (void)o;
+    switch (opt) {
+    case 'i':
+        go->ifname = optarg;
+        return 0;
+    case 'C':
+        if (lp_num_parse_u64(optarg, 1, 3600, &v) != 0) {
+            fprintf(stderr,
+                    "lanparty-gateway: --cam-refresh-interval '%s': 1 to "
+                    "3600 seconds\n",
+                    optarg);
+            return LP_EXIT_USAGE;
+        }
+        go->g->cam_interval = (lp_tstamp)v * LP_SECONDS;
+        return 0;
+    default:
+        return LP_EXIT_USAGE;
+    }
+}
+
+/* gw_log_open: the LAN side is open (one line with its MAC). */
+static void gw_log_open(const struct gw *g)
+{
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, "lan_open")) {
+        lp_log_str(&b, "interface", g->ifname);
+        lp_log_mac(&b, "mac", g->mac);
+        lp_log_end(&b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static struct lp_identity id;
@@ -447,99 +491,44 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static struct gw g;
+    struct gw_opts go = {.g = &g};
     struct lp_client_opts o = {.prog = "lanparty-gateway"};
     struct lp_runner_cfg cfg;
     struct lp_runner_dev dev;
-    const char *ifname = NULL;
-    int opt, rc;
+    char err[256];
+    int rc;
 
-    memset(&cfg, 0, sizeof(cfg));
     memset(&dev, 0, sizeof(dev));
     g.cam_interval = 30 * LP_SECONDS;
+    g.fd = -1;
     lp_log_set_component("gateway");
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((rc = lp_client_opt(&o, opt, optarg)) < 0)
-            return -rc;
-        if (rc > 0)
-            continue;
-        switch (opt) {
-        case 'i':
-            ifname = optarg;
-            break;
-        case 'C': {
-            uint64_t v;
-            if (lp_num_parse_u64(optarg, 1, 3600, &v) != 0) {
-                fprintf(stderr,
-                        "lanparty-gateway: --cam-refresh-interval '%s': "
-                        "1 to 3600 seconds\n",
-                        optarg);
-                return LP_EXIT_USAGE;
-            }
-            g.cam_interval = (lp_tstamp)v * LP_SECONDS;
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return LP_EXIT_USAGE;
-        }
-    }
-    if ((rc = lp_client_positional(&o, argc, argv, optind)) != 0 ||
-        (rc = lp_client_opts_check(&o)) != 0)
+    if ((rc = lp_client_getopt(&o, argc, argv, opts, usage, gw_opt, &go)) !=
+        LP_CLIENT_RUN)
         return rc;
-    if (ifname == NULL) {
+    if (go.ifname == NULL) {
         fprintf(stderr, "lanparty-gateway: --interface is required\n");
         return LP_EXIT_USAGE;
     }
-    cfg.prog = o.prog;
-    cfg.relay = o.relay;
-    cfg.server_name = o.server_name;
-    cfg.pin_file = o.pin_file;
-    cfg.spki = (const uint8_t(*)[32])o.link.pins;
-    cfg.nspki = o.link.npins;
-    cfg.session.auth = o.link.has_auth ? o.link.auth : NULL;
-    if (strlen(ifname) >= IFNAMSIZ) {
+    if (strlen(go.ifname) >= IFNAMSIZ) {
         fprintf(stderr, "lanparty-gateway: --interface '%s' is too long\n",
-                ifname);
+                go.ifname);
         return LP_EXIT_USAGE;
     }
-    snprintf(g.ifname, sizeof(g.ifname), "%s", ifname);
+    snprintf(g.ifname, sizeof(g.ifname), "%s", go.ifname);
     /* Open the LAN before contacting the relay: an unusable interface must
      * never advertise a gateway that cannot bridge. */
-    g.fd = -1;
-    {
-        char err[256];
-        if (gw_open(&g, err, sizeof(err)) != 0) {
-            fprintf(stderr, "lanparty-gateway: %s\n", err);
-            return LP_EXIT_DEVICE;
-        }
+    if (gw_open(&g, err, sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-gateway: %s\n", err);
+        return LP_EXIT_DEVICE;
     }
-    {
-        struct lp_logbuf b;
-        if (lp_log_begin(&b, LP_LOG_INFO, "lan_open")) {
-            lp_log_str(&b, "interface", g.ifname);
-            lp_log_mac(&b, "mac", g.mac);
-            lp_log_end(&b);
-        }
-    }
+    gw_log_open(&g);
     /* The gateway's identity: its NIC's MAC and a resume secret, so a
      * restarted gateway takes its room back at once (spec section 8). */
     if ((rc = lp_client_identity(
              &o, o.identity != NULL ? o.identity : LP_GATEWAY_IDENTITY_FILE,
              g.mac, &id)) != 0)
         return rc;
-    cfg.session.resume = id.resume;
-    memcpy(cfg.session.extra_ethertypes, o.extra_ethertypes,
-           sizeof(o.extra_ethertypes));
-    cfg.session.nextra_ethertypes = o.nextra_ethertypes;
-    cfg.session.role = LP_ROLE_GATEWAY;
-    snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
-    memcpy(cfg.session.mac, g.mac, 6);
-    cfg.session.software = "lanparty-gateway/0.1";
-    cfg.session.stats_interval = 5 * LP_SECONDS;
-    cfg.reconnect = 1;
+    lp_runner_cfg_init(&cfg, &o, &id, LP_ROLE_GATEWAY, "lanparty-gateway/0.1");
     dev.arg = &g;
     dev.fd = g.fd;
     dev.readable = gw_readable;

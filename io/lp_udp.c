@@ -234,6 +234,17 @@ int lp_udp_recv(struct lp_udp *u, struct lp_udp_rxbatch *b)
     return out;
 }
 
+/* udp_cmsg_put writes one control message at cm; returns its space. */
+static size_t udp_cmsg_put(struct cmsghdr *cm, int level, int type,
+                           const void *data, size_t len)
+{
+    cm->cmsg_level = level;
+    cm->cmsg_type = type;
+    cm->cmsg_len = CMSG_LEN(len);
+    memcpy(CMSG_DATA(cm), data, len);
+    return CMSG_SPACE(len);
+}
+
 static size_t udp_pktinfo(char *buf, const struct sockaddr *local)
 {
     struct cmsghdr *cm = (struct cmsghdr *)(void *)buf;
@@ -245,11 +256,7 @@ static size_t udp_pktinfo(char *buf, const struct sockaddr *local)
             return 0;
         memset(&pi, 0, sizeof(pi));
         pi.ipi_spec_dst = sin->sin_addr;
-        cm->cmsg_level = IPPROTO_IP;
-        cm->cmsg_type = IP_PKTINFO;
-        cm->cmsg_len = CMSG_LEN(sizeof(pi));
-        memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-        return CMSG_SPACE(sizeof(pi));
+        return udp_cmsg_put(cm, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
     } else if (local->sa_family == AF_INET6) {
         const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)local;
         struct in6_pktinfo pi;
@@ -257,11 +264,7 @@ static size_t udp_pktinfo(char *buf, const struct sockaddr *local)
             return 0;
         memset(&pi, 0, sizeof(pi));
         pi.ipi6_addr = sin6->sin6_addr;
-        cm->cmsg_level = IPPROTO_IPV6;
-        cm->cmsg_type = IPV6_PKTINFO;
-        cm->cmsg_len = CMSG_LEN(sizeof(pi));
-        memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-        return CMSG_SPACE(sizeof(pi));
+        return udp_cmsg_put(cm, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
     }
     return 0;
 }
@@ -290,13 +293,9 @@ static int udp_sendmsg(struct lp_udp *u, const struct sockaddr *local,
     if (u->pktinfo && local != NULL)
         clen += udp_pktinfo(ctl.buf, local);
     if (segsize < len) {
-        struct cmsghdr *cm = (struct cmsghdr *)(void *)(ctl.buf + clen);
         uint16_t seg = (uint16_t)segsize;
-        cm->cmsg_level = SOL_UDP;
-        cm->cmsg_type = UDP_SEGMENT;
-        cm->cmsg_len = CMSG_LEN(sizeof(seg));
-        memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
-        clen += CMSG_SPACE(sizeof(seg));
+        clen += udp_cmsg_put((struct cmsghdr *)(void *)(ctl.buf + clen),
+                             SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
     }
     if (clen > 0) {
         h.msg_control = ctl.buf;

@@ -32,21 +32,22 @@ static int ep_fail(char *err, size_t errlen, const char *input, const char *fmt,
 static int ep_fail(char *err, size_t errlen, const char *input, const char *fmt,
                    ...)
 {
-    char what[128], q[EP_QUOTE_MAX + 4];
-    size_t i = 0;
+    char q[EP_QUOTE_MAX + 4];
+    size_t i = 0, n;
     va_list ap;
 
+    va_start(ap, fmt);
+    (void)lp_err_vfail(err, errlen, "", fmt, ap);
+    va_end(ap);
     if (err == NULL || errlen == 0)
         return LP_ERR_INVAL;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
     for (; input != NULL && input[i] != '\0' && i < EP_QUOTE_MAX; i++) {
         unsigned char c = (unsigned char)input[i];
         q[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
     }
     q[i] = '\0';
-    snprintf(err, errlen, "%s: `%s'%s", what, q,
+    n = strlen(err);
+    snprintf(err + n, errlen - n, ": `%s'%s", q,
              input != NULL && input[i] != '\0' ? "..." : "");
     return LP_ERR_INVAL;
 }
@@ -57,14 +58,14 @@ static int ep_port(const char *s, size_t len, unsigned min, uint16_t *out)
     unsigned v = 0;
 
     if (len == 0 || len > 5)
-        return -1;
+        return LP_ERR_INVAL;
     for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
-            return -1;
+            return LP_ERR_INVAL;
         v = v * 10 + (unsigned)(s[i] - '0');
     }
     if (v < min || v > 65535)
-        return -1;
+        return LP_ERR_RANGE;
     *out = (uint16_t)v;
     return 0;
 }

@@ -1,5 +1,7 @@
 #include "lp_err.h"
 
+#include <stdio.h>
+
 const char *lp_strerror(int err)
 {
     switch (err) {
@@ -30,4 +32,17 @@ const char *lp_strerror(int err)
     default:
         return "unknown error";
     }
+}
+
+int lp_err_vfail(char *err, size_t errlen, const char *prefix, const char *fmt,
+                 va_list ap)
+{
+    int n;
+
+    if (err == NULL || errlen == 0)
+        return LP_ERR_INVAL;
+    n = snprintf(err, errlen, "%s", prefix);
+    if (n >= 0 && (size_t)n < errlen)
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    return LP_ERR_INVAL;
 }

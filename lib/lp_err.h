@@ -5,6 +5,9 @@
 #ifndef LP_ERR_H
 #define LP_ERR_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 enum lp_err {
     LP_OK = 0,
     LP_ERR_INVAL = -1,   /* invalid argument or input text */
@@ -25,5 +28,13 @@ enum lp_err {
  * enum lp_err). Unknown codes give "unknown error". Never returns NULL.
  */
 const char *lp_strerror(int err);
+
+/*
+ * lp_err_vfail writes prefix and then fmt's text into err (cut to errlen;
+ * nothing when err is NULL or errlen is 0) and returns LP_ERR_INVAL: the
+ * one shape of lib/'s messages about bad input text.
+ */
+int lp_err_vfail(char *err, size_t errlen, const char *prefix, const char *fmt,
+                 va_list ap);
 
 #endif /* LP_ERR_H */

@@ -23,15 +23,11 @@ static int link_fail(char *err, size_t errlen, const char *fmt, ...)
 /* link_fail formats "invite link: <reason>" into err; returns LP_ERR_INVAL. */
 static int link_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    char what[200];
     va_list ap;
 
-    if (err == NULL || errlen == 0)
-        return LP_ERR_INVAL;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
+    (void)lp_err_vfail(err, errlen, "invite link: ", fmt, ap);
     va_end(ap);
-    snprintf(err, errlen, "invite link: %s", what);
     return LP_ERR_INVAL;
 }
 
@@ -71,8 +67,8 @@ int lp_link_auth_valid(const char *s)
 
 /*
  * link_pct_decode decodes in[0..n) (RFC 3986 section 2.1, once) into out
- * (outcap bytes, NUL-terminated). Returns the decoded length, or -1 for a
- * bad escape, a decoded NUL or an overflow.
+ * (outcap bytes, NUL-terminated). Returns the decoded length, or
+ * LP_ERR_INVAL for a bad escape, a decoded NUL or an overflow.
  */
 static long link_pct_decode(char *out, size_t outcap, const char *in, size_t n)
 {
@@ -83,16 +79,16 @@ static long link_pct_decode(char *out, size_t outcap, const char *in, size_t n)
         if (c == '%') {
             int hi, lo;
             if (i + 2 >= n)
-                return -1;
+                return LP_ERR_INVAL;
             hi = lp_hex_digit(in[i + 1]);
             lo = lp_hex_digit(in[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return -1;
+                return LP_ERR_INVAL;
             c = (char)(hi << 4 | lo);
             i += 2;
         }
         if (o + 1 >= outcap)
-            return -1;
+            return LP_ERR_INVAL;
         out[o++] = c;
     }
     out[o] = '\0';
@@ -326,7 +322,7 @@ static int link_host(char *out, size_t outlen, const char *host)
         n = snprintf(out, outlen, "[%s]", host);
     else
         n = snprintf(out, outlen, "%s", host);
-    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+    return n < 0 || (size_t)n >= outlen ? LP_ERR_RANGE : 0;
 }
 
 void lp_link_relay(const struct lp_link *l, char *out, size_t outlen)
@@ -352,7 +348,7 @@ static int link_put_enc(char *out, size_t outlen, size_t *o, const char *s)
                     c == '.' || c == '~' || c == ':' || c == ',';
         if (*o + (plain ? 1 : 3) >= outlen) {
             out[*o] = '\0';
-            return -1;
+            return LP_ERR_RANGE;
         }
         if (plain) {
             out[(*o)++] = (char)c;
@@ -372,7 +368,7 @@ static int link_put(char *out, size_t outlen, size_t *o, const char *s)
     size_t n = strlen(s);
 
     if (*o + n >= outlen)
-        return -1;
+        return LP_ERR_RANGE;
     memcpy(out + *o, s, n + 1);
     *o += n;
     return 0;
@@ -388,32 +384,32 @@ static int link_write(char *out, size_t outlen, const char *host, uint16_t port,
     size_t o = 0;
 
     if (outlen == 0)
-        return -1;
+        return LP_ERR_RANGE;
     out[0] = '\0';
     if (link_host(h, sizeof(h), host) != 0 ||
         link_put(out, outlen, &o, LP_LINK_SCHEME) != 0 ||
         link_put(out, outlen, &o, h) != 0)
-        return -1;
+        return LP_ERR_RANGE;
     if (port != LP_DEFAULT_PORT) {
         snprintf(num, sizeof(num), ":%u", (unsigned)port);
         if (link_put(out, outlen, &o, num) != 0)
-            return -1;
+            return LP_ERR_RANGE;
     }
     if (link_put(out, outlen, &o, "/") != 0 ||
         link_put_enc(out, outlen, &o, room) != 0)
-        return -1;
+        return LP_ERR_RANGE;
     for (size_t i = 0; i < npins; i++) {
         lp_b64url_encode(b64, sizeof(b64), pins[i], 32);
         if (link_put(out, outlen, &o, i == 0 ? "?pin=" : ",") != 0 ||
             link_put(out, outlen, &o, LP_LINK_PIN_TEXT) != 0 ||
             link_put_enc(out, outlen, &o, b64) != 0)
-            return -1;
+            return LP_ERR_RANGE;
     }
     if (auth != NULL &&
         (link_put(out, outlen, &o, npins > 0 ? "&auth=" : "?auth=") != 0 ||
          (auth_raw ? link_put(out, outlen, &o, auth)
                    : link_put_enc(out, outlen, &o, auth)) != 0))
-        return -1;
+        return LP_ERR_RANGE;
     return 0;
 }
 

@@ -177,25 +177,14 @@ static int log_needs_quotes(const char *v)
 static size_t log_escape(unsigned char c, char out[5])
 {
     static const char hex[] = "0123456789abcdef";
+    /* the two-character escapes: from[i] is written '\\' to[i] */
+    static const char from[] = "\"\\\n\r\t", to[] = "\"\\nrt";
+    const char *p = c != '\0' ? strchr(from, c) : NULL;
 
-    switch (c) {
-    case '"':
-        memcpy(out, "\\\"", 2);
+    if (p != NULL) {
+        out[0] = '\\';
+        out[1] = to[p - from];
         return 2;
-    case '\\':
-        memcpy(out, "\\\\", 2);
-        return 2;
-    case '\n':
-        memcpy(out, "\\n", 2);
-        return 2;
-    case '\r':
-        memcpy(out, "\\r", 2);
-        return 2;
-    case '\t':
-        memcpy(out, "\\t", 2);
-        return 2;
-    default:
-        break;
     }
     if (c < 0x20 || c >= 0x7f) {
         out[0] = '\\';

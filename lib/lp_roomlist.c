@@ -239,7 +239,7 @@ static int rl_hex64(const char *s, uint8_t out[32])
     for (size_t i = 0; i < 64; i++) {
         int v = lp_hex_digit(s[i]);
         if (v < 0 || (s[i] >= 'A' && s[i] <= 'F'))
-            return -1;
+            return LP_ERR_INVAL;
         if (i % 2 == 0)
             out[i / 2] = (uint8_t)(v << 4);
         else

@@ -268,12 +268,11 @@ void lp_tls_server_free(struct lp_tls_server *s)
     memset(s, 0, sizeof(*s));
 }
 
-int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
-                       const char *server_name, char *err, size_t errlen)
+/* tls_client_start: what every client context has (ALPN, the name to
+ * verify, empty credentials); c is zeroed. */
+static int tls_client_start(struct lp_tls_client *c, const char *server_name,
+                            char *err, size_t errlen)
 {
-    int rv;
-
-    memset(c, 0, sizeof(*c));
     c->alpn = LP_ALPN;
     snprintf(c->server_name, sizeof(c->server_name), "%s",
              server_name != NULL ? server_name : "");
@@ -282,6 +281,17 @@ int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
         snprintf(err, errlen, "out of memory");
         return LP_ERR_NOMEM;
     }
+    return 0;
+}
+
+int lp_tls_client_init(struct lp_tls_client *c, const char *pin_file,
+                       const char *server_name, char *err, size_t errlen)
+{
+    int rv;
+
+    memset(c, 0, sizeof(*c));
+    if ((rv = tls_client_start(c, server_name, err, errlen)) != 0)
+        return rv;
     if (pin_file != NULL) {
         rv = lp_tls_read_file(pin_file, &c->pin_der, &c->pin_der_len);
         if (rv != 0 || c->pin_der_len == 0) {
@@ -309,21 +319,17 @@ int lp_tls_client_init_spki(struct lp_tls_client *c, const uint8_t (*pins)[32],
                             size_t npins, const char *server_name, char *err,
                             size_t errlen)
 {
+    int rv;
+
     memset(c, 0, sizeof(*c));
     if (pins == NULL || npins == 0 || npins > LP_TLS_MAX_SPKI) {
         snprintf(err, errlen, "want 1 to %d public-key pins, got %zu",
                  LP_TLS_MAX_SPKI, pins == NULL ? (size_t)0 : npins);
         return LP_ERR_INVAL;
     }
-    c->alpn = LP_ALPN;
-    snprintf(c->server_name, sizeof(c->server_name), "%s",
-             server_name != NULL ? server_name : "");
     /* No trust store: tls_verify_pin decides alone. */
-    if (gnutls_certificate_allocate_credentials(
-            (gnutls_certificate_credentials_t *)&c->cred) < 0) {
-        snprintf(err, errlen, "out of memory");
-        return LP_ERR_NOMEM;
-    }
+    if ((rv = tls_client_start(c, server_name, err, errlen)) != 0)
+        return rv;
     memcpy(c->spki_pins, pins, npins * sizeof(pins[0]));
     c->nspki = npins;
     return 0;

@@ -18,6 +18,7 @@
 #include "lp_identity.h"
 #include "lp_client.h"
 #include "lp_log.h"
+#include "lp_runner.h"
 
 #define RES "\"resume\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\""
 
@@ -182,27 +183,67 @@ static void test_backoff(void **state)
                 37500 * LP_MILLISECONDS);
 }
 
-/* The option table and parser the gateway and both clients share, driven
- * through getopt_long as the programs drive it. Returns the exit status
- * (0 when the options are complete and valid). */
-static int parse_argv(struct lp_client_opts *o, int argc, char **argv)
+/* A main's own options, as the programs add them: --tap-name T, and
+ * --list (no relay needed). */
+struct own_opts {
+    const char *tap;
+    int list, calls;
+};
+
+static int own_opt(void *arg, struct lp_client_opts *o, int opt,
+                   const char *optarg)
 {
-    static const struct option opts[] = {LP_CLIENT_LONG_OPTS,
-                                         {NULL, 0, NULL, 0}};
-    int opt, rc;
+    struct own_opts *w = arg;
+
+    w->calls++;
+    switch (opt) {
+    case 't':
+        if (optarg[0] == '\0')
+            return LP_EXIT_USAGE;
+        w->tap = optarg;
+        return 0;
+    case 'l':
+        w->list = 1;
+        o->no_relay = 1;
+        return 0;
+    default:
+        return LP_EXIT_USAGE;
+    }
+}
+
+static void quiet_usage(FILE *f)
+{
+    (void)f;
+}
+
+/* The command line the gateway and both clients share, through
+ * lp_client_getopt as the programs call it. Returns its answer
+ * (LP_CLIENT_RUN when the options are complete and valid). */
+static int parse_own(struct lp_client_opts *o, struct own_opts *w, int argc,
+                     char **argv)
+{
+    static const struct option opts[] = {
+        LP_CLIENT_LONG_OPTS,
+        {"tap-name", required_argument, NULL, 't'},
+        {"list", no_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0},
+    };
 
     memset(o, 0, sizeof(*o));
+    memset(w, 0, sizeof(*w));
     o->prog = "lanparty-client";
     o->protect = 1;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((rc = lp_client_opt(o, opt, optarg)) < 0)
-            return -rc;
-        if (rc == 0)
-            return LP_EXIT_USAGE; /* not one of the shared options */
-    }
-    return lp_client_opts_check(o);
+    return lp_client_getopt(o, argc, argv, opts, quiet_usage, own_opt, w);
+}
+
+static int parse_argv(struct lp_client_opts *o, int argc, char **argv)
+{
+    struct own_opts w;
+    int rc = parse_own(o, &w, argc, argv);
+
+    return rc == LP_CLIENT_RUN ? 0 : rc;
 }
 
 static void test_options(void **state)
@@ -224,6 +265,17 @@ static void test_options(void **state)
          {"c", "--relay", "r", "--room", "R", "--log-level", "loud"},
          LP_EXIT_USAGE},
         {6, {"c", "--relay", "r", "--room", "R", "--bogus"}, LP_EXIT_USAGE},
+        {2, {"c", "--help"}, LP_EXIT_OK},
+        {6, {"c", "--relay", "r", "--room", "R", "extra"}, LP_EXIT_USAGE},
+        {7,
+         {"c", "--relay", "r", "--room", "R", "--allow-ethertype", "5ff"},
+         LP_EXIT_USAGE}, /* below 0x0600: a length, not an ethertype */
+        {7,
+         {"c", "--relay", "r", "--room", "R", "--tap-name", ""},
+         LP_EXIT_USAGE}, /* the main's own option refuses it */
+        {4,
+         {"c", "--relay", "r", "lanparty://relay.example.com/LAN1"},
+         LP_EXIT_USAGE}, /* a link names the relay: no --relay too */
     };
 
     (void)state;
@@ -268,6 +320,162 @@ static void test_options(void **state)
     }
 }
 
+/* The main's own options reach it, in any order with the shared ones; one
+ * that needs no relay skips the relay and room checks; a positional link
+ * sets relay and room; the session's configuration follows the options. */
+static void test_options_own(void **state)
+{
+    struct lp_client_opts o;
+    struct own_opts w;
+    struct lp_identity id;
+    struct lp_runner_cfg cfg;
+
+    (void)state;
+    {
+        char *argv[] = {"c",      "--tap-name", "lp7", "--relay",
+                        "r:4433", "--room",     "R",   NULL};
+        assert_int_equal(parse_own(&o, &w, 7, argv), LP_CLIENT_RUN);
+        assert_string_equal(w.tap, "lp7");
+        assert_int_equal(w.calls, 1);
+        assert_string_equal(o.relay, "r:4433");
+    }
+    {
+        char *argv[] = {"c", "--list", NULL};
+        assert_int_equal(parse_own(&o, &w, 2, argv), LP_CLIENT_RUN);
+        assert_int_equal(w.list, 1);
+        assert_null(o.relay);
+    }
+    {
+        char *argv[] = {"c",
+                        "--allow-ethertype",
+                        "8137",
+                        "--check-relay",
+                        "lanparty://relay.example.com:4433/LAN1",
+                        NULL};
+        assert_int_equal(parse_own(&o, &w, 5, argv), LP_CLIENT_RUN);
+        assert_int_equal(o.has_link, 1);
+        assert_string_equal(o.relay, "relay.example.com:4433");
+        assert_string_equal(o.room, "LAN1");
+        assert_int_equal(o.nextra_ethertypes, 1);
+        assert_int_equal(o.extra_ethertypes[0], 0x8137);
+
+        memset(&id, 0, sizeof(id));
+        memcpy(id.mac, "\x02\x00\x00\x00\x00\x07", 6);
+        lp_runner_cfg_init(&cfg, &o, &id, LP_ROLE_CLIENT, "test/1");
+        assert_string_equal(cfg.relay, "relay.example.com:4433");
+        assert_int_equal(cfg.check_only, 1);
+        assert_int_equal(cfg.reconnect, 0);
+        assert_int_equal(cfg.nspki, 0);
+        assert_int_equal(cfg.session.role, LP_ROLE_CLIENT);
+        assert_string_equal(cfg.session.room, "LAN1");
+        assert_memory_equal(cfg.session.mac, id.mac, 6);
+        assert_ptr_equal(cfg.session.resume, id.resume);
+        assert_null(cfg.session.auth); /* the link has none */
+        assert_int_equal(cfg.session.nextra_ethertypes, 1);
+        assert_int_equal(cfg.session.extra_ethertypes[0], 0x8137);
+        assert_int_equal(cfg.session.stats_interval, 5 * LP_SECONDS);
+        assert_string_equal(cfg.session.software, "test/1");
+    }
+}
+
+/* What an endpoint does between sessions (lp_client_run, shared by the
+ * Linux runner and the Windows client): final answers stop it with their
+ * status, full rooms and early budgets are tried again, losses back off,
+ * --check-relay tries once. */
+static void test_run_decisions(void **state)
+{
+    static struct lp_session s; /* only the fields the decisions read */
+    struct lp_client_run cr;
+    struct lp_msg_reject rj;
+    const lp_tstamp t0 = 1000 * LP_SECONDS;
+
+    (void)state;
+    memset(&rj, 0, sizeof(rj));
+    snprintf(rj.message, sizeof(rj.message), "test");
+
+    /* a final reject: its status, no retry */
+    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
+    assert_int_equal(cr.next_attempt, t0);
+    rj.reason = LP_REJECT_UNAUTHORIZED;
+    lp_client_on_reject(&cr, &s, &rj);
+    assert_true(cr.stopping);
+    assert_int_equal(cr.exit_code,
+                     LP_EXIT_REJECT_BASE + (int)LP_REJECT_UNAUTHORIZED);
+    lp_client_session_ended(&cr, t0, 0);
+    assert_int_equal(cr.next_attempt, t0);
+
+    /* a full room: again, but not before 30 s */
+    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
+    rj.reason = LP_REJECT_ROOM_FULL;
+    lp_client_on_reject(&cr, &s, &rj);
+    assert_false(cr.stopping);
+    lp_client_session_ended(&cr, t0, 0);
+    assert_int_equal(cr.attempt, 1);
+    assert_int_equal(cr.next_attempt, t0 + 30 * LP_SECONDS);
+    /* ... and the next loss backs off as usual */
+    lp_client_session_ended(&cr, t0, 0);
+    assert_int_equal(cr.next_attempt, t0 + lp_client_backoff(2, 0));
+
+    /* a budget measured before PMTUD finished: measure again; after it
+     * finished the answer is final */
+    rj.reason = LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL;
+    s.hello_pmtud_done = 0;
+    lp_client_on_reject(&cr, &s, &rj);
+    assert_false(cr.stopping);
+    s.hello_pmtud_done = 1;
+    lp_client_on_reject(&cr, &s, &rj);
+    assert_true(cr.stopping);
+
+    /* with --check-relay a full room is final too */
+    lp_client_run_init(&cr, "t", "relay", NULL, 0, 1, t0);
+    rj.reason = LP_REJECT_RELAY_FULL;
+    lp_client_on_reject(&cr, &s, &rj);
+    assert_true(cr.stopping);
+
+    /* replaced and revoked are final; a TLS failure is final before the
+     * first welcome only */
+    lp_client_run_init(&cr, "t", "relay", "pin.der", 1, 0, t0);
+    snprintf(s.disconnect_reason, sizeof(s.disconnect_reason), "%s",
+             LP_REASON_REPLACED);
+    lp_client_on_closed(&cr, &s, LP_QC_PEER);
+    assert_int_equal(cr.exit_code, LP_EXIT_REPLACED);
+    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
+    snprintf(s.disconnect_reason, sizeof(s.disconnect_reason), "revoked");
+    lp_client_on_closed(&cr, &s, LP_QC_PEER);
+    assert_int_equal(cr.exit_code, LP_EXIT_REVOKED);
+    s.disconnect_reason[0] = '\0';
+    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
+    lp_client_on_closed(&cr, &s, LP_QC_TLS);
+    assert_true(cr.stopping);
+    assert_int_equal(cr.exit_code, LP_EXIT_TLS);
+    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
+    cr.welcome_at = t0;
+    lp_client_on_closed(&cr, &s, LP_QC_TLS);
+    lp_client_on_closed(&cr, &s, LP_QC_IDLE);
+    assert_false(cr.stopping);
+
+    /* losses back off with the jitter the shell draws; a device error
+     * stops with its status */
+    lp_client_session_ended(&cr, t0, UINT32_MAX);
+    assert_int_equal(cr.attempt, 1);
+    assert_int_equal(cr.next_attempt, t0 + lp_client_backoff(1, UINT32_MAX));
+    lp_client_connect_failed(&cr, t0, 0);
+    assert_int_equal(cr.attempt, 2);
+    lp_client_stop(&cr, LP_EXIT_DEVICE);
+    lp_client_session_ended(&cr, t0, 0);
+    assert_int_equal(cr.attempt, 2);
+    assert_int_equal(cr.exit_code, LP_EXIT_DEVICE);
+
+    /* --check-relay: one attempt; no welcome is an error */
+    lp_client_run_init(&cr, "t", "relay", NULL, 0, 1, t0);
+    lp_client_connect_failed(&cr, t0, 0);
+    assert_true(cr.stopping);
+    assert_int_equal(cr.exit_code, LP_EXIT_ERROR);
+    lp_client_run_init(&cr, "t", "relay", NULL, 0, 1, t0);
+    lp_client_session_ended(&cr, t0, 0);
+    assert_int_equal(cr.exit_code, LP_EXIT_ERROR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_diag_lines),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_options_own),
+        cmocka_unit_test(test_run_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

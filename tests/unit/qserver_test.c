@@ -1,5 +1,5 @@
 /*
- * quic/: the frame-buffer pool and lp_qserver's stateless answers, driven
+ * quic/: lp_qserver's stateless answers, driven
  * with hand-made packets: Version Negotiation, stateless resets and their
  * budget, Retry and Retry tokens, CID routing of a created connection, the
  * per-address cap. Real ngtcp2 and GnuTLS; packets captured from the send
@@ -16,41 +16,8 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "lp_err.h"
-#include "lp_pool.h"
 #include "lp_qserver.h"
 #include "lp_tls.h"
-
-/* ------------------------------------------------------------- the pool */
-
-static void test_pool(void **state)
-{
-    struct lp_pool p;
-    struct lp_pbuf *b[4], *extra;
-
-    (void)state;
-    assert_int_equal(lp_pool_init(&p, 4, 1500), 0);
-    for (int i = 0; i < 4; i++) {
-        b[i] = lp_pool_get(&p);
-        assert_non_null(b[i]);
-        assert_int_equal(b[i]->refs, 1);
-        assert_true(((uintptr_t)b[i]->data & 7) == 0);
-        memset(b[i]->data, i, 1500); /* each buffer holds its data_size */
-    }
-    assert_null(lp_pool_get(&p)); /* empty: the caller drops and counts */
-    lp_pbuf_ref(b[0]);
-    lp_pool_put(&p, b[0]);
-    assert_null(lp_pool_get(&p)); /* still referenced */
-    lp_pool_put(&p, b[0]);
-    extra = lp_pool_get(&p);
-    assert_ptr_equal(extra, b[0]); /* back in the pool */
-    for (int i = 1; i < 4; i++)
-        assert_int_equal(b[i]->data[1499], i);
-    lp_pool_put(&p, extra);
-    for (int i = 1; i < 4; i++)
-        lp_pool_put(&p, b[i]);
-    assert_int_equal(p.nfree, 4);
-    lp_pool_free(&p);
-}
 
 /* --------------------------------------------------------- the server */
 
@@ -372,7 +339,6 @@ static void test_prefix_handshake_rate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pool),
         cmocka_unit_test_setup_teardown(test_version_negotiation, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_stateless_reset_and_budget, setup,
