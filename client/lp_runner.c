@@ -327,6 +327,11 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                 strerror(errno));
         return LP_EXIT_ERROR;
     }
+    if (dev->after_setup != NULL &&
+        dev->after_setup(dev->arg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s: %s\n", cfg->prog, err);
+        return LP_EXIT_ERROR;
+    }
     lp_client_run_init(&r->run, cfg->prog, r->relay_str, cfg->pin_file,
                        cfg->reconnect, cfg->check_only, lp_clock_now());
     io->next_tick = r->run.next_attempt + RUNNER_TICK;

@@ -34,6 +34,10 @@ struct lp_runner_dev {
     void (*on_peer_left)(void *arg, struct lp_runner *r,
                          const struct lp_session_peer *p, const char *reason,
                          lp_tstamp now);
+    /* Once, after setup (relay resolved, TLS ready, loop open) and before
+     * the loop: privileges are dropped here. Nonzero stops the runner with
+     * LP_EXIT_ERROR (err says why). */
+    int (*after_setup)(void *arg, char *err, size_t errlen);
     /* Once a second while running (connected or not). */
     void (*on_tick)(void *arg, struct lp_runner *r, lp_tstamp now);
     /* The session ended; the runner will reconnect unless stopping. */

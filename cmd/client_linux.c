@@ -21,6 +21,7 @@
 #include "lp_client.h"
 #include "lp_diag.h"
 #include "lp_err.h"
+#include "lp_priv.h"
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_log.h"
@@ -29,6 +30,7 @@
 
 struct cl {
     char tap[IFNAMSIZ];
+    const char *user; /* --user: who to run as after setup */
     int fd, ctl;
     uint8_t mac[6];
     int up, routes_added, protect;
@@ -231,7 +233,10 @@ static void usage(FILE *f)
             "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
             "[options]\n" LP_CLIENT_USAGE
             "  --identity FILE           identity file (default ./%s)\n"
-            "  --tap-name NAME           TAP device name (default lp0)\n",
+            "  --tap-name NAME           TAP device name (default lp0)\n"
+            "  --user NAME               run as NAME after setup, keeping "
+            "only CAP_NET_ADMIN\n"
+            "                            (default when root: lanparty)\n",
             LP_IDENTITY_FILE);
 }
 
@@ -241,6 +246,10 @@ static int cl_opt(void *arg, struct lp_client_opts *o, int opt,
     struct cl *c = arg;
 
     (void)o;
+    if (opt == 'u') {
+        c->user = optarg;
+        return 0;
+    }
     if (opt != 't')
         return LP_EXIT_USAGE;
     if (strlen(optarg) >= IFNAMSIZ || optarg[0] == '\0') {
@@ -254,12 +263,23 @@ static int cl_opt(void *arg, struct lp_client_opts *o, int opt,
     return 0;
 }
 
+/* After setup (TAP open, identity written, relay resolved): become --user
+ * keeping only CAP_NET_ADMIN (routes, the TAP's MTU and flags), under the
+ * client's seccomp list. */
+static int cl_after_setup(void *arg, char *err, size_t errlen)
+{
+    const struct cl *c = arg;
+
+    return lp_priv_enter(LP_PRIV_CLIENT, c->user, NULL, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
     static struct lp_identity id;
     static const struct option opts[] = {
         LP_CLIENT_LONG_OPTS,
         {"tap-name", required_argument, NULL, 't'},
+        {"user", required_argument, NULL, 'u'},
         {NULL, 0, NULL, 0},
     };
     static struct cl c;
@@ -294,6 +314,8 @@ int main(int argc, char **argv)
     dev.before_connect = cl_before_connect;
     dev.on_welcome = cl_on_welcome;
     dev.on_tick = cl_on_tick;
+    if (!cfg.check_only)
+        dev.after_setup = cl_after_setup;
     rc = lp_runner_run(&cfg, &dev);
     if (c.routes_added)
         lp_route_tap_del(c.tap);

@@ -26,6 +26,7 @@
 #include "lp_gso.h"
 #include "lp_log.h"
 #include "lp_num.h"
+#include "lp_priv.h"
 #include "lp_runner.h"
 
 #ifndef PACKET_VNET_HDR
@@ -38,6 +39,7 @@
 
 struct gw {
     char ifname[IFNAMSIZ];
+    const char *user; /* --user: who to run as after setup */
     int ifindex;
     int fd;
     uint8_t mac[6];
@@ -433,7 +435,10 @@ static void usage(FILE *f)
                "  --cam-refresh-interval S  seconds between CAM refreshes "
                "(30)\n"
                "  --identity FILE           the resume secret's file "
-               "(" LP_GATEWAY_IDENTITY_FILE ")\n");
+               "(" LP_GATEWAY_IDENTITY_FILE ")\n"
+               "  --user NAME               run as NAME after setup, keeping "
+               "only CAP_NET_RAW\n"
+               "                            (default when root: lanparty)\n");
 }
 
 /* The gateway's own options; ifname is checked once all are read. */
@@ -453,6 +458,9 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt,
     case 'i':
         go->ifname = optarg;
         return 0;
+    case 'u':
+        go->g->user = optarg;
+        return 0;
     case 'C':
         if (lp_num_parse_u64(optarg, 1, 3600, &v) != 0) {
             fprintf(stderr,
@@ -466,6 +474,16 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt,
     default:
         return LP_EXIT_USAGE;
     }
+}
+
+/* After setup (packet socket open, identity written, relay resolved):
+ * become --user keeping only CAP_NET_RAW (to reopen the packet socket when
+ * the NIC comes back as a new device), under the gateway's seccomp list. */
+static int gw_after_setup(void *arg, char *err, size_t errlen)
+{
+    const struct gw *g = arg;
+
+    return lp_priv_enter(LP_PRIV_GATEWAY, g->user, NULL, err, errlen);
 }
 
 /* gw_log_open: the LAN side is open (one line with its MAC). */
@@ -488,6 +506,7 @@ int main(int argc, char **argv)
         {"identity", required_argument, NULL, 'I'},
         {"interface", required_argument, NULL, 'i'},
         {"cam-refresh-interval", required_argument, NULL, 'C'},
+        {"user", required_argument, NULL, 'u'},
         {NULL, 0, NULL, 0},
     };
     static struct gw g;
@@ -536,5 +555,6 @@ int main(int argc, char **argv)
     dev.on_welcome = gw_on_welcome;
     dev.on_peer_joined = gw_on_peer_joined;
     dev.on_tick = gw_on_tick;
+    dev.after_setup = gw_after_setup;
     return lp_runner_run(&cfg, &dev);
 }

@@ -404,51 +404,12 @@ static void relay_reload(struct relay_main *m, lp_tstamp now)
 static int relay_priv(struct relay_main *m)
 {
 #ifdef __linux__
-    char err[512];
-    const char *user = m->user != NULL ? m->user : LP_PRIV_DEFAULT_USER;
-    unsigned uid, gid;
+    char err[768];
 
-    if (geteuid() == 0) {
-        struct passwd *pw = getpwnam(user);
-        if (pw != NULL && m->rooms != NULL &&
-            chown(m->rooms, pw->pw_uid, pw->pw_gid) != 0)
-            lp_logf(LP_LOG_WARN, "rooms_owner",
-                    "cannot give %s to %s (%s): reloads may fail", m->rooms,
-                    user, strerror(errno));
-        if (lp_priv_drop_user_keep(user, NULL, 0, err, sizeof(err)) != 0) {
-            fprintf(stderr,
-                    PROG ": --user %s: %s (create it with `useradd --system "
-                         "--no-create-home --shell /usr/sbin/nologin %s`, "
-                         "or name another user)\n",
-                    user, err, user);
-            return LP_EXIT_ERROR;
-        }
-    } else if (m->user != NULL) {
-        fprintf(stderr, PROG ": --user needs root (running as uid %u)\n",
-                (unsigned)geteuid());
-        return LP_EXIT_USAGE;
-    }
-    if (m->rooms != NULL && access(m->rooms, R_OK) != 0)
-        lp_logf(LP_LOG_WARN, "rooms_unreadable",
-                "%s: %s: SIGHUP reloads will fail until it and its directory "
-                "are readable by uid %u",
-                m->rooms, strerror(errno), (unsigned)geteuid());
-    uid = (unsigned)geteuid();
-    gid = (unsigned)getegid();
-    if (lp_priv_seccomp(LP_PRIV_RELAY, err, sizeof(err)) != 0) {
+    if (lp_priv_enter(LP_PRIV_RELAY, m->user, m->rooms, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, PROG ": %s\n", err);
         return LP_EXIT_ERROR;
-    }
-    {
-        struct lp_logbuf b;
-        if (lp_log_begin(&b, LP_LOG_INFO, "privileges")) {
-            lp_log_u64(&b, "uid", uid);
-            lp_log_u64(&b, "gid", gid);
-            lp_log_str(&b, "capabilities", "none");
-            lp_log_str(&b, "no_new_privs", "1");
-            lp_log_str(&b, "seccomp", "relay");
-            lp_log_end(&b);
-        }
     }
 #else
     (void)m;

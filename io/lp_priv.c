@@ -15,6 +15,8 @@
  */
 #include "lp_priv.h"
 
+#include "lp_log.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -440,6 +442,65 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
         snprintf(err, errlen, "seccomp: the kernel refused the filter: %s",
                  strerror(-rv));
         return LP_ERR_IO;
+    }
+    return 0;
+}
+
+int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
+                  char *err, size_t errlen)
+{
+    static const char *const names[] = {"relay", "gateway", "client"};
+    const char *name = user != NULL ? user : LP_PRIV_DEFAULT_USER;
+    const int *caps;
+    size_t ncaps = lp_priv_role_caps(role, &caps);
+    unsigned uid, gid;
+    struct lp_logbuf b;
+    int rv;
+
+    if (geteuid() == 0) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (rooms != NULL &&
+            getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res != NULL &&
+            chown(rooms, pw.pw_uid, pw.pw_gid) != 0)
+            lp_logf(LP_LOG_WARN, "rooms_owner",
+                    "cannot give %s to %s (%s): reloads may fail", rooms, name,
+                    strerror(errno));
+        rv = lp_priv_drop_user_keep(name, caps, ncaps, err, errlen);
+        if (rv != 0) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen > n ? errlen - n : 0,
+                     " (create the user with `useradd --system "
+                     "--no-create-home --shell /usr/sbin/nologin %s`, or "
+                     "name another with --user)",
+                     name);
+            return rv;
+        }
+    } else if (user != NULL) {
+        snprintf(err, errlen, "--user %s needs root (running as uid %u)", user,
+                 (unsigned)geteuid());
+        return LP_ERR_PERM;
+    }
+    if (rooms != NULL && access(rooms, R_OK) != 0)
+        lp_logf(LP_LOG_WARN, "rooms_unreadable",
+                "%s: %s: reloads will fail until it and its directory are "
+                "readable by uid %u",
+                rooms, strerror(errno), (unsigned)geteuid());
+    /* read before the filter: getuid is not on the lists */
+    uid = (unsigned)geteuid();
+    gid = (unsigned)getegid();
+    if ((rv = lp_priv_seccomp(role, err, errlen)) != 0)
+        return rv;
+    if (lp_log_begin(&b, LP_LOG_INFO, "privileges")) {
+        lp_log_u64(&b, "uid", uid);
+        lp_log_u64(&b, "gid", gid);
+        lp_log_str(&b, "capabilities",
+                   ncaps == 0                ? "none"
+                   : role == LP_PRIV_GATEWAY ? "net_raw"
+                                             : "net_admin");
+        lp_log_str(&b, "no_new_privs", "1");
+        lp_log_str(&b, "seccomp", (unsigned)role < 3 ? names[role] : "unknown");
+        lp_log_end(&b);
     }
     return 0;
 }

@@ -83,4 +83,17 @@ int lp_priv_no_new_privs(char *err, size_t errlen);
  */
 int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen);
 
+/*
+ * lp_priv_enter is what each daemon calls once its setup is done, just
+ * before its loop: started as root, it becomes user (NULL: the default,
+ * LP_PRIV_DEFAULT_USER) keeping only role's capabilities (the bounding
+ * set cleared); then, whoever it runs as, no_new_privs and role's seccomp
+ * list; then it logs event=privileges with what the process ends with.
+ * user given without root is LP_ERR_PERM. rooms: a file the daemon must
+ * read again later (the relay's room list, or NULL): before the drop it is
+ * given to user, so that a reload as user can read it.
+ */
+int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
+                  char *err, size_t errlen);
+
 #endif /* LP_PRIV_H */

@@ -120,6 +120,9 @@ class LanParty:
         self.ns = {}
         self.procs = []
         self.logdir = logdir or tempfile.mkdtemp(prefix="lanparty-")
+        # the daemons drop root (to `lanparty`) after setup: the relay
+        # re-reads its room list from here on SIGHUP
+        os.chmod(self.logdir, 0o711)
         self.players = ["p%d" % (i + 1) for i in range(players)]
         self.relay_args = list(relay_args)
         self.client_args = list(client_args)

@@ -289,3 +289,35 @@ def test_revoked_player_stops_and_never_loops():
         time.sleep(2)  # it does not come back
         assert "event=peer_joined" not in "\n".join(lp.relay.lines[n:])
         assert gw.p.poll() is None  # the gateway's invite still stands
+
+
+def _status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def test_daemons_run_without_root_after_setup(party):
+    """Started as root (the README's commands), the relay keeps nothing,
+    the gateway only CAP_NET_RAW, the client only CAP_NET_ADMIN; each runs
+    as `lanparty` under no_new_privs and its seccomp allow-list, and the
+    party works (the other tests in this file run under the same)."""
+    import pwd
+    uid = str(pwd.getpwnam("lanparty").pw_uid)
+    want = {"relay": 0, "gateway": 1 << 13, "p1": 1 << 12}  # NET_RAW, NET_ADMIN
+    procs = {"relay": party.relay, "gateway": party.gateway,
+             "p1": party.clients["p1"]}
+    for name, proc in procs.items():
+        proc.wait_for(r"event=privileges ", 10)
+        st = _status(proc.p.pid)
+        assert st["Uid"].split() == [uid] * 4, (name, st["Uid"])
+        assert int(st["CapEff"], 16) == want[name], (name, st["CapEff"])
+        assert int(st["CapPrm"], 16) == want[name], (name, st["CapPrm"])
+        # nothing more can ever come back, not even through an exec
+        assert int(st["CapBnd"], 16) == 0, (name, st["CapBnd"])
+        assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2", name
+    # and a player still reaches the LAN through all three
+    party.clients["p1"].wait_for(r"got 198\.18\.0\.\d+ from the LAN's DHCP server", 15)
