@@ -297,6 +297,7 @@ int main(int argc, char **argv)
     memcpy(cfg.session.extra_ethertypes, o.extra_ethertypes,
            sizeof(o.extra_ethertypes));
     cfg.session.nextra_ethertypes = o.nextra_ethertypes;
+    cfg.session.features = lp_client_features(&o);
     cfg.check_only = o.check_only;
     c.protect = o.protect;
     if (!cfg.check_only) {

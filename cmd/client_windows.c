@@ -725,6 +725,7 @@ int main(int argc, char **argv)
     memcpy(c->scfg.extra_ethertypes, c->opts.extra_ethertypes,
            sizeof(c->opts.extra_ethertypes));
     c->scfg.nextra_ethertypes = c->opts.nextra_ethertypes;
+    c->scfg.features = lp_client_features(&c->opts);
     c->scfg.stats_interval = 5 * LP_SECONDS;
     rc = wcl_run(c);
     if (c->tap_open) {

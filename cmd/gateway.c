@@ -534,6 +534,7 @@ int main(int argc, char **argv)
     memcpy(cfg.session.extra_ethertypes, o.extra_ethertypes,
            sizeof(o.extra_ethertypes));
     cfg.session.nextra_ethertypes = o.nextra_ethertypes;
+    cfg.session.features = lp_client_features(&o);
     cfg.session.role = LP_ROLE_GATEWAY;
     snprintf(cfg.session.room, sizeof(cfg.session.room), "%s", o.room);
     memcpy(cfg.session.mac, g.mac, 6);
