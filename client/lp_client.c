@@ -87,9 +87,17 @@ int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg)
         }
         lp_log_set_level(lvl);
         return 1;
+    case LP_OPT_NO_FRAG:
+        o->no_frag = 1;
+        return 1;
     default:
         return 0;
     }
+}
+
+unsigned lp_client_features(const struct lp_client_opts *o)
+{
+    return o->no_frag ? 0 : LP_FEAT_FRAG;
 }
 
 void lp_client_check_ok(const char *relay, const char *room,
@@ -300,6 +308,7 @@ void lp_client_session_cfg(struct lp_session_cfg *cfg,
     memcpy(cfg->extra_ethertypes, o->extra_ethertypes,
            sizeof(o->extra_ethertypes));
     cfg->nextra_ethertypes = o->nextra_ethertypes;
+    cfg->features = lp_client_features(o);
     cfg->stats_interval = 5 * LP_SECONDS;
 }
 

@@ -46,6 +46,7 @@ struct lp_client_opts {
     int check_only;       /* --check-relay */
     int protect;          /* 0 with --no-route-protection */
     int no_relay;         /* a main's own option needs no relay or room */
+    int no_frag;          /* --no-frag: do not offer "frag" */
     /* an invite link (spec section 9): --invite, --invite-file, or the
      * first argument; it sets relay and room, and brings pins and auth */
     uint16_t extra_ethertypes[8]; /* --allow-ethertype */
@@ -56,7 +57,9 @@ struct lp_client_opts {
     char relay_buf[300]; /* relay taken from the link */
 };
 
-/* getopt_long entries (short codes 'r','s','c','R','L','h'). */
+/* getopt_long entries (short codes 'r','s','c','R','L','h'; long-only
+ * codes from LP_OPT_NO_FRAG). */
+#define LP_OPT_NO_FRAG 0x1100
 #define LP_ENDPOINT_LONG_OPTS                                                  \
     {"relay", required_argument, NULL, 'r'},                                   \
         {"server-name", required_argument, NULL, 's'},                         \
@@ -66,6 +69,7 @@ struct lp_client_opts {
         {"invite", required_argument, NULL, 'V'},                              \
         {"invite-file", required_argument, NULL, 'W'},                         \
         {"allow-ethertype", required_argument, NULL, 'E'},                     \
+        {"no-frag", no_argument, NULL, LP_OPT_NO_FRAG},                        \
     {                                                                          \
         "help", no_argument, NULL, 'h'                                         \
     }
@@ -133,6 +137,10 @@ void lp_client_session_cfg(struct lp_session_cfg *cfg,
  * (usage error, already printed) as a negative number.
  */
 int lp_client_opt(struct lp_client_opts *o, int opt, const char *arg);
+
+/* lp_client_features: the LP_FEAT_* to offer in the hello ("frag" unless
+ * --no-frag). */
+unsigned lp_client_features(const struct lp_client_opts *o);
 
 /* lp_client_opts_check: --relay and --room present, the room valid.
  * Returns 0 or LP_EXIT_USAGE (message printed). */

@@ -75,6 +75,7 @@ static void session_peer_add(struct lp_session *s, const struct lp_msg_peer *m)
             s->peers_cap = cap;
         }
         p = &s->peers[s->npeers++];
+        p->rx = NULL;
     }
     p->peer_id = m->peer_id;
     p->role = m->role;
@@ -83,10 +84,21 @@ static void session_peer_add(struct lp_session *s, const struct lp_msg_peer *m)
     snprintf(p->label, sizeof(p->label), "%s", m->label);
 }
 
+/* session_peer_rx_free releases p's reassembler, if any. */
+static void session_peer_rx_free(struct lp_session_peer *p)
+{
+    if (p->rx != NULL) {
+        lp_frag_rx_free(p->rx);
+        free(p->rx);
+        p->rx = NULL;
+    }
+}
+
 static void session_peer_remove(struct lp_session *s, uint16_t peer_id)
 {
     for (size_t i = 0; i < s->npeers; i++) {
         if (s->peers[i].peer_id == peer_id) {
+            session_peer_rx_free(&s->peers[i]);
             s->peers[i] = s->peers[--s->npeers];
             return;
         }
@@ -167,8 +179,19 @@ static lp_tstamp session_pmtud_wait(const struct lp_session *s)
     return w;
 }
 
+/* session_frag_expire forgets incomplete frames 100 ms old (spec 5). */
+static void session_frag_expire(struct lp_session *s, lp_tstamp now)
+{
+    for (size_t i = 0; i < s->npeers; i++)
+        if (s->peers[i].rx != NULL)
+            for (unsigned n = lp_frag_rx_expire(s->peers[i].rx, now); n > 0;
+                 n--)
+                lp_counters_drop(&s->ctr, LP_REASON_FRAG_TIMEOUT);
+}
+
 static void session_tick(struct lp_session *s, lp_tstamp now)
 {
+    session_frag_expire(s, now);
     if (s->state == LP_SS_SETTLING &&
         (lp_qconn_pmtud_done(&s->q) ||
          now - s->handshake_at >= session_pmtud_wait(s)))
@@ -198,6 +221,7 @@ static void session_log_welcome(const struct lp_session *s,
         lp_log_u64(&b, "peer_id", w->peer_id);
         lp_log_u64(&b, "effective_mtu", w->effective_mtu);
         lp_log_u64(&b, "datagram_budget", s->budget);
+        lp_log_str(&b, "frag", s->frag ? "true" : "false");
         lp_log_str(&b, "gateway_present",
                    w->gateway_present ? "true" : "false");
         if (w->gateway_present)
@@ -240,6 +264,8 @@ static int session_handle(struct lp_session *s, const struct lp_msg *m,
             return -1;
         s->peer_id = m->u.welcome.peer_id;
         s->mtu = m->u.welcome.effective_mtu;
+        s->frag = (s->cfg.features & LP_FEAT_FRAG) &&
+                  (m->u.welcome.features & LP_FEAT_FRAG);
         s->gateway_present = m->u.welcome.gateway_present;
         s->gateway_peer_id = m->u.welcome.gateway_peer_id;
         s->state = LP_SS_READY;
@@ -281,10 +307,13 @@ static int session_handle(struct lp_session *s, const struct lp_msg *m,
         p = lp_session_peer(s, m->u.peer.peer_id);
         if (p != NULL) {
             tmp = *p;
+            tmp.rx = NULL; /* freed below */
         } else {
             tmp.peer_id = m->u.peer.peer_id;
             tmp.role = m->u.peer.role;
             memcpy(tmp.mac, m->u.peer.mac, LP_MAC_LEN);
+            tmp.label[0] = '\0';
+            tmp.rx = NULL;
         }
         session_peer_remove(s, tmp.peer_id);
         if (tmp.peer_id == s->gateway_peer_id) {
@@ -373,64 +402,57 @@ static void session_drop(struct lp_session *s, const char *dir,
     lp_framelog_emit(lvl, &f);
 }
 
-static void session_on_datagram(struct lp_qconn *c, const uint8_t *d,
-                                size_t len, lp_tstamp now)
+/*
+ * session_frame handles one whole frame from peer_id, whether it came
+ * whole or was reassembled (borrowed for the call): size, sender, policy,
+ * then ops->on_frame.
+ */
+static void session_frame(struct lp_session *s, uint16_t peer_id,
+                          const uint8_t *frame, size_t framelen, lp_tstamp now)
 {
-    struct lp_session *s = (struct lp_session *)c;
     const char *dir =
         s->cfg.role == LP_ROLE_GATEWAY ? "relay_to_lan" : "relay_to_tap";
-    struct lp_overlay ov;
     const struct lp_session_peer *p;
     enum lp_reason why;
     enum lp_origin origin;
 
-    s->ctr.datagrams_rx++;
-    if (s->state != LP_SS_READY) {
-        lp_counters_drop(&s->ctr, LP_REASON_NOT_READY);
-        return;
-    }
-    if (lp_overlay_decode(&ov, d, len) != 0 || ov.peer_id == 0) {
-        session_drop(s, dir, 0, NULL, 0, LP_REASON_MALFORMED);
-        return;
-    }
     s->ctr.frames_rx++;
-    s->ctr.bytes_rx += ov.framelen;
-    if (ov.framelen - LP_ETH_HDR_LEN > s->mtu) {
-        session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
-                     LP_REASON_OVER_MTU);
+    s->ctr.bytes_rx += framelen;
+    if (framelen - LP_ETH_HDR_LEN > s->mtu) {
+        session_drop(s, dir, peer_id, frame, framelen, LP_REASON_OVER_MTU);
         return;
     }
-    p = lp_session_peer(s, ov.peer_id);
+    p = lp_session_peer(s, peer_id);
     if (s->cfg.role == LP_ROLE_GATEWAY) {
         /* Only announced clients, each with its own MAC, reach the LAN. */
         if (p == NULL || p->role != LP_ROLE_CLIENT) {
-            session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+            session_drop(s, dir, peer_id, frame, framelen,
                          LP_REASON_UNKNOWN_PEER);
             return;
         }
-        if (memcmp(ov.frame + 6, p->mac, LP_MAC_LEN) != 0) {
-            session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+        if (memcmp(frame + 6, p->mac, LP_MAC_LEN) != 0) {
+            session_drop(s, dir, peer_id, frame, framelen,
                          LP_REASON_SOURCE_MAC);
             return;
         }
         origin = LP_ORIGIN_CLIENT;
     } else {
-        origin = (s->gateway_present && ov.peer_id == s->gateway_peer_id)
+        origin = (s->gateway_present && peer_id == s->gateway_peer_id)
                      ? LP_ORIGIN_LAN
                      : LP_ORIGIN_CLIENT;
-        if (!lp_mac_is_multicast(ov.frame) &&
-            memcmp(ov.frame, s->cfg.mac, LP_MAC_LEN) != 0) {
-            session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen,
+        if (!lp_mac_is_multicast(frame) &&
+            memcmp(frame, s->cfg.mac, LP_MAC_LEN) != 0) {
+            session_drop(s, dir, peer_id, frame, framelen,
                          LP_REASON_NOT_FOR_US);
             return;
         }
     }
-    why = lp_policy_check_cfg(ov.frame, ov.framelen, origin, &s->policy);
+    why = lp_policy_check_cfg(frame, framelen, origin, &s->policy);
     if (why != LP_REASON_NONE) {
-        session_drop(s, dir, ov.peer_id, ov.frame, ov.framelen, why);
+        session_drop(s, dir, peer_id, frame, framelen, why);
         return;
     }
-    if (lp_mac_is_multicast(ov.frame)) {
+    if (lp_mac_is_multicast(frame)) {
         s->bcast_rx++;
         s->last_bcast_rx = now;
     }
@@ -439,15 +461,87 @@ static void session_on_datagram(struct lp_qconn *c, const uint8_t *d,
         memset(&f, 0, sizeof(f));
         f.dir = dir;
         f.room = s->cfg.room;
-        f.peer_id = ov.peer_id;
-        f.frame = ov.frame;
-        f.len = ov.framelen;
+        f.peer_id = peer_id;
+        f.frame = frame;
+        f.len = framelen;
         f.action = LP_ACTION_FORWARDED;
         f.targets = 1;
         lp_framelog_emit(LP_LOG_DEBUG, &f);
     }
     if (s->ops->on_frame != NULL)
-        s->ops->on_frame(s, ov.peer_id, ov.frame, ov.framelen, now);
+        s->ops->on_frame(s, peer_id, frame, framelen, now);
+}
+
+/*
+ * session_fragment reassembles a FRAG datagram with its sender's
+ * reassembler (allocated on the sender's first fragment: at most one per
+ * announced peer) and hands a completed frame to session_frame.
+ */
+static void session_fragment(struct lp_session *s, const uint8_t *d, size_t len,
+                             lp_tstamp now)
+{
+    const char *dir =
+        s->cfg.role == LP_ROLE_GATEWAY ? "relay_to_lan" : "relay_to_tap";
+    struct lp_session_peer *p;
+    struct lp_frag f;
+    struct lp_frag_result res;
+
+    if (!s->frag || lp_frag_decode(&f, d, len) != 0 || f.peer_id == 0) {
+        session_drop(s, dir, 0, NULL, 0, LP_REASON_MALFORMED);
+        return;
+    }
+    p = (struct lp_session_peer *)lp_session_peer(s, f.peer_id);
+    if (p == NULL) {
+        session_drop(s, dir, f.peer_id, NULL, 0, LP_REASON_UNKNOWN_PEER);
+        return;
+    }
+    if (p->rx == NULL) {
+        p->rx = calloc(1, sizeof(*p->rx));
+        if (p->rx == NULL ||
+            lp_frag_rx_init(p->rx, (size_t)s->mtu + LP_ETH_HDR_LEN) != 0) {
+            free(p->rx);
+            p->rx = NULL;
+            session_drop(s, dir, f.peer_id, NULL, 0, LP_REASON_QUEUE_FULL);
+            return;
+        }
+    }
+    (void)lp_frag_rx_feed(p->rx, &f, now, &res);
+    for (unsigned i = 0; i < res.expired; i++)
+        session_drop(s, dir, f.peer_id, NULL, 0, LP_REASON_FRAG_TIMEOUT);
+    for (unsigned i = 0; i < res.evicted; i++)
+        session_drop(s, dir, f.peer_id, NULL, 0, LP_REASON_FRAG_EVICTED);
+    if (res.status == LP_FRAG_DROPPED) {
+        session_drop(s, dir, f.peer_id, NULL, 0, res.reason);
+    } else if (res.status == LP_FRAG_COMPLETE) {
+        session_frame(s, f.peer_id, res.frame, res.framelen, now);
+    }
+}
+
+static void session_on_datagram(struct lp_qconn *c, const uint8_t *d,
+                                size_t len, lp_tstamp now)
+{
+    struct lp_session *s = (struct lp_session *)c;
+    const char *dir =
+        s->cfg.role == LP_ROLE_GATEWAY ? "relay_to_lan" : "relay_to_tap";
+    struct lp_overlay ov;
+    int kind;
+
+    s->ctr.datagrams_rx++;
+    if (s->state != LP_SS_READY) {
+        lp_counters_drop(&s->ctr, LP_REASON_NOT_READY);
+        return;
+    }
+    kind = lp_overlay_kind(d, len);
+    if (kind == LP_OVERLAY_FRAG) {
+        session_fragment(s, d, len, now);
+        return;
+    }
+    if (kind != LP_OVERLAY_WHOLE || lp_overlay_decode(&ov, d, len) != 0 ||
+        ov.peer_id == 0) {
+        session_drop(s, dir, 0, NULL, 0, LP_REASON_MALFORMED);
+        return;
+    }
+    session_frame(s, ov.peer_id, ov.frame, ov.framelen, now);
 }
 
 static void session_on_closed(struct lp_qconn *c, enum lp_qclose why,
@@ -511,6 +605,8 @@ void lp_session_free(struct lp_session *s)
         return;
     lp_qconn_free(&s->q);
     lp_ctrl_decoder_free(&s->dec);
+    for (size_t i = 0; i < s->npeers; i++)
+        session_peer_rx_free(&s->peers[i]);
     free(s->peers);
     s->peers = NULL;
     s->npeers = s->peers_cap = 0;
@@ -545,6 +641,13 @@ lp_tstamp lp_session_expiry(const struct lp_session *s)
     if (s->state == LP_SS_READY && s->cfg.stats_interval > 0 &&
         s->next_stats < t)
         t = s->next_stats;
+    for (size_t i = 0; i < s->npeers; i++) {
+        if (s->peers[i].rx != NULL) {
+            lp_tstamp e = lp_frag_rx_next_expiry(s->peers[i].rx);
+            if (e < t)
+                t = e;
+        }
+    }
     return t;
 }
 
@@ -555,26 +658,69 @@ void lp_session_handle_expiry(struct lp_session *s, lp_tstamp now)
     s->q.now = now;
 }
 
+/*
+ * session_queue_frame queues frame whole, or in fragments when it does not
+ * fit cap (what the connection can send now, and our budget): all of its
+ * datagrams, or none. Returns LP_REASON_NONE or why it was not queued.
+ */
+static enum lp_reason session_queue_frame(struct lp_session *s,
+                                          const uint8_t *frame, size_t len,
+                                          size_t cap, unsigned *ndgrams)
+{
+    struct lp_pool *pool = lp_qconn_pool(&s->q);
+    struct lp_frag_plan plan;
+    uint16_t id = 0;
+
+    if (lp_frag_plan(&plan, len, cap) != 0 || (plan.count > 1 && !s->frag))
+        return LP_REASON_DATAGRAM_BUDGET;
+    if (lp_qconn_dgram_queued(&s->q) + plan.count > lp_qconn_dgram_cap(&s->q) ||
+        pool->nfree < plan.count)
+        return LP_REASON_QUEUE_FULL;
+    if (plan.count > 1)
+        id = s->frag_next_id++;
+    for (unsigned i = 0; i < plan.count; i++) {
+        struct lp_pbuf *b = lp_pool_get(pool);
+        ssize_t n;
+        int rv = -1;
+
+        if (b == NULL)
+            return LP_REASON_QUEUE_FULL; /* cannot happen: nfree checked */
+        n = lp_frag_write(b->data, pool->data_size, &plan, i, 0, id, frame);
+        if (n > 0) {
+            b->len = (uint32_t)n;
+            rv = lp_qconn_queue_dgram(&s->q, b);
+        }
+        lp_pool_put(pool, b);
+        if (rv != 0)
+            return LP_REASON_QUEUE_FULL; /* the receiver times out the rest */
+    }
+    *ndgrams = plan.count;
+    return LP_REASON_NONE;
+}
+
 enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
                                      size_t len, lp_tstamp now)
 {
     const char *dir =
         s->cfg.role == LP_ROLE_GATEWAY ? "lan_to_relay" : "tap_to_relay";
     enum lp_reason why = LP_REASON_NONE;
-    struct lp_pbuf *b;
+    size_t cap = lp_qconn_max_dgram(&s->q);
+    unsigned ndgrams = 0;
 
     (void)now;
     if (s->state != LP_SS_READY) {
         lp_counters_drop(&s->ctr, LP_REASON_NOT_READY);
         return LP_REASON_NOT_READY;
     }
+    /* what the relay accepts (our budget) and what the path carries now */
+    if (cap > s->budget)
+        cap = s->budget;
     if (len < LP_ETH_HDR_LEN) {
         why = LP_REASON_RUNT;
     } else if (len - LP_ETH_HDR_LEN > s->mtu) {
         why =
             len - LP_ETH_HDR_LEN > 1500 ? LP_REASON_JUMBO : LP_REASON_OVER_MTU;
-    } else if (!lp_frame_fits_budget(len, s->budget) ||
-               len + LP_OVERLAY_HDR_LEN > lp_qconn_max_dgram(&s->q)) {
+    } else if (!s->frag && !lp_frame_fits_budget(len, cap)) {
         why = LP_REASON_DATAGRAM_BUDGET;
     } else if (s->cfg.role == LP_ROLE_CLIENT) {
         if (memcmp(frame + 6, s->cfg.mac, LP_MAC_LEN) != 0)
@@ -592,28 +738,16 @@ enum lp_reason lp_session_send_frame(struct lp_session *s, const uint8_t *frame,
             frame, len,
             s->cfg.role == LP_ROLE_CLIENT ? LP_ORIGIN_CLIENT : LP_ORIGIN_LAN,
             &s->policy);
+    if (why == LP_REASON_NONE)
+        why = session_queue_frame(s, frame, len, cap, &ndgrams);
     if (why != LP_REASON_NONE) {
         /* LAN unicast for other LAN hosts is the normal case on a gateway:
          * counted, logged only at debug like every other drop. */
         session_drop(s, dir, s->peer_id, frame, len, why);
         return why;
     }
-    b = lp_pool_get(lp_qconn_pool(&s->q));
-    if (b == NULL) {
-        session_drop(s, dir, s->peer_id, frame, len, LP_REASON_QUEUE_FULL);
-        return LP_REASON_QUEUE_FULL;
-    }
-    lp_overlay_write_hdr(b->data, 0);
-    memcpy(b->data + LP_OVERLAY_HDR_LEN, frame, len);
-    b->len = (uint32_t)(len + LP_OVERLAY_HDR_LEN);
-    if (lp_qconn_queue_dgram(&s->q, b) != 0) {
-        lp_pool_put(lp_qconn_pool(&s->q), b);
-        session_drop(s, dir, s->peer_id, frame, len, LP_REASON_QUEUE_FULL);
-        return LP_REASON_QUEUE_FULL;
-    }
-    lp_pool_put(lp_qconn_pool(&s->q), b);
     s->ctr.frames_tx++;
-    s->ctr.datagrams_tx++;
+    s->ctr.datagrams_tx += ndgrams;
     s->ctr.bytes_tx += len;
     if (lp_mac_is_multicast(frame))
         s->bcast_tx++;

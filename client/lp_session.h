@@ -16,6 +16,16 @@
  * they apply to this role before they are queued; frames in pass the
  * checks for injection before ops->on_frame sees them. Every refusal is
  * counted in s->ctr with its reason.
+ *
+ * Fragments (spec section 5): when the hello offered "frag" (cfg.features)
+ * and the welcome granted it, a frame that does not fit whole in what the
+ * connection can send now is split into fragments (lp_frag), numbered from
+ * a 16-bit counter; without "frag" it is dropped (datagram_budget).
+ * Fragments from the relay are reassembled per sending peer_id: each
+ * announced peer gets a struct lp_frag_rx (8 frames of effective_mtu + 14
+ * bytes) on its first fragment, freed when it leaves; a fragment from a
+ * peer_id not announced is dropped (unknown_peer). A reassembled frame
+ * then takes the same checks as a whole one.
  */
 #ifndef LP_SESSION_H
 #define LP_SESSION_H
@@ -25,6 +35,7 @@
 
 #include "lp_counters.h"
 #include "lp_ctrl.h"
+#include "lp_frag.h"
 #include "lp_log.h"
 #include "lp_policy.h"
 #include "lp_qconn.h"
@@ -42,6 +53,7 @@ struct lp_session_peer {
     enum lp_role role;
     uint8_t mac[6];
     char label[LP_CTRL_LABEL_MAX + 1]; /* its invite's name, or "" */
+    struct lp_frag_rx *rx; /* its fragments, or NULL (owned; internal) */
 };
 
 struct lp_session;
@@ -98,6 +110,8 @@ struct lp_session {
     uint16_t peer_id, mtu, budget, gateway_peer_id;
     int hello_pmtud_done; /* PMTUD had finished when the hello left */
     int gateway_present;
+    int frag;              /* "frag" offered and granted by the welcome */
+    uint16_t frag_next_id; /* frame_id of our next fragmented frame */
 
     /* peers announced by welcome and events */
     struct lp_session_peer *peers;

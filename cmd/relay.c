@@ -58,6 +58,10 @@ static void usage(FILE *f)
             "  --max-peers N            relay-wide peer limit (1024)\n"
             "  --room-max-peers N       peers per room (64)\n"
             "  --max-mtu N              largest room MTU (1380)\n"
+            "  --frag-mtu N             MTU of a room whose first peer "
+            "fragments (1500)\n"
+            "  --no-frag                never fragment: every room's MTU "
+            "fits every path\n"
             "  --rate-broadcast N       client broadcast+multicast frames/s "
             "(1000; 0 = off)\n"
             "  --rate-unknown-unicast N client unknown-unicast frames/s "
@@ -177,11 +181,13 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"fanout-room", required_argument, NULL, 1005},
         {"fanout", required_argument, NULL, 1006},
         {"max-queue-age", required_argument, NULL, 1007},
+        {"frag-mtu", required_argument, NULL, 1008},
+        {"no-frag", no_argument, NULL, 1009},
         {"rooms", required_argument, NULL, 'F'},
         {"rate-dhcp", required_argument, NULL, 'D'},
         {"allow-ethertype", required_argument, NULL, 'E'},
         {"log-level", required_argument, NULL, 'L'},
-        {"user", required_argument, NULL, 1008},
+        {"user", required_argument, NULL, 1010},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -258,7 +264,7 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         case 'r':
             cfg->retry_always = 1;
             break;
-        case 1008:
+        case 1010:
             m->user = optarg;
             break;
         case 1001:
@@ -291,6 +297,14 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         case 1007:
             if ((rc = num_opt("--max-queue-age", optarg, 1, 10000, &v)) == 0)
                 cfg->max_queue_age = v * LP_MILLISECONDS;
+            break;
+        case 1008:
+            /* larger frames are jumbo (spec section 6, step 1) */
+            if ((rc = num_opt("--frag-mtu", optarg, 576, 1500, &v)) == 0)
+                cfg->frag_mtu = (uint16_t)v;
+            break;
+        case 1009:
+            cfg->frag = 0;
             break;
         case 'F':
             m->rooms = optarg;

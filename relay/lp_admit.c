@@ -1,18 +1,43 @@
 /* lp_admit: the relay's admission decision; see lp_admit.h. */
 #include "lp_admit.h"
 
+#include "lp_frag.h"
 #include "lp_overlay.h"
 
 static struct lp_admit admit_reject(enum lp_reject why)
 {
-    struct lp_admit a = {LP_ADMIT_REJECT, why, 0, 0};
+    struct lp_admit a = {LP_ADMIT_REJECT, why, 0, 0, 0, 0};
     return a;
+}
+
+/* A budget rejection keeps room_frag and frag: they explain the rule. */
+static struct lp_admit admit_budget_reject(const struct lp_admit *a)
+{
+    struct lp_admit r = admit_reject(LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
+
+    r.room_frag = a->room_frag;
+    r.frag = a->frag;
+    return r;
+}
+
+size_t lp_admit_min_budget(uint16_t mtu, int frag)
+{
+    size_t frame = (size_t)mtu + LP_ETH_HDR_LEN;
+
+    if (!frag)
+        return lp_mtu_to_budget(mtu);
+    return LP_FRAG_OVERHEAD +
+           (frame + LP_FRAG_MAX_COUNT - 1) / LP_FRAG_MAX_COUNT;
 }
 
 struct lp_admit lp_admit_decide(const struct lp_admit_in *in)
 {
     struct lp_admit a = {in->replaces ? LP_ADMIT_REPLACE : LP_ADMIT_NEW,
-                         (enum lp_reject)0, 0, 0};
+                         (enum lp_reject)0,
+                         0,
+                         0,
+                         0,
+                         0};
 
     if (!in->authorized)
         return admit_reject(LP_REJECT_UNAUTHORIZED);
@@ -38,9 +63,17 @@ struct lp_admit lp_admit_decide(const struct lp_admit_in *in)
         return a;
     }
     if (in->room_exists) {
-        if ((size_t)in->budget < lp_mtu_to_budget(in->room_mtu))
-            return admit_reject(LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
+        a.room_frag = in->room_frag;
+        a.frag = in->room_frag && in->frag_offered;
+        if ((size_t)in->budget < lp_admit_min_budget(in->room_mtu, a.frag))
+            return admit_budget_reject(&a);
         a.mtu = in->room_mtu;
+    } else if (in->frag_offered && in->frag_enabled) {
+        /* A fragmenting room: its MTU does not depend on the budget. */
+        a.room_frag = a.frag = 1;
+        if ((size_t)in->budget < lp_admit_min_budget(in->frag_mtu, 1))
+            return admit_budget_reject(&a);
+        a.mtu = in->frag_mtu;
     } else {
         size_t mtu = lp_budget_to_mtu(in->budget);
         if (mtu > in->max_mtu)

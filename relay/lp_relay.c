@@ -21,6 +21,7 @@
 #include "lp_err.h"
 #include "lp_l3.h"
 #include "lp_eth.h"
+#include "lp_frag.h"
 #include "lp_overlay.h"
 #include "lp_policy.h"
 #include "lp_route.h"
@@ -45,6 +46,7 @@ struct relay_room {
     struct relay_room *next;
     char name[LP_ROOM_MAX + 1];
     uint16_t mtu;
+    int frag; /* the room fragments (spec section 4) */
     uint16_t next_id;
     struct relay_peer *gateway;
     struct relay_peer **peers;
@@ -68,6 +70,12 @@ struct relay_peer {
     enum lp_role role;
     uint8_t mac[LP_MAC_LEN];
     uint16_t budget;
+    /* "frag" negotiated: its fragments are reassembled in rx (allocated at
+     * admission, sized for the room's MTU); frames it gets in fragments
+     * are numbered from frag_next_id (spec section 5) */
+    int frag, rx_live;
+    struct lp_frag_rx rx;
+    uint16_t frag_next_id;
     int admitted, rejected, left, doomed;
     uint64_t doom_code;
     const char *doom_reason;
@@ -98,6 +106,8 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->max_peers = 1024;
     cfg->room_max_peers = 64;
     cfg->max_mtu = 1380;
+    cfg->frag = 1;
+    cfg->frag_mtu = 1500;
     cfg->rate_bcast = 1000;
     cfg->rate_unknown = 200;
     cfg->rate_bytes = 25 * 1000 * 1000; /* 200 Mbit/s */
@@ -342,6 +352,8 @@ static void relay_leave(struct lp_relay *r, struct relay_peer *p,
         lp_counters_drop(&p->ctr, LP_REASON_NO_PEER);
     }
     lp_qconn_dgram_limit(&p->q, 0, NULL);
+    lp_frag_rx_free(&p->rx);
+    p->rx_live = 0;
     r->npeers--;
     if (p->role == LP_ROLE_CLIENT && strcmp(reason, "replaced") != 0)
         lp_addrtab_client_left(&room->addrs, lp_mac_u64(p->mac));
@@ -459,11 +471,15 @@ static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
                      h->room, room != NULL ? room->npeers : 0);
         break;
     case LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL:
-        if (room != NULL)
+        if (room != NULL || a->room_frag)
             snprintf(text, sizeof(text),
-                     "datagram budget %u is below the room's %zu (MTU %u)",
-                     h->datagram_budget, lp_mtu_to_budget(room->mtu),
-                     room->mtu);
+                     "datagram budget %u is below the room's %zu (MTU %u%s)",
+                     h->datagram_budget,
+                     lp_admit_min_budget(room != NULL ? room->mtu
+                                                      : p->r->cfg.frag_mtu,
+                                         a->frag),
+                     room != NULL ? room->mtu : p->r->cfg.frag_mtu,
+                     a->frag ? ", fragments" : "");
         else
             snprintf(text, sizeof(text),
                      "datagram budget %u gives an MTU below %u",
@@ -496,8 +512,12 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     in.max_peers = r->cfg.max_peers;
     in.room_max = r->cfg.room_max_peers;
     in.max_mtu = (uint16_t)r->cfg.max_mtu;
+    in.frag_enabled = r->cfg.frag;
+    in.frag_mtu = r->cfg.frag_mtu;
+    in.frag_offered = (h->features & LP_FEAT_FRAG) != 0;
     in.room_exists = room != NULL;
     in.room_mtu = room != NULL ? room->mtu : 0;
+    in.room_frag = room != NULL && room->frag;
     in.room_peers = room != NULL ? room->npeers : 0;
     in.gateway_taken =
         h->role == LP_ROLE_GATEWAY && room != NULL && room->gateway != NULL;
@@ -562,6 +582,7 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
         }
         snprintf(room->name, sizeof(room->name), "%s", h->room);
         room->mtu = mtu;
+        room->frag = a.room_frag;
         room->next_id = 1;
         lp_tbucket_init(&room->fanout, r->cfg.fanout_room,
                         r->cfg.fanout_room / 10 + 64, now);
@@ -593,6 +614,16 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
         room->peers = np;
         room->cap = cap;
     }
+    /* the reassembler is allocated once, before the peer can send */
+    if (a.frag &&
+        lp_frag_rx_init(&p->rx, (size_t)room->mtu + LP_ETH_HDR_LEN) != 0) {
+        relay_reject(p, LP_REJECT_RELAY_FULL, "out of memory", now);
+        if (room->npeers == 0)
+            room_free(r, room);
+        return;
+    }
+    p->frag = a.frag;
+    p->rx_live = a.frag;
     while (room->next_id == 0 || room_id_used(room, room->next_id))
         room->next_id++;
     p->peer_id = room->next_id++;
@@ -626,6 +657,7 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
     m.type = LP_MSG_WELCOME;
     m.u.welcome.peer_id = p->peer_id;
     m.u.welcome.effective_mtu = room->mtu;
+    m.u.welcome.features = p->frag ? LP_FEAT_FRAG : 0;
     if (p->role == LP_ROLE_GATEWAY) {
         m.u.welcome.gateway_present = 1;
         m.u.welcome.gateway_peer_id = p->peer_id;
@@ -661,6 +693,7 @@ static void relay_hello(struct lp_relay *r, struct relay_peer *p,
             lp_log_mac(&b, "mac", p->mac);
             lp_log_u64(&b, "datagram_budget", p->budget);
             lp_log_u64(&b, "effective_mtu", room->mtu);
+            lp_log_str(&b, "frag", p->frag ? "true" : "false");
             lp_log_str(&b, "remote", p->remote);
             lp_log_str(&b, "software", p->software);
             lp_log_u64(&b, "room_peers", room->npeers);
@@ -782,8 +815,10 @@ static void relay_drop(struct lp_relay *r, struct relay_peer *p,
     lp_framelog_emit(lvl, &f);
 }
 
+/* relay_malformed counts a malformed datagram (why: malformed, or a
+ * fragment's frag_malformed / frag_overflow) towards p's threshold. */
 static void relay_malformed(struct lp_relay *r, struct relay_peer *p,
-                            const uint8_t *d, size_t len, lp_tstamp now)
+                            enum lp_reason why, lp_tstamp now)
 {
     if (now - p->malformed_start > r->cfg.malformed_window ||
         p->malformed == 0) {
@@ -791,9 +826,7 @@ static void relay_malformed(struct lp_relay *r, struct relay_peer *p,
         p->malformed = 0;
     }
     p->malformed++;
-    relay_drop(r, p, NULL, 0, LP_REASON_MALFORMED, now);
-    (void)d;
-    (void)len;
+    relay_drop(r, p, NULL, 0, why, now);
     if (p->malformed == 1 || p->malformed % 8 == 0)
         lp_logf(LP_LOG_INFO, "malformed_datagram",
                 "peer %u sent %u malformed datagrams in the window", p->peer_id,
@@ -995,45 +1028,181 @@ static int relay_fanout_take(struct lp_relay *r, struct relay_room *room,
     return 1;
 }
 
-static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
-                              lp_tstamp now)
+/* relay_pool_buf takes a pool buffer stamped with the frame's arrival, so
+ * that every copy and fragment of one frame ages together. */
+static struct lp_pbuf *relay_pool_buf(struct lp_relay *r, lp_tstamp now)
 {
-    struct relay_peer *p = (struct relay_peer *)c;
+    struct lp_pbuf *pb = lp_pool_get(&r->pool);
+
+    if (pb != NULL)
+        pb->born = now;
+    return pb;
+}
+
+/*
+ * relay_egress_frag queues frame to t in the fewest fragments that fit
+ * cap, with the next frame_id of t's counter (spec section 5: the relay
+ * numbers what it sends to each target itself). Every fragment must find a
+ * queue slot and a pool buffer, or none is queued. Returns the datagrams
+ * queued (0: dropped and counted).
+ */
+static size_t relay_egress_frag(struct relay_peer *p, struct relay_peer *t,
+                                const uint8_t *frame, size_t len, size_t cap,
+                                lp_tstamp now)
+{
+    struct lp_relay *r = p->r;
+    struct lp_frag_plan plan;
+    uint16_t id;
+
+    if (lp_frag_plan(&plan, len, cap) != 0) {
+        relay_egress_skip(p, t, LP_OVERLAY_HDR_LEN + len, cap, now);
+        return 0;
+    }
+    if (lp_qconn_dgram_queued(&t->q) + plan.count > lp_qconn_dgram_cap(&t->q) ||
+        r->pool.nfree < plan.count) {
+        lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
+        lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
+        return 0;
+    }
+    id = t->frag_next_id++;
+    for (unsigned i = 0; i < plan.count; i++) {
+        struct lp_pbuf *pb = relay_pool_buf(r, now);
+        ssize_t n;
+        int rv;
+
+        if (pb == NULL)
+            return i; /* cannot happen: nfree was checked */
+        n = lp_frag_write(pb->data, r->pool.data_size, &plan, i, p->peer_id, id,
+                          frame);
+        if (n > 0) {
+            pb->len = (uint32_t)n;
+            rv = lp_qconn_queue_dgram(&t->q, pb);
+        } else {
+            rv = -1;
+        }
+        lp_pool_put(&r->pool, pb);
+        if (rv != 0) {
+            /* the fragments already queued time out at the receiver */
+            lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
+            lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
+            return i;
+        }
+    }
+    return plan.count;
+}
+
+/*
+ * relay_egress: step 6 for one whole frame from p: to each target whole
+ * if it fits what the target's connection can send now (and its budget),
+ * else in fragments if the target uses "frag", else skipped
+ * (egress_budget). Pool sharing and fan-out limits apply per target copy.
+ */
+static void relay_egress(struct relay_peer *p, const uint8_t *frame, size_t len,
+                         int multi, struct relay_peer *one, lp_tstamp now)
+{
+    struct lp_relay *r = p->r;
+    struct relay_room *room = p->room;
+    struct lp_pbuf *pb = NULL; /* the whole datagram, shared by targets */
+    size_t sent = 0, dgrams = 0, enc = LP_OVERLAY_HDR_LEN + len;
+
+    for (size_t i = 0; i < room->npeers; i++) {
+        struct relay_peer *t = multi ? room->peers[i] : one;
+        size_t cap, n = 0;
+
+        if (t == NULL)
+            break;
+        if (t == p || t->doomed) {
+            if (!multi)
+                break;
+            continue;
+        }
+        cap = lp_qconn_max_dgram(&t->q);
+        if (t->budget < cap)
+            cap = t->budget;
+        if (enc > cap && !t->frag) {
+            relay_egress_skip(p, t, enc, cap, now);
+        } else if (lp_qconn_dgram_full(&t->q) ||
+                   !relay_pool_share(r, room, t)) {
+            /* checked before the copy: a sender outrunning this target's
+             * congestion window costs no more than the decryption */
+            lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
+            lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
+        } else if (!relay_fanout_take(r, room, now)) {
+            lp_counters_drop(&r->ctr, LP_REASON_RATE_FANOUT);
+            lp_counters_drop(&t->ctr, LP_REASON_RATE_FANOUT);
+        } else if (enc > cap) {
+            n = relay_egress_frag(p, t, frame, len, cap, now);
+        } else {
+            if (pb == NULL) {
+                pb = relay_pool_buf(r, now);
+                if (pb == NULL) {
+                    relay_drop(r, p, frame, len, LP_REASON_QUEUE_FULL, now);
+                    break;
+                }
+                lp_overlay_write_hdr(pb->data, p->peer_id);
+                memcpy(pb->data + LP_OVERLAY_HDR_LEN, frame, len);
+                pb->len = (uint32_t)enc;
+            }
+            if (lp_qconn_queue_dgram(&t->q, pb) != 0) {
+                lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
+                lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
+            } else {
+                n = 1;
+            }
+        }
+        if (n > 0) {
+            sent++;
+            dgrams += n;
+            t->ctr.frames_tx++;
+            t->ctr.datagrams_tx += n;
+            t->ctr.bytes_tx += len;
+            lp_qserver_mark(&r->qs, &t->q);
+        }
+        if (!multi)
+            break;
+    }
+    if (pb != NULL)
+        lp_pool_put(&r->pool, pb);
+    r->ctr.frames_tx += sent;
+    r->ctr.datagrams_tx += dgrams;
+    if (lp_log_get_level() >= LP_LOG_DEBUG) {
+        struct lp_framelog f;
+        memset(&f, 0, sizeof(f));
+        f.dir = "relay_in";
+        f.room = room->name;
+        f.peer_id = p->peer_id;
+        f.frame = frame;
+        f.len = len;
+        f.action = LP_ACTION_FORWARDED;
+        f.reason = LP_REASON_NONE;
+        f.targets = (unsigned)sent;
+        lp_framelog_emit(LP_LOG_DEBUG, &f);
+    }
+}
+
+/*
+ * relay_frame: steps 1 to 6 of spec section 6 for one whole frame from p,
+ * whether it came whole or was reassembled (frame is borrowed for the
+ * call). Nothing of a frame that a check drops is sent, so no fragment of
+ * it either.
+ */
+static void relay_frame(struct relay_peer *p, const uint8_t *frame, size_t len,
+                        lp_tstamp now)
+{
     struct lp_relay *r = p->r;
     struct relay_room *room = p->room;
     struct relay_peer *one = NULL;
-    struct lp_overlay ov;
-    struct lp_pbuf *pb = NULL;
-    const uint8_t *dst, *src;
-    size_t sent = 0, enc;
+    const uint8_t *dst = frame, *src = frame + 6;
     int multi = 0;
 
-    p->last_seen = now;
-    p->ctr.datagrams_rx++;
-    r->ctr.datagrams_rx++;
-    if (!p->admitted || p->left || p->doomed || room == NULL) {
-        lp_counters_drop(&r->ctr, LP_REASON_NOT_READY);
-        return;
-    }
-    /* 1. budget, then decode */
-    if (len > p->budget) {
-        relay_drop(r, p, NULL, 0, LP_REASON_DATAGRAM_BUDGET, now);
-        return;
-    }
-    if (lp_overlay_decode(&ov, d, len) != 0 || ov.peer_id != 0) {
-        relay_malformed(r, p, d, len, now);
-        return;
-    }
     p->ctr.frames_rx++;
-    p->ctr.bytes_rx += ov.framelen;
+    p->ctr.bytes_rx += len;
     r->ctr.frames_rx++;
-    r->ctr.bytes_rx += ov.framelen;
-    if (ov.framelen - LP_ETH_HDR_LEN > room->mtu) {
-        relay_drop(r, p, ov.frame, ov.framelen, LP_REASON_OVER_MTU, now);
+    r->ctr.bytes_rx += len;
+    if (len - LP_ETH_HDR_LEN > room->mtu) {
+        relay_drop(r, p, frame, len, LP_REASON_OVER_MTU, now);
         return;
     }
-    dst = ov.frame;
-    src = ov.frame + 6;
     /* 2, 3 and 5: source MAC, safety policy, destination */
     {
         struct lp_route_in in;
@@ -1042,8 +1211,8 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
 
         memset(&in, 0, sizeof(in));
         in.role = p->role;
-        in.frame = ov.frame;
-        in.len = ov.framelen;
+        in.frame = frame;
+        in.len = len;
         in.own_mac = p->mac;
         in.src_is_client =
             p->role == LP_ROLE_GATEWAY && room_client_by_mac(room, src) != NULL;
@@ -1058,13 +1227,12 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
         rt = lp_route_decide(&in);
         /* address ownership (spec section 6 step 3), clients only */
         if (rt.kind != LP_ROUTE_DROP && p->role == LP_ROLE_CLIENT) {
-            enum lp_reason a =
-                client_addresses(r, p, ov.frame, ov.framelen, now);
+            enum lp_reason a = client_addresses(r, p, frame, len, now);
             if (a != LP_REASON_NONE)
                 rt.kind = LP_ROUTE_DROP, rt.reason = a;
         }
         if (rt.kind != LP_ROUTE_DROP && p->role == LP_ROLE_CLIENT &&
-            is_dhcp_request(ov.frame, ov.framelen) &&
+            is_dhcp_request(frame, len) &&
             !lp_tbucket_take(&p->rl_dhcp, 1, now))
             rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_DHCP;
         /* 4. rate limits */
@@ -1075,10 +1243,10 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
             !lp_tbucket_take(&p->rl_unknown, 1, now))
             rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_UNKNOWN;
         if (rt.kind != LP_ROUTE_DROP && rt.limit_bytes &&
-            !lp_tbucket_take(&p->rl_bytes, ov.framelen, now))
+            !lp_tbucket_take(&p->rl_bytes, len, now))
             rt.kind = LP_ROUTE_DROP, rt.reason = LP_REASON_RATE_BYTES;
         if (rt.kind == LP_ROUTE_DROP) {
-            relay_drop(r, p, ov.frame, ov.framelen, rt.reason, now);
+            relay_drop(r, p, frame, len, rt.reason, now);
             return;
         }
         multi = rt.kind == LP_ROUTE_FLOOD;
@@ -1088,78 +1256,72 @@ static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
     }
     if (p->role == LP_ROLE_GATEWAY) {
         lan_learn(room, src, now);
-        lan_addresses(room, ov.frame, ov.framelen, now);
+        lan_addresses(room, frame, len, now);
     }
-
     /* 6. egress */
-    enc = LP_OVERLAY_HDR_LEN + ov.framelen;
-    for (size_t i = 0; i < room->npeers; i++) {
-        struct relay_peer *t = multi ? room->peers[i] : one;
-        size_t cap;
+    relay_egress(p, frame, len, multi, one, now);
+}
 
-        if (t == p || t->doomed) {
-            if (!multi)
-                break;
-            continue;
-        }
-        cap = lp_qconn_max_dgram(&t->q);
-        if (t->budget < cap)
-            cap = t->budget;
-        if (enc > cap) {
-            relay_egress_skip(p, t, enc, cap, now);
-        } else if (lp_qconn_dgram_full(&t->q) ||
-                   !relay_pool_share(r, room, t)) {
-            /* checked before the copy: a sender outrunning this target's
-             * congestion window costs no more than the decryption */
-            lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
-            lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
-        } else if (!relay_fanout_take(r, room, now)) {
-            lp_counters_drop(&r->ctr, LP_REASON_RATE_FANOUT);
-            lp_counters_drop(&t->ctr, LP_REASON_RATE_FANOUT);
-        } else {
-            if (pb == NULL) {
-                pb = lp_pool_get(&r->pool);
-                if (pb == NULL) {
-                    relay_drop(r, p, ov.frame, ov.framelen,
-                               LP_REASON_QUEUE_FULL, now);
-                    return;
-                }
-                pb->born = now;
-                lp_overlay_write_hdr(pb->data, p->peer_id);
-                memcpy(pb->data + LP_OVERLAY_HDR_LEN, ov.frame, ov.framelen);
-                pb->len = (uint32_t)enc;
-            }
-            if (lp_qconn_queue_dgram(&t->q, pb) != 0) {
-                lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
-                lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
-            } else {
-                sent++;
-                t->ctr.frames_tx++;
-                t->ctr.datagrams_tx++;
-                t->ctr.bytes_tx += ov.framelen;
-                lp_qserver_mark(&r->qs, &t->q);
-            }
-        }
-        if (!multi)
-            break;
+/*
+ * relay_fragment feeds a FRAG datagram from p to its reassembler and hands
+ * a completed frame to relay_frame. A fragment p may not send (no "frag"),
+ * that does not decode, or that contradicts or overflows its frame is a
+ * malformed datagram (spec section 5) and counts towards p's threshold.
+ */
+static void relay_fragment(struct relay_peer *p, const uint8_t *d, size_t len,
+                           lp_tstamp now)
+{
+    struct lp_relay *r = p->r;
+    struct lp_frag f;
+    struct lp_frag_result res;
+
+    if (!p->frag || !p->rx_live || lp_frag_decode(&f, d, len) != 0 ||
+        f.peer_id != 0) {
+        relay_malformed(r, p, LP_REASON_MALFORMED, now);
+        return;
     }
-    if (pb != NULL)
-        lp_pool_put(&r->pool, pb);
-    r->ctr.frames_tx += sent;
-    r->ctr.datagrams_tx += sent;
-    if (lp_log_get_level() >= LP_LOG_DEBUG) {
-        struct lp_framelog f;
-        memset(&f, 0, sizeof(f));
-        f.dir = "relay_in";
-        f.room = room->name;
-        f.peer_id = p->peer_id;
-        f.frame = ov.frame;
-        f.len = ov.framelen;
-        f.action = LP_ACTION_FORWARDED;
-        f.reason = LP_REASON_NONE;
-        f.targets = (unsigned)sent;
-        lp_framelog_emit(LP_LOG_DEBUG, &f);
+    (void)lp_frag_rx_feed(&p->rx, &f, now, &res);
+    for (unsigned i = 0; i < res.expired; i++)
+        relay_drop(r, p, NULL, 0, LP_REASON_FRAG_TIMEOUT, now);
+    for (unsigned i = 0; i < res.evicted; i++)
+        relay_drop(r, p, NULL, 0, LP_REASON_FRAG_EVICTED, now);
+    if (res.status == LP_FRAG_DROPPED)
+        relay_malformed(r, p, res.reason, now);
+    else if (res.status == LP_FRAG_COMPLETE)
+        relay_frame(p, res.frame, res.framelen, now);
+}
+
+static void relay_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t len,
+                              lp_tstamp now)
+{
+    struct relay_peer *p = (struct relay_peer *)c;
+    struct lp_relay *r = p->r;
+    struct lp_overlay ov;
+    int kind;
+
+    p->last_seen = now;
+    p->ctr.datagrams_rx++;
+    r->ctr.datagrams_rx++;
+    if (!p->admitted || p->left || p->doomed || p->room == NULL) {
+        lp_counters_drop(&r->ctr, LP_REASON_NOT_READY);
+        return;
     }
+    /* 1. budget (per datagram, before reassembly), then decode */
+    if (len > p->budget) {
+        relay_drop(r, p, NULL, 0, LP_REASON_DATAGRAM_BUDGET, now);
+        return;
+    }
+    kind = lp_overlay_kind(d, len);
+    if (kind == LP_OVERLAY_FRAG) {
+        relay_fragment(p, d, len, now);
+        return;
+    }
+    if (kind != LP_OVERLAY_WHOLE || lp_overlay_decode(&ov, d, len) != 0 ||
+        ov.peer_id != 0) {
+        relay_malformed(r, p, LP_REASON_MALFORMED, now);
+        return;
+    }
+    relay_frame(p, ov.frame, ov.framelen, now);
 }
 
 static void relay_on_handshake(struct lp_qconn *c, lp_tstamp now)
@@ -1204,6 +1366,8 @@ static void relay_on_closed(struct lp_qconn *c, enum lp_qclose why,
         lp_ctrl_decoder_free(&p->dec);
         p->dec_live = 0;
     }
+    lp_frag_rx_free(&p->rx);
+    p->rx_live = 0;
 }
 
 /* A new connection gets its relay fields before its first packet. */
@@ -1317,8 +1481,13 @@ int lp_relay_init(struct lp_relay *r, const struct lp_relay_cfg *cfg,
     r->cfg = *cfg;
     r->policy.extra_ethertypes = r->cfg.extra_ethertypes;
     r->policy.nextra = r->cfg.nextra_ethertypes;
+    /* a buffer holds the largest whole datagram the relay queues: a frame
+     * of the largest room MTU (fragments are always smaller) */
     rv = lp_pool_init(&r->pool, cfg->pool_slots,
-                      LP_OVERLAY_HDR_LEN + LP_ETH_HDR_LEN + cfg->max_mtu);
+                      LP_OVERLAY_HDR_LEN + LP_ETH_HDR_LEN +
+                          (cfg->frag && cfg->frag_mtu > cfg->max_mtu
+                               ? cfg->frag_mtu
+                               : cfg->max_mtu));
     if (rv != 0)
         return rv;
     memset(&qc, 0, sizeof(qc));
@@ -1425,6 +1594,10 @@ static void relay_tick(struct lp_relay *r, lp_tstamp now)
             /* queues of receivers that stopped reading age out here */
             (void)lp_qconn_dgram_expire(&p->q, now);
             relay_count_stale(r, p);
+            /* incomplete frames are forgotten after 100 ms (spec 5) */
+            if (p->rx_live)
+                for (unsigned n = lp_frag_rx_expire(&p->rx, now); n > 0; n--)
+                    relay_drop(r, p, NULL, 0, LP_REASON_FRAG_TIMEOUT, now);
         }
         if (p->reject_at != 0 && now >= p->reject_at) {
             p->reject_at = 0;

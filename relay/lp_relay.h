@@ -21,6 +21,8 @@ struct lp_relay_cfg {
     size_t max_peers;      /* relay-wide admitted peers (relay_full) */
     size_t room_max_peers; /* per room (room_full) */
     uint16_t max_mtu;      /* configured maximum room MTU (1380) */
+    int frag;              /* rooms may fragment (1; 0 with --no-frag) */
+    uint16_t frag_mtu;     /* a fragmenting room's MTU (1500) */
     uint64_t rate_bcast;   /* client broadcast+multicast frames/s (0 = off) */
     uint64_t rate_unknown; /* client unknown-unicast frames/s */
     uint64_t rate_bytes;   /* client bytes/s */
@@ -102,7 +104,8 @@ void lp_relay_recv(struct lp_relay *r, const ngtcp2_path *path,
                    const uint8_t *pkt, size_t len, lp_tstamp now);
 void lp_relay_flush(struct lp_relay *r, lp_tstamp now);
 
-/* Timers: QUIC expiries and the relay's own tick (hello timeouts). */
+/* Timers: QUIC expiries and the relay's own tick (hello timeouts, queue
+ * ageing, reassembly timeouts). */
 void lp_relay_timers(struct lp_relay *r, lp_tstamp now);
 lp_tstamp lp_relay_next_expiry(const struct lp_relay *r);
 

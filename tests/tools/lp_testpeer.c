@@ -20,7 +20,10 @@
  *   json TEXT                      one control frame holding TEXT
  *   raw HEX                        raw bytes on the control stream
  *   frame HEX                      an overlay datagram (peer_id 0) + frame
- *   dgram HEX                      a raw datagram
+ *   dgram HEX                      a raw datagram (e.g. a crafted fragment)
+ *   frag BUDGET HEX                the frame in the fewest fragments that
+ *                                  fit BUDGET-byte datagrams (lp_frag), or
+ *                                  whole if it fits, with the next frame_id
  *   flood N HEX                    N frames (queued as the path allows)
  *   stats                          a stats message
  *   disconnect REASON              disconnect, then close with NO_ERROR
@@ -33,7 +36,16 @@
  *   loud                           print datagrams again
  *   count                          print {"ev":"count","dgrams":N}
  *   quit
- * Events: ready, ctrl (the JSON body), dgram, closed, count, error.
+ * Events: ready, ctrl (the JSON body), dgram, frame, closed, count, error.
+ *
+ * Every received datagram is printed raw as a dgram event; a fragment's
+ * event also has "frag":{"id":F,"index":I,"count":C}. Fragments are also
+ * reassembled per peer_id (8 senders, frames of at most 1514 bytes, the
+ * same lp_frag_rx as the endpoints): each completed frame is printed as
+ * {"ev":"frame","peer_id":N,"len":L,"hex":H}; a failed fragment as
+ * {"ev":"frag_drop","reason":R}. A test that wants whole frames whether
+ * they came whole or in pieces reads frame events for fragments and dgram
+ * events without "frag" for whole datagrams.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +63,7 @@
 #include "lp_endpoint.h"
 #include "lp_err.h"
 #include "lp_eth.h"
+#include "lp_frag.h"
 #include "lp_log.h"
 #include "lp_overlay.h"
 #include "lp_qconn.h"
@@ -78,6 +91,13 @@ struct tp {
     uint8_t flood_frame[2048];
     size_t flood_len;
     lp_tstamp start, handshake_at;
+    /* reassembly of received fragments, one per sending peer_id */
+    struct {
+        uint16_t peer_id;
+        int live;
+        struct lp_frag_rx rx;
+    } frx[8];
+    uint16_t frag_next_id; /* for the frag command */
 };
 
 static void out(const char *fmt, ...) LP_PRINTF_LIKE(1, 2);
@@ -196,19 +216,65 @@ static int tp_on_ctrl(struct lp_qconn *c, const uint8_t *d, size_t n,
     return 0;
 }
 
+/* tp_frag_rx: the reassembler of peer_id (the first free one, or the
+ * first one reused when all 8 are taken). */
+static struct lp_frag_rx *tp_frag_rx(struct tp *t, uint16_t peer_id)
+{
+    size_t n = sizeof(t->frx) / sizeof(t->frx[0]), k;
+
+    for (k = 0; k < n; k++)
+        if (t->frx[k].live && t->frx[k].peer_id == peer_id)
+            return &t->frx[k].rx;
+    for (k = 0; k < n && t->frx[k].live; k++)
+        ;
+    if (k == n) {
+        k = 0;
+        lp_frag_rx_free(&t->frx[0].rx);
+        t->frx[0].live = 0;
+    }
+    if (lp_frag_rx_init(&t->frx[k].rx, 1514) != 0)
+        return NULL;
+    t->frx[k].live = 1;
+    t->frx[k].peer_id = peer_id;
+    return &t->frx[k].rx;
+}
+
 static void tp_on_datagram(struct lp_qconn *c, const uint8_t *d, size_t n,
                            lp_tstamp now)
 {
     struct tp *t = (struct tp *)c;
     static char hex[2 * 65536 + 1];
+    struct lp_frag f;
+    int is_frag;
 
-    (void)now;
     t->dgrams_rx++;
     if (t->quiet)
         return;
+    is_frag = lp_overlay_kind(d, n) == LP_OVERLAY_FRAG &&
+              lp_frag_decode(&f, d, n) == 0;
     tp_hex(d, n, hex);
-    out("{\"ev\":\"dgram\",\"peer_id\":%u,\"len\":%zu,\"hex\":\"%s\"}",
-        n >= 4 ? ((unsigned)d[2] << 8 | d[3]) : 0, n, hex);
+    if (is_frag)
+        out("{\"ev\":\"dgram\",\"peer_id\":%u,\"len\":%zu,\"hex\":\"%s\","
+            "\"frag\":{\"id\":%u,\"index\":%u,\"count\":%u}}",
+            f.peer_id, n, hex, f.frame_id, f.index, f.count);
+    else
+        out("{\"ev\":\"dgram\",\"peer_id\":%u,\"len\":%zu,\"hex\":\"%s\"}",
+            n >= 4 ? ((unsigned)d[2] << 8 | d[3]) : 0, n, hex);
+    if (is_frag) {
+        struct lp_frag_rx *rx = tp_frag_rx(t, f.peer_id);
+        struct lp_frag_result res;
+        if (rx == NULL)
+            return;
+        lp_frag_rx_feed(rx, &f, now, &res);
+        if (res.status == LP_FRAG_COMPLETE) {
+            tp_hex(res.frame, res.framelen, hex);
+            out("{\"ev\":\"frame\",\"peer_id\":%u,\"len\":%zu,\"hex\":\"%s\"}",
+                f.peer_id, res.framelen, hex);
+        } else if (res.status == LP_FRAG_DROPPED) {
+            out("{\"ev\":\"frag_drop\",\"reason\":\"%s\"}",
+                lp_reason_name(res.reason));
+        }
+    }
 }
 
 static void tp_on_closed(struct lp_qconn *c, enum lp_qclose why, uint64_t code,
@@ -323,6 +389,24 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
         if ((n = tp_unhex(arg, bin, sizeof(bin))) < 0)
             return out("{\"ev\":\"error\",\"msg\":\"bad hex\"}"), 0;
         tp_queue_frame(t, bin, (size_t)n, line[0] == 'd');
+    } else if (strcmp(line, "frag") == 0 && arg != NULL) {
+        struct lp_frag_plan plan;
+        char *h = NULL;
+        unsigned long budget = strtoul(arg, &h, 10);
+        uint16_t id = t->frag_next_id;
+        if ((n = tp_unhex(h, bin, sizeof(bin))) < 0 ||
+            lp_frag_plan(&plan, (size_t)n, budget) != 0)
+            return out("{\"ev\":\"error\",\"msg\":\"cannot split\"}"), 0;
+        if (plan.count > 1)
+            t->frag_next_id++;
+        for (unsigned i = 0; i < plan.count; i++) {
+            static uint8_t piece[65536];
+            ssize_t pl =
+                lp_frag_write(piece, sizeof(piece), &plan, i, 0, id, bin);
+            if (pl > 0)
+                tp_queue_frame(t, piece, (size_t)pl, 1);
+        }
+        out("{\"ev\":\"fragged\",\"count\":%u,\"id\":%u}", plan.count, id);
     } else if (strcmp(line, "flood") == 0 && arg != NULL) {
         unsigned long long cnt;
         char *h = NULL;
@@ -592,6 +676,8 @@ int main(int argc, char **argv)
     }
     out("{\"ev\":\"exit\"}");
     lp_qconn_free(&t.q);
+    for (size_t k = 0; k < sizeof(t.frx) / sizeof(t.frx[0]); k++)
+        lp_frag_rx_free(&t.frx[k].rx);
     lp_pool_free(&t.pool);
     lp_tls_client_free(&tls);
     lp_udp_close(&t.udp);

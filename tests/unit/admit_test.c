@@ -221,12 +221,72 @@ static void test_replacement(void **state)
                      LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
 }
 
+/* Fragmenting rooms (spec section 4): the first peer's "frag" and the
+ * relay's setting fix the room; each peer's budget rule follows its own
+ * "frag". */
+static void test_fragmenting_rooms(void **state)
+{
+    static const struct {
+        int frag_enabled, frag_offered, room_exists, room_frag;
+        uint16_t room_mtu, budget;
+        enum lp_admit_action action;
+        uint16_t mtu;
+        int out_room_frag, out_frag;
+    } t[] = {
+        /* a new room fragments at frag_mtu, whatever the budget */
+        {1, 1, 0, 0, 0, 1200, LP_ADMIT_NEW, 1500, 1, 1},
+        {1, 1, 0, 0, 0, 198, LP_ADMIT_NEW, 1500, 1, 1},
+        {1, 1, 0, 0, 0, 197, LP_ADMIT_REJECT, 0, 0, 0},
+        /* the relay does not fragment, or the first peer did not offer */
+        {0, 1, 0, 0, 0, 1500, LP_ADMIT_NEW, 1380, 0, 0},
+        {1, 0, 0, 0, 0, 1218, LP_ADMIT_NEW, 1200, 0, 0},
+        /* joining a fragmenting room */
+        {1, 1, 1, 1, 1500, 1200, LP_ADMIT_NEW, 1500, 1, 1},
+        {1, 1, 1, 1, 1500, 198, LP_ADMIT_NEW, 1500, 1, 1},
+        {1, 1, 1, 1, 1500, 197, LP_ADMIT_REJECT, 0, 0, 0},
+        {1, 0, 1, 1, 1500, 1518, LP_ADMIT_NEW, 1500, 1, 0},
+        {1, 0, 1, 1, 1500, 1517, LP_ADMIT_REJECT, 0, 0, 0},
+        /* a room made before --no-frag keeps fragmenting */
+        {0, 1, 1, 1, 1500, 1200, LP_ADMIT_NEW, 1500, 1, 1},
+        /* a non-fragmenting room: nobody gets "frag" */
+        {1, 1, 1, 0, 1380, 1398, LP_ADMIT_NEW, 1380, 0, 0},
+        {1, 1, 1, 0, 1380, 1397, LP_ADMIT_REJECT, 0, 0, 0},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct lp_admit_in in = base();
+        struct lp_admit a;
+        in.frag_enabled = t[i].frag_enabled;
+        in.frag_mtu = 1500;
+        in.frag_offered = t[i].frag_offered;
+        in.room_exists = t[i].room_exists;
+        in.room_peers = t[i].room_exists ? 3 : 0;
+        in.room_frag = t[i].room_frag;
+        in.room_mtu = t[i].room_mtu;
+        in.budget = t[i].budget;
+        a = lp_admit_decide(&in);
+        assert_int_equal(a.action, t[i].action);
+        if (a.action == LP_ADMIT_REJECT) {
+            assert_int_equal(a.reason, LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL);
+            continue;
+        }
+        assert_int_equal(a.mtu, t[i].mtu);
+        assert_int_equal(a.room_frag, t[i].out_room_frag);
+        assert_int_equal(a.frag, t[i].out_frag);
+    }
+    assert_int_equal(lp_admit_min_budget(1500, 1), 198);
+    assert_int_equal(lp_admit_min_budget(1500, 0), 1518);
+    assert_int_equal(lp_admit_min_budget(1380, 1), 8 + 175);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_conditions),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_replacement),
+        cmocka_unit_test(test_fragmenting_rooms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

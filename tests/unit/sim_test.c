@@ -274,8 +274,9 @@ static void sim_run(struct sim *sm, lp_tstamp dur)
     }
 }
 
-static struct sim_node *sim_join(struct sim *sm, int idx, enum lp_role role,
-                                 const char *mac)
+static struct sim_node *sim_join_feat(struct sim *sm, int idx,
+                                      enum lp_role role, const char *mac,
+                                      unsigned features)
 {
     struct sim_node *n = calloc(1, sizeof(*n));
     struct lp_session_cfg cfg;
@@ -283,6 +284,7 @@ static struct sim_node *sim_join(struct sim *sm, int idx, enum lp_role role,
     assert_non_null(n);
     memset(&cfg, 0, sizeof(cfg));
     cfg.role = role;
+    cfg.features = features;
     snprintf(cfg.room, sizeof(cfg.room), "SIM");
     assert_int_equal(lp_mac_parse(cfg.mac, mac), 0);
     cfg.stats_interval = 5 * LP_SECONDS;
@@ -295,6 +297,12 @@ static struct sim_node *sim_join(struct sim *sm, int idx, enum lp_role role,
                      0);
     sm->node[idx] = n;
     return n;
+}
+
+static struct sim_node *sim_join(struct sim *sm, int idx, enum lp_role role,
+                                 const char *mac)
+{
+    return sim_join_feat(sm, idx, role, mac, 0);
 }
 
 static int setup(void **state)
@@ -617,10 +625,147 @@ static void test_many_peers(void **state)
     assert_int_equal(sm->node[2]->frames_rx, 0);
 }
 
+/* A full-size IPv4/UDP frame (len bytes) from src to dst. */
+static void udp_frame(uint8_t *f, size_t len, const uint8_t *dst,
+                      const uint8_t *src, uint8_t src_host, uint8_t dst_host)
+{
+    size_t ip = len - 14;
+
+    memset(f, 0, len);
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[16] = (uint8_t)(ip >> 8);
+    f[17] = (uint8_t)ip;
+    f[22] = 64;
+    f[23] = 17;
+    f[26] = 198, f[27] = 18, f[28] = 0, f[29] = src_host;
+    f[30] = 198, f[31] = 18, f[32] = 0, f[33] = dst_host;
+    f[34] = 0x69, f[35] = 0x87, f[36] = 0x69, f[37] = 0x87;
+    f[38] = (uint8_t)((ip - 20) >> 8);
+    f[39] = (uint8_t)(ip - 20);
+    for (size_t i = 42; i < len; i++)
+        f[i] = (uint8_t)(i * 7);
+}
+
+/*
+ * Spec sections 4 and 5: a room whose first peer offers "frag" has MTU
+ * 1500; 1514-byte frames cross both ways in fragments (the path carries
+ * 1404-byte datagrams) and arrive whole; small frames stay whole; a peer
+ * without "frag" and a 1404-byte budget cannot join such a room.
+ */
+static void test_fragmenting_room(void **state)
+{
+    struct sim *sm = *state;
+    static const uint8_t c1_mac[6] = {2, 0, 0, 0, 0, 0x11};
+    static const uint8_t lan_mac[6] = {0, 0x16, 0x3e, 0, 0, 0x99};
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct sim_node *gw, *c1, *c2;
+    uint8_t f[1514];
+    uint64_t dtx;
+
+    gw = sim_join_feat(sm, 1, LP_ROLE_GATEWAY, "02:00:00:00:00:01",
+                       LP_FEAT_FRAG);
+    sim_run(sm, 2 * LP_SECONDS);
+    assert_true(gw->welcomed);
+    assert_int_equal(gw->s.mtu, 1500);
+    assert_true(gw->s.frag);
+    c1 =
+        sim_join_feat(sm, 2, LP_ROLE_CLIENT, "02:00:00:00:00:11", LP_FEAT_FRAG);
+    c2 = sim_join(sm, 3, LP_ROLE_CLIENT, "02:00:00:00:00:12");
+    sim_run(sm, 3 * LP_SECONDS);
+    assert_true(c1->welcomed && c1->s.frag);
+    assert_int_equal(c1->s.mtu, 1500);
+    assert_true(c1->s.budget < 1518);
+    assert_true(c2->rejected); /* needs 1518 without "frag" */
+
+    /* client -> gateway: a 1514-byte broadcast */
+    udp_frame(f, sizeof(f), bcast, c1_mac, 11, 255);
+    dtx = c1->s.ctr.datagrams_tx;
+    assert_int_equal(lp_session_send_frame(&c1->s, f, sizeof(f), sm->now),
+                     LP_REASON_NONE);
+    assert_int_equal(c1->s.ctr.datagrams_tx - dtx, 2);
+    sim_run(sm, 100 * LP_MILLISECONDS);
+    assert_int_equal(gw->frames_rx, 1);
+    assert_int_equal(gw->last_len, sizeof(f));
+    assert_memory_equal(gw->last_frame, f, sizeof(f));
+
+    /* LAN host -> client: 1514 bytes unicast, re-fragmented by the relay */
+    udp_frame(f, sizeof(f), c1_mac, lan_mac, 99, 11);
+    assert_int_equal(lp_session_send_frame(&gw->s, f, sizeof(f), sm->now),
+                     LP_REASON_NONE);
+    sim_run(sm, 100 * LP_MILLISECONDS);
+    assert_int_equal(c1->frames_rx, 1);
+    assert_int_equal(c1->last_len, sizeof(f));
+    assert_memory_equal(c1->last_frame, f, sizeof(f));
+    assert_true(sm->relay.ctr.datagrams_tx > sm->relay.ctr.frames_tx);
+
+    /* a small frame goes whole: one datagram */
+    dtx = c1->s.ctr.datagrams_tx;
+    assert_int_equal(lp_session_send_frame(&c1->s, bcast_from_c1,
+                                           sizeof(bcast_from_c1), sm->now),
+                     LP_REASON_NONE);
+    assert_int_equal(c1->s.ctr.datagrams_tx - dtx, 1);
+    sim_run(sm, 100 * LP_MILLISECONDS);
+    assert_int_equal(gw->frames_rx, 2);
+    assert_int_equal(gw->s.ctr.drops[LP_REASON_FRAG_TIMEOUT], 0);
+    assert_int_equal(c1->s.ctr.drops[LP_REASON_FRAG_TIMEOUT], 0);
+}
+
+/* Fragments under 5% packet loss: whatever arrives is whole and exact,
+ * the rest is counted as frag_timeout, and nothing leaks. */
+static void test_fragments_lossy(void **state)
+{
+    struct sim *sm = *state;
+    static const uint8_t c1_mac[6] = {2, 0, 0, 0, 0, 0x11};
+    static const uint8_t lan_mac[6] = {0, 0x16, 0x3e, 0, 0, 0x99};
+    struct sim_node *gw, *c1;
+    uint8_t f[1514];
+
+    gw = sim_join_feat(sm, 1, LP_ROLE_GATEWAY, "02:00:00:00:00:01",
+                       LP_FEAT_FRAG);
+    sim_run(sm, 2 * LP_SECONDS);
+    c1 =
+        sim_join_feat(sm, 2, LP_ROLE_CLIENT, "02:00:00:00:00:11", LP_FEAT_FRAG);
+    sim_run(sm, 3 * LP_SECONDS);
+    assert_true(gw->welcomed && c1->welcomed);
+    sm->loss_pct = 5;
+    udp_frame(f, sizeof(f), c1_mac, lan_mac, 99, 11);
+    for (int i = 0; i < 200; i++) {
+        f[100] = (uint8_t)i;
+        (void)lp_session_send_frame(&gw->s, f, sizeof(f), sm->now);
+        sim_run(sm, 5 * LP_MILLISECONDS);
+        if (c1->last_len > 0) {
+            assert_int_equal(c1->last_len, sizeof(f));
+            assert_memory_equal(c1->last_frame + 101, f + 101, sizeof(f) - 101);
+        }
+    }
+    sm->loss_pct = 0;
+    sim_run(sm, LP_SECONDS);
+    assert_true(c1->frames_rx > 120);
+    assert_int_equal(c1->s.ctr.drops[LP_REASON_FRAG_MALFORMED], 0);
+    assert_int_equal(sm->relay.ctr.drops[LP_REASON_FRAG_MALFORMED], 0);
+    /* at most about 1 - 0.95^4 of the frames lose a fragment */
+    assert_true(c1->s.ctr.drops[LP_REASON_FRAG_TIMEOUT] +
+                    sm->relay.ctr.drops[LP_REASON_FRAG_TIMEOUT] >
+                0);
+    /* the expiry timers forgot every incomplete frame */
+    {
+        const struct lp_session_peer *p =
+            lp_session_peer(&c1->s, gw->s.peer_id);
+        assert_non_null(p);
+        assert_non_null(p->rx);
+        assert_int_equal(lp_frag_rx_pending(p->rx), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_join_and_forward, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragmenting_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fragments_lossy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lossy_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_change, setup, teardown),
