@@ -110,8 +110,8 @@ static int priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err,
 static int priv_check(const char *user, uid_t uid, gid_t gid, char *err,
                       size_t errlen)
 {
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
+    uid_t ru = 0, eu = 0, su = 0;
+    gid_t rg = 0, eg = 0, sg = 0;
 
     if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
         ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
