@@ -394,7 +394,7 @@ int lp_qconn_detached_new(struct lp_qconn *c, const struct sockaddr *remote,
 {
     int rv;
 
-    if (remotelen > sizeof(c->remote_addr))
+    if ((size_t)remotelen > sizeof(c->remote_addr))
         return LP_ERR_INVAL;
     if ((rv = qconn_common_init(c, ops, pool, dq_cap)) != 0)
         return rv;

@@ -302,3 +302,22 @@ def test_fanout_budget_keeps_a_flooded_room_to_itself(lp, attacks):
     relay.signal(signal.SIGUSR1)
     counters = relay.wait_log(r"event=relay_counters ")
     assert re.search(r"drop_rate_fanout=[1-9]", counters), counters
+
+
+def test_dev_key_is_owner_only_and_never_written_through_a_symlink(lp, tmp_path):
+    """Files the daemons write (the development key here, the identity in
+    the netns tests) are owner-only, replaced atomically, and a symlink
+    planted at the path is replaced, not followed."""
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    key = tmp_path / "relay-key.pem"
+    os.symlink(str(victim), str(key))
+    cert = tmp_path / "relay-cert.pem"
+    relay = lp.relay("--dev-cert-pem-out", str(cert),
+                     "--dev-key-pem-out", str(key))
+    relay.wait_log(r"event=listening ")
+    assert victim.read_text() == "keep me"
+    st = os.lstat(str(key))
+    import stat as st_mod
+    assert st_mod.S_ISREG(st.st_mode) and (st.st_mode & 0o777) == 0o600
+    assert "PRIVATE KEY" in key.read_text()
