@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lpharness import BUILD, frame, hexs
+from lpharness import BUILD, frame, hexs, proc_status
 
 LOADGEN = os.path.join(BUILD, "bench", "lp-loadgen")
 A = "02:00:00:00:00:a1"
@@ -191,15 +191,6 @@ def test_stalled_log_reader_never_stalls_forwarding(lp):
     relay.pause_log(False)
     line = relay.wait_log(r"event=log_dropped lines=[1-9]", timeout=10)
     assert line
-
-
-def proc_status(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
 
 
 def test_relay_runs_without_root_after_setup(lp):
