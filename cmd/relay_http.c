@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -109,14 +111,18 @@ static int http_authorized(struct relay_http *h, struct MHD_Connection *c)
 static void http_proc(const struct relay_http *h, struct lp_status_meta *m)
 {
     char buf[1024];
-    FILE *f = fopen("/proc/self/stat", "re");
-    size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    /* plain open/read/close: stdio's fclose may lseek, which the seccomp
+     * list does not allow */
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
     const char *p;
     unsigned long long v[24];
     int k = 0;
 
-    if (f != NULL)
-        fclose(f);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return;
     buf[n] = '\0';
     /* the command name (field 2) may hold spaces: start after its ')' */
     p = strrchr(buf, ')');
@@ -391,6 +397,10 @@ int relay_http_open(struct relay_http *h, const char *listen,
     int fd;
 
     memset(h, 0, sizeof(*h));
+    /* libmicrohttpd's Date header (gmtime_r) makes glibc load the time
+     * zone once, reading /etc/localtime with an lseek the seccomp list
+     * does not allow: load it now, before the filter */
+    tzset();
     /* what the loop may not ask for later (prlimit64 is not allowed) */
     h->clk_tck = sysconf(_SC_CLK_TCK);
     h->page_size = sysconf(_SC_PAGESIZE);

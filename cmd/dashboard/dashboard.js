@@ -64,8 +64,10 @@ function sparkline(series) {
   for (const [cls, vals] of series) {
     if (vals.length < 2) continue;
     const max = Math.max(...vals, 1e-9);
+    /* the first minute fills in from the left, then the window scrolls */
+    const span = Math.max(vals.length - 1, 29);
     const pts = vals.map((v, i) =>
-      ((i * w) / (HISTORY - 1)).toFixed(1) + "," +
+      ((i * w) / span).toFixed(1) + "," +
       (h - 1 - (v / max) * (h - 3)).toFixed(1));
     const pl = document.createElementNS(SVG, "polyline");
     pl.setAttribute("class", cls);
