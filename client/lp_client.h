@@ -106,7 +106,7 @@ struct option;
  * shared option ('h' included only when opts has no "help"). Returns 0, or
  * an lp_exit status (usage error, message printed). */
 typedef int (*lp_client_own_opt_fn)(void *arg, struct lp_client_opts *o,
-                                    int opt, const char *optarg);
+                                    int opt, const char *val);
 
 /*
  * lp_client_getopt is the command line of the gateway and both clients:

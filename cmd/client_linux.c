@@ -240,26 +240,25 @@ static void usage(FILE *f)
             LP_IDENTITY_FILE);
 }
 
-static int cl_opt(void *arg, struct lp_client_opts *o, int opt,
-                  const char *optarg)
+static int cl_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
 {
     struct cl *c = arg;
 
     (void)o;
     if (opt == 'u') {
-        c->user = optarg;
+        c->user = val;
         return 0;
     }
     if (opt != 't')
         return LP_EXIT_USAGE;
-    if (strlen(optarg) >= IFNAMSIZ || optarg[0] == '\0') {
+    if (strlen(val) >= IFNAMSIZ || val[0] == '\0') {
         fprintf(stderr,
                 "lanparty-client: --tap-name '%s' must be 1 to 15 "
                 "characters\n",
-                optarg);
+                val);
         return LP_EXIT_USAGE;
     }
-    snprintf(c->tap, sizeof(c->tap), "%s", optarg);
+    snprintf(c->tap, sizeof(c->tap), "%s", val);
     return 0;
 }
 

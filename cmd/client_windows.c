@@ -511,13 +511,13 @@ static void usage(FILE *f)
 }
 
 static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
-                   const char *optarg)
+                   const char *val)
 {
     struct wcl *c = arg;
 
     switch (opt) {
     case 't':
-        c->tap_id = optarg;
+        c->tap_id = val;
         return 0;
     case 'l':
         c->list = 1;

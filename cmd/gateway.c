@@ -447,8 +447,7 @@ struct gw_opts {
     const char *ifname;
 };
 
-static int gw_opt(void *arg, struct lp_client_opts *o, int opt,
-                  const char *optarg)
+static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
 {
     struct gw_opts *go = arg;
     uint64_t v;
@@ -456,17 +455,17 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt,
     (void)o;
     switch (opt) {
     case 'i':
-        go->ifname = optarg;
+        go->ifname = val;
         return 0;
     case 'u':
-        go->g->user = optarg;
+        go->g->user = val;
         return 0;
     case 'C':
-        if (lp_num_parse_u64(optarg, 1, 3600, &v) != 0) {
+        if (lp_num_parse_u64(val, 1, 3600, &v) != 0) {
             fprintf(stderr,
                     "lanparty-gateway: --cam-refresh-interval '%s': 1 to "
                     "3600 seconds\n",
-                    optarg);
+                    val);
             return LP_EXIT_USAGE;
         }
         go->g->cam_interval = (lp_tstamp)v * LP_SECONDS;

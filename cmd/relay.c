@@ -538,14 +538,25 @@ static int relay_setup(struct relay_main *m)
         return LP_EXIT_TLS;
     }
     m->have_tls = 1;
+    /* Written as root before the drop: owner-only for the key, never
+     * through a symlink, atomically (lp_file_write_atomic). */
     if (m->pem_out != NULL &&
-        lp_tls_server_write_dev_pem(&m->tls, m->pem_out, m->key_out, err,
-                                    sizeof(err)) != 0) {
-        fprintf(stderr, PROG ": %s\n", err);
+        (m->tls.dev_cert_pem == NULL ||
+         lp_file_write_atomic(m->pem_out, m->tls.dev_cert_pem,
+                              strlen(m->tls.dev_cert_pem), 0, err,
+                              sizeof(err)) != 0 ||
+         lp_file_write_atomic(m->key_out, m->tls.dev_key_pem,
+                              strlen(m->tls.dev_key_pem), 1, err,
+                              sizeof(err)) != 0)) {
+        fprintf(stderr, PROG ": --dev-cert-pem-out: %s\n",
+                m->tls.dev_cert_pem == NULL ? "no development certificate "
+                                              "(--cert is set)"
+                                            : err);
         return LP_EXIT_ERROR;
     }
     if (m->der_out != NULL &&
-        lp_tls_server_write_der(&m->tls, m->der_out, err, sizeof(err)) != 0) {
+        lp_file_write_atomic(m->der_out, m->tls.leaf_der, m->tls.leaf_der_len,
+                             0, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": --dev-cert-der-out: %s\n", err);
         return LP_EXIT_ERROR;
     }

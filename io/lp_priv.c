@@ -110,8 +110,8 @@ static int priv_lookup(const char *user, uid_t *uid, gid_t *gid, char *err,
 static int priv_check(const char *user, uid_t uid, gid_t gid, char *err,
                       size_t errlen)
 {
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
+    uid_t ru = 0, eu = 0, su = 0;
+    gid_t rg = 0, eg = 0, sg = 0;
 
     if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 ||
         ru != uid || eu != uid || su != uid || rg != gid || eg != gid ||
@@ -142,49 +142,8 @@ static int priv_check(const char *user, uid_t uid, gid_t gid, char *err,
 
 int lp_priv_drop_user(const char *user, char *err, size_t errlen)
 {
-    uid_t uid;
-    gid_t gid;
-    int rv;
-
-    if (err != NULL && errlen > 0)
-        err[0] = '\0';
-    if (geteuid() != 0) {
-        snprintf(err, errlen, "cannot switch to '%s': not running as root",
-                 user != NULL ? user : "");
-        return LP_ERR_PERM;
-    }
-    if ((rv = priv_lookup(user, &uid, &gid, err, errlen)) != 0)
-        return rv;
-    /* Groups first: once the uid changes, CAP_SETGID is gone. */
-    if (setgroups(1, &gid) != 0) {
-        snprintf(err, errlen, "setgroups(%u): %s", (unsigned)gid,
-                 strerror(errno));
-        return LP_ERR_IO;
-    }
-    if (setresgid(gid, gid, gid) != 0) {
-        snprintf(err, errlen, "setresgid(%u): %s", (unsigned)gid,
-                 strerror(errno));
-        return LP_ERR_IO;
-    }
-    if (setresuid(uid, uid, uid) != 0) {
-        snprintf(err, errlen, "setresuid(%u): %s", (unsigned)uid,
-                 strerror(errno));
-        return LP_ERR_IO;
-    }
-    if ((rv = priv_check(user, uid, gid, err, errlen)) != 0)
-        return rv;
-    /* Without PR_SET_KEEPCAPS the kernel cleared every set when all uids
-     * left 0; check rather than trust it. */
-    capng_clear(CAPNG_SELECT_BOTH);
-    if (capng_get_caps_process() != 0 ||
-        capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
-        snprintf(err, errlen,
-                 "after switching to '%s' the process still has "
-                 "capabilities",
-                 user);
-        return LP_ERR_PERM;
-    }
-    return 0;
+    /* keeping nothing: every set and the bounding set end empty */
+    return lp_priv_drop_user_keep(user, NULL, 0, err, errlen);
 }
 
 int lp_priv_drop_user_keep(const char *user, const int *caps, size_t ncaps,
@@ -246,6 +205,14 @@ int lp_priv_drop_user_keep(const char *user, const int *caps, size_t ncaps,
                      user, capng_capability_to_name((unsigned)caps[i]));
             return LP_ERR_PERM;
         }
+    }
+    if (ncaps == 0 &&
+        capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
+        snprintf(err, errlen,
+                 "after switching to '%s' the process still has "
+                 "capabilities",
+                 user);
+        return LP_ERR_PERM;
     }
     if (capng_have_capability(CAPNG_PERMITTED, CAP_SETUID) ||
         capng_have_capability(CAPNG_PERMITTED, CAP_SETPCAP) ||

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "lp_types.h"
+
 enum lp_err {
     LP_OK = 0,
     LP_ERR_INVAL = -1,   /* invalid argument or input text */
@@ -35,6 +37,6 @@ const char *lp_strerror(int err);
  * one shape of lib/'s messages about bad input text.
  */
 int lp_err_vfail(char *err, size_t errlen, const char *prefix, const char *fmt,
-                 va_list ap);
+                 va_list ap) LP_PRINTF_LIKE(4, 0);
 
 #endif /* LP_ERR_H */

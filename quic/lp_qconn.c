@@ -387,6 +387,45 @@ int lp_qconn_server_new(struct lp_qconn *c, struct lp_tls_server *tls,
     return 0;
 }
 
+int lp_qconn_detached_new(struct lp_qconn *c, const struct sockaddr *remote,
+                          socklen_t remotelen, const struct lp_qconn_ops *ops,
+                          struct lp_pool *pool, uint32_t dq_cap,
+                          size_t max_dgram, lp_tstamp now)
+{
+    int rv;
+
+    if ((size_t)remotelen > sizeof(c->remote_addr))
+        return LP_ERR_INVAL;
+    if ((rv = qconn_common_init(c, ops, pool, dq_cap)) != 0)
+        return rv;
+    memcpy(&c->remote_addr, remote, remotelen);
+    c->path.remote.addr = (ngtcp2_sockaddr *)&c->remote_addr;
+    c->path.remote.addrlen = remotelen;
+    c->path.local.addr = (ngtcp2_sockaddr *)&c->local_addr;
+    c->path.local.addrlen = remotelen;
+    c->local_addr.ss_family = remote->sa_family;
+    c->is_server = 1;
+    c->detached_max = max_dgram;
+    c->ctrl_stream = 0;
+    c->state = LP_QS_OPEN;
+    c->handshake_ts = now != 0 ? now : 1;
+    c->now = now;
+    return 0;
+}
+
+/* qconn_detached_flush: what a flush does without QUIC. */
+static void qconn_detached_flush(struct lp_qconn *c)
+{
+    c->dgrams_sent += lp_qconn_dgram_clear(c);
+    while (c->tx_head != NULL) {
+        struct lp_ctrl_chunk *k = c->tx_head;
+        c->tx_head = k->next;
+        free(k);
+    }
+    c->tx_tail = NULL;
+    c->tx_sent = c->tx_acked = c->tx_total;
+}
+
 void lp_qconn_free(struct lp_qconn *c)
 {
     if (c == NULL)
@@ -493,6 +532,11 @@ void lp_qconn_close_now(struct lp_qconn *c, uint64_t app_code, lp_tstamp now)
 {
     if (c->state >= LP_QS_CLOSING)
         return;
+    if (c->conn == NULL) { /* detached */
+        c->close_code = app_code;
+        c->state = LP_QS_DEAD;
+        return;
+    }
     qconn_close_app(c, app_code, now);
 }
 
@@ -719,7 +763,7 @@ size_t lp_qconn_max_dgram(const struct lp_qconn *c)
     size_t path, ov, n;
 
     if (c->conn == NULL)
-        return 0;
+        return c->detached_max;
     rp = ngtcp2_conn_get_remote_transport_params(c->conn);
     if (rp == NULL || rp->max_datagram_frame_size == 0)
         return 0;
@@ -986,6 +1030,12 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     int stream_blocked = 0, dgram_blocked = 0, rv = 0, more = 0;
     size_t quantum;
 
+    if (c->conn == NULL) { /* detached: nothing goes anywhere */
+        qconn_detached_flush(c);
+        if (c->state == LP_QS_CLOSE_PENDING || c->pending_violation)
+            c->state = LP_QS_DEAD;
+        return 0;
+    }
     if (c->pending_violation && c->state <= LP_QS_CLOSE_PENDING)
         lp_qconn_close_now(c, LP_APP_PROTOCOL_VIOLATION, now);
     if (c->state == LP_QS_CLOSE_PENDING &&
@@ -1142,6 +1192,8 @@ lp_tstamp lp_qconn_expiry(const struct lp_qconn *c)
 {
     lp_tstamp t;
 
+    if (c->conn == NULL) /* detached: no timers */
+        return c->state == LP_QS_DEAD ? 0 : UINT64_MAX;
     switch (c->state) {
     case LP_QS_DEAD:
         return 0; /* due now: the owner frees it */
@@ -1161,6 +1213,11 @@ void lp_qconn_handle_expiry(struct lp_qconn *c, lp_tstamp now)
     int rv;
 
     c->now = now;
+    if (c->conn == NULL) { /* detached: a pending close ends now */
+        if (c->state == LP_QS_CLOSE_PENDING)
+            c->state = LP_QS_DEAD;
+        return;
+    }
     switch (c->state) {
     case LP_QS_DEAD:
         return;

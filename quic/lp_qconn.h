@@ -146,6 +146,7 @@ struct lp_qconn {
         struct lp_qpath_key key;
         lp_tstamp until;
     } old_paths[LP_QPATH_OLD];
+    size_t detached_max;   /* detached (no QUIC): the datagram payload limit */
     uint64_t path_changes; /* migrations ngtcp2 accepted */
     uint64_t path_folded;  /* read as from the current path (see .c) */
     enum lp_qstate state;
@@ -226,6 +227,19 @@ int lp_qconn_server_new(struct lp_qconn *c, struct lp_tls_server *tls,
                         const ngtcp2_vec *token, const uint8_t *reset_secret,
                         size_t secretlen, const struct lp_qconn_ops *ops,
                         struct lp_pool *pool, uint32_t dq_cap, lp_tstamp now);
+
+/*
+ * lp_qconn_detached_new makes an open connection without QUIC underneath,
+ * for driving an owner's sans-IO core with already-decrypted input (the
+ * relay's whole-path fuzzer and tests): control bytes and datagrams queue
+ * as usual, lp_qconn_max_dgram is max_dgram, a flush discards what is
+ * queued (a close makes it dead at once), and there are no timers. The
+ * caller feeds input through c->ops.
+ */
+int lp_qconn_detached_new(struct lp_qconn *c, const struct sockaddr *remote,
+                          socklen_t remotelen, const struct lp_qconn_ops *ops,
+                          struct lp_pool *pool, uint32_t dq_cap,
+                          size_t max_dgram, lp_tstamp now);
 
 /* lp_qconn_free releases everything (safe on a zeroed struct). */
 void lp_qconn_free(struct lp_qconn *c);

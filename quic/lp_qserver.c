@@ -662,6 +662,41 @@ static void qserver_accept(struct lp_qserver *s, const ngtcp2_path *path,
     lp_qserver_mark(s, c);
 }
 
+struct lp_qconn *lp_qserver_attach(struct lp_qserver *s,
+                                   const ngtcp2_path *path, size_t max_dgram,
+                                   lp_tstamp now)
+{
+    struct lp_pfx_ent *pe = qserver_prefix_get(s, path->remote.addr, now);
+    struct lp_qconn *c;
+
+    if (pe == NULL ||
+        (s->cfg.max_per_ip > 0 && pe->refs >= s->cfg.max_per_ip) ||
+        (s->cfg.max_conns > 0 && s->nconns >= s->cfg.max_conns))
+        return NULL;
+    c = calloc(1, s->cfg.conn_size);
+    if (c == NULL)
+        return NULL;
+    if (lp_qconn_detached_new(c, (const struct sockaddr *)path->remote.addr,
+                              (socklen_t)path->remote.addrlen, &s->wrap,
+                              s->cfg.pool, s->cfg.dq_cap, max_dgram,
+                              now) != 0 ||
+        heap_add(s, c) != 0) {
+        lp_qconn_free(c);
+        free(c);
+        return NULL;
+    }
+    c->owner = s;
+    c->pfx = pe;
+    pe->refs++;
+    s->st.conns_created++;
+    s->nhandshaking++; /* as a real one until its handshake "completes" */
+    if (s->cfg.ops->on_new != NULL)
+        s->cfg.ops->on_new(c, now);
+    if (s->wrap.on_handshake != NULL)
+        s->wrap.on_handshake(c, now);
+    return c;
+}
+
 void lp_qserver_recv(struct lp_qserver *s, const ngtcp2_path *path,
                      const uint8_t *pkt, size_t len, lp_tstamp now)
 {

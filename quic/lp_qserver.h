@@ -89,6 +89,17 @@ void lp_qserver_flush(struct lp_qserver *s, lp_tstamp now);
 /* lp_qserver_timers handles every due timer, then flushes. */
 void lp_qserver_timers(struct lp_qserver *s, lp_tstamp now);
 
+/*
+ * lp_qserver_attach adds an open connection without QUIC underneath
+ * (lp_qconn_detached_new) from path's remote address, as if its handshake
+ * had just completed (on_new, then on_handshake): the owner's core can then
+ * be driven with decrypted input through c->ops (fuzzing, tests). Returns
+ * the connection or NULL (out of memory, or over a per-prefix limit).
+ */
+struct lp_qconn *lp_qserver_attach(struct lp_qserver *s,
+                                   const ngtcp2_path *path, size_t max_dgram,
+                                   lp_tstamp now);
+
 /* The earliest timer deadline (UINT64_MAX if none). */
 lp_tstamp lp_qserver_next_expiry(const struct lp_qserver *s);
 

@@ -68,16 +68,10 @@ int lp_tls_server_init_dev(struct lp_tls_server *s, char *err, size_t errlen);
 int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
                            const char *key_file, char *err, size_t errlen);
 
-/* lp_tls_server_write_der writes the leaf certificate as DER to path. */
-int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
-                            char *err, size_t errlen);
-
-/* lp_tls_server_write_dev_pem writes the development certificate and its
- * key as PEM (key file mode 0600), so a restarted relay can keep the same
- * identity with --cert/--key and players' pins stay valid. */
-int lp_tls_server_write_dev_pem(const struct lp_tls_server *s,
-                                const char *cert_path, const char *key_path,
-                                char *err, size_t errlen);
+/* The leaf certificate (DER) is s->leaf_der; a development identity's
+ * certificate and key (PEM) are s->dev_cert_pem and s->dev_key_pem: the
+ * shells write them with io/lp_file (owner-only for the key, atomically,
+ * never through a symlink). */
 
 void lp_tls_server_free(struct lp_tls_server *s);
 

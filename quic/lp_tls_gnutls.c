@@ -210,50 +210,6 @@ fail:
     return LP_ERR_IO;
 }
 
-int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
-                            char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "wb");
-
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        return LP_ERR_IO;
-    }
-    if (fwrite(s->leaf_der, 1, s->leaf_der_len, f) != s->leaf_der_len ||
-        fclose(f) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        return LP_ERR_IO;
-    }
-    return 0;
-}
-
-int lp_tls_server_write_dev_pem(const struct lp_tls_server *s,
-                                const char *cert_path, const char *key_path,
-                                char *err, size_t errlen)
-{
-    FILE *f;
-    int fd;
-
-    if (s->dev_cert_pem == NULL) {
-        snprintf(err, errlen, "no development certificate (--cert is set)");
-        return LP_ERR_INVAL;
-    }
-    f = fopen(cert_path, "w");
-    if (f == NULL || fputs(s->dev_cert_pem, f) < 0 || fclose(f) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", cert_path,
-                 strerror(errno));
-        return LP_ERR_IO;
-    }
-    fd = open(key_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (f == NULL || fputs(s->dev_key_pem, f) < 0 || fclose(f) != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", key_path,
-                 strerror(errno));
-        return LP_ERR_IO;
-    }
-    return 0;
-}
-
 void lp_tls_server_free(struct lp_tls_server *s)
 {
     if (s == NULL)

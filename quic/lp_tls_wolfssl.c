@@ -57,14 +57,6 @@ int lp_tls_server_init_pem(struct lp_tls_server *s, const char *cert_file,
     return tls_server_unsupported(err, errlen);
 }
 
-int lp_tls_server_write_der(const struct lp_tls_server *s, const char *path,
-                            char *err, size_t errlen)
-{
-    (void)s;
-    (void)path;
-    return tls_server_unsupported(err, errlen);
-}
-
 int lp_tls_server_spki_sha256(const struct lp_tls_server *s, uint8_t out[32])
 {
     (void)s;

@@ -1724,6 +1724,18 @@ int lp_relay_done(const struct lp_relay *r)
     return r->qs.nconns == 0;
 }
 
+int lp_relay_peer_info(const struct lp_qconn *c, const char **room,
+                       uint16_t *peer_id)
+{
+    const struct relay_peer *p = (const struct relay_peer *)c;
+
+    if (p->r == NULL || !p->admitted || p->left || p->room == NULL)
+        return 0;
+    *room = p->room->name;
+    *peer_id = p->peer_id;
+    return 1;
+}
+
 const struct relay_room *lp_relay_room_next(const struct lp_relay *r,
                                             const struct relay_room *prev)
 {

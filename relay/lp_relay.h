@@ -115,6 +115,14 @@ void lp_relay_snapshot(struct lp_relay *r, lp_tstamp now);
 /* lp_relay_shutdown sends every peer `disconnect` relay_shutdown and closes
  * with RELAY_SHUTDOWN; lp_relay_done tells when every connection is gone. */
 void lp_relay_shutdown(struct lp_relay *r, lp_tstamp now);
+
+/*
+ * lp_relay_peer_info tells what the relay made of connection c: 1 if it
+ * is an admitted peer (then *room and *peer_id are set), 0 if not (yet, or
+ * any more). For tests and the whole-path fuzzer.
+ */
+int lp_relay_peer_info(const struct lp_qconn *c, const char **room,
+                       uint16_t *peer_id);
 int lp_relay_done(const struct lp_relay *r);
 
 /*

@@ -25,6 +25,8 @@ export WINEPREFIX=$BUILD/wineprefix WINEDEBUG=-all
 passed=0
 failed=0
 TMP=$(mktemp -d)
+# the relay drops root (to `lanparty`) and re-reads its room list here
+chmod 711 "$TMP"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

@@ -240,6 +240,16 @@ class Peer:
                 self.proc.wait()
 
 
+def proc_status(pid):
+    """/proc/PID/status as a dict (Uid, CapEff, NoNewPrivs, Seccomp...)."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
 def mac_bytes(mac):
     return bytes(int(x, 16) for x in mac.split(":"))
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lpharness import BUILD, frame, hexs
+from lpharness import BUILD, frame, hexs, proc_status
 
 LOADGEN = os.path.join(BUILD, "bench", "lp-loadgen")
 A = "02:00:00:00:00:a1"
@@ -193,15 +193,6 @@ def test_stalled_log_reader_never_stalls_forwarding(lp):
     assert line
 
 
-def proc_status(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
-
-
 def test_relay_runs_without_root_after_setup(lp):
     """Started as root with the README's flags, the relay binds, then runs
     as `lanparty` with no capability, no_new_privs and its seccomp list."""
@@ -222,3 +213,102 @@ def test_relay_runs_without_root_after_setup(lp):
     # and it still does its job
     a, b = healthy_pair(lp, relay)
     assert measure(a, b, 20) == 20
+
+
+def test_one_address_cannot_fill_a_room(lp):
+    """Per-prefix quota in a room (16 by default): the 17th player from one
+    address is turned away, one from another address still gets in."""
+    relay = lp.relay("--room-max-per-ip", "4")
+    peers = []
+    for i in range(4):
+        p = lp.peer(relay)
+        p.join("client", "PARTY", "02:00:00:00:01:%02x" % i)
+        peers.append(p)
+    p = lp.peer(relay)
+    p.hello("client", "PARTY", "02:00:00:00:01:99")
+    rej = p.ctrl("reject")
+    assert rej["reason"] == "room_full" and "your address" in rej["message"], rej
+    # the same address may still join another room, and another address
+    # this one
+    q = lp.peer(relay)
+    q.join("client", "OTHER", "02:00:00:00:01:98")
+    r = lp.peer(relay, "--bind", "127.0.0.2")
+    r.join("client", "PARTY", "02:00:00:00:01:97")
+
+
+def test_handshake_burst_from_one_address_gets_retry(lp, attacks):
+    """30 handshakes at once from one address: the first 20 go straight
+    through, the rest must prove their address with a Retry first (and
+    then join); a player elsewhere is not slowed. (The load generator puts
+    them in one room: the per-room quota is off here.)"""
+    relay = lp.relay("--room-max-per-ip", "0", log_level="info")
+    a, b = healthy_pair(lp, relay)
+    proc = subprocess.Popen(
+        [LOADGEN, "--relay", "%s:%d" % (relay.host, relay.port),
+         "--pin", relay.cert, "--mode", "idle", "--peers", "30",
+         "--bind", "127.0.0.5"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        line = proc.stdout.readline()
+        assert '"peers":30' in line, (line, proc.stderr.read()
+                                      if proc.poll() is not None else "")
+        assert measure(a, b, 100) == 100
+        relay.signal(signal.SIGUSR1)
+        snap = relay.wait_log(r"event=snapshot ")
+        retries = int(re.search(r"retries=(\d+)", snap).group(1))
+        assert 5 <= retries <= 15, snap
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=10)
+
+
+def test_fanout_budget_keeps_a_flooded_room_to_itself(lp, attacks):
+    """A room whose sender broadcasts to 10 receivers as fast as it can,
+    against a small per-room fan-out budget: its copies beyond the budget
+    are dropped (`rate_fanout`), and the healthy room beside it keeps every
+    frame."""
+    relay = lp.relay("--fanout-room", "2000", "--rate-broadcast", "100000",
+                     log_level="info")
+    a, b = healthy_pair(lp, relay)
+    proc = subprocess.Popen(
+        [LOADGEN, "--relay", "%s:%d" % (relay.host, relay.port),
+         "--pin", relay.cert, "--mode", "broadcast", "--receivers", "10",
+         "--seconds", "4", "--size", "200"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert '"phase":"joined"' in proc.stdout.readline()
+        time.sleep(1.5)
+        got = measure(a, b, 200)
+        out = proc.communicate(timeout=20)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    m = re.search(r'"per_second":(\d+)', out)
+    assert m, out
+    # 10 receivers, 2000 copies/s for the room (bursts of 200)
+    assert int(m.group(1)) <= 2600, out
+    assert got == 200
+    relay.signal(signal.SIGUSR1)
+    counters = relay.wait_log(r"event=relay_counters ")
+    assert re.search(r"drop_rate_fanout=[1-9]", counters), counters
+
+
+def test_dev_key_is_owner_only_and_never_written_through_a_symlink(lp, tmp_path):
+    """Files the daemons write (the development key here, the identity in
+    the netns tests) are owner-only, replaced atomically, and a symlink
+    planted at the path is replaced, not followed."""
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    key = tmp_path / "relay-key.pem"
+    os.symlink(str(victim), str(key))
+    cert = tmp_path / "relay-cert.pem"
+    relay = lp.relay("--dev-cert-pem-out", str(cert),
+                     "--dev-key-pem-out", str(key))
+    relay.wait_log(r"event=listening ")
+    assert victim.read_text() == "keep me"
+    st = os.lstat(str(key))
+    import stat as st_mod
+    assert st_mod.S_ISREG(st.st_mode) and (st.st_mode & 0o777) == 0o600
+    assert "PRIVATE KEY" in key.read_text()

@@ -13,6 +13,7 @@ import pytest
 
 import lpnet
 from lpnet import LAN_HOST, LanParty, sh
+from lpharness import proc_status
 
 P1_MAC = "02:00:00:00:01:01"
 P2_MAC = "02:00:00:00:01:02"
@@ -291,15 +292,6 @@ def test_revoked_player_stops_and_never_loops():
         assert gw.p.poll() is None  # the gateway's invite still stands
 
 
-def _status(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
-
-
 def test_daemons_run_without_root_after_setup(party):
     """Started as root (the README's commands), the relay keeps nothing,
     the gateway only CAP_NET_RAW, the client only CAP_NET_ADMIN; each runs
@@ -312,7 +304,7 @@ def test_daemons_run_without_root_after_setup(party):
              "p1": party.clients["p1"]}
     for name, proc in procs.items():
         proc.wait_for(r"event=privileges ", 10)
-        st = _status(proc.p.pid)
+        st = proc_status(proc.p.pid)
         assert st["Uid"].split() == [uid] * 4, (name, st["Uid"])
         assert int(st["CapEff"], 16) == want[name], (name, st["CapEff"])
         assert int(st["CapPrm"], 16) == want[name], (name, st["CapPrm"])

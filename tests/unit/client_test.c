@@ -191,16 +191,16 @@ struct own_opts {
 };
 
 static int own_opt(void *arg, struct lp_client_opts *o, int opt,
-                   const char *optarg)
+                   const char *val)
 {
     struct own_opts *w = arg;
 
     w->calls++;
     switch (opt) {
     case 't':
-        if (optarg[0] == '\0')
+        if (val[0] == '\0')
             return LP_EXIT_USAGE;
-        w->tap = optarg;
+        w->tap = val;
         return 0;
     case 'l':
         w->list = 1;

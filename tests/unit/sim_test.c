@@ -19,6 +19,7 @@
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_log.h"
+#include "lp_file.h"
 #include "lp_relay.h"
 #include "lp_session.h"
 #include "lp_status.h"
@@ -329,8 +330,9 @@ static int setup(void **state)
     snprintf(sm->pin_path, sizeof(sm->pin_path), "/tmp/lp-sim-XXXXXX");
     fd = mkstemp(sm->pin_path);
     close(fd);
-    if (lp_tls_server_write_der(&sm->tls_srv, sm->pin_path, err, sizeof(err)) !=
-            0 ||
+    if (lp_file_write_atomic(sm->pin_path, sm->tls_srv.leaf_der,
+                             sm->tls_srv.leaf_der_len, 0, err,
+                             sizeof(err)) != 0 ||
         lp_tls_client_init(&sm->tls_cli, sm->pin_path, "lanparty-relay", err,
                            sizeof(err)) != 0 ||
         lp_pool_init(&sm->pool, 1024, 2048) != 0)
