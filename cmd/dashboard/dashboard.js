@@ -110,19 +110,28 @@ function health(p, h, room) {
 
 function addrText(list) { return list.map((a) => a.addr).join(", "); }
 
+/* The kick button that was tapped once, and until when: kept across the
+ * re-renders (every POLL_MS) so that the second tap finds it armed. */
+let armed = { key: null, until: 0 };
+
 function kickButton(room, p) {
-  const b = el("button", { class: "kick", type: "button", "data-kick": room + "/" + p.id, text: "Kick" });
-  let armed = null;
+  const key = room + "/" + p.id;
+  const b = el("button", { class: "kick", type: "button", "data-kick": key, text: "Kick" });
+  const isArmed = () => armed.key === key && Date.now() < armed.until;
+  if (isArmed()) {
+    b.classList.add("armed");
+    b.textContent = "Confirm kick";
+  }
   b.addEventListener("click", async () => {
-    if (!armed) {
+    if (!isArmed()) {
       /* two taps: the first arms it for 4 s (no dialog on a phone) */
+      armed = { key: key, until: Date.now() + 4000 };
       b.classList.add("armed");
       b.textContent = "Confirm kick";
-      armed = setTimeout(() => { armed = null; b.classList.remove("armed"); b.textContent = "Kick"; }, 4000);
+      setTimeout(() => { if (!isArmed()) { b.classList.remove("armed"); b.textContent = "Kick"; } }, 4100);
       return;
     }
-    clearTimeout(armed);
-    armed = null;
+    armed = { key: null, until: 0 };
     b.disabled = true;
     b.textContent = "Kicking…";
     try {
