@@ -8,7 +8,7 @@ build:
 	{ [ -f build/build.ninja ] || meson setup build; } && ninja -C build
 
 demo: build
-	scripts/demo.sh
+	scripts/demo.sh $(if $(KEEP),--keep)
 
 test:
 	scripts/test.sh

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lp_clock.h"
@@ -35,6 +36,7 @@
 #include "lp_sockaddr.h"
 #include "lp_udp.h"
 #include "relay_admin.h"
+#include "relay_http.h"
 
 #define PROG            "lanparty-relay"
 #define LP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -102,6 +104,16 @@ static void usage(FILE *f)
             "  --user NAME              after binding, run as this user "
             "(default when\n"
             "                           started as root: lanparty)\n"
+            "  --admin-listen ADDR      the organiser's dashboard, status API "
+            "and /metrics\n"
+            "                           over HTTP (off; e.g. 127.0.0.1:8080)\n"
+            "  --admin-token-file FILE  its bearer token: read, or made and "
+            "written (owner\n"
+            "                           only) at the first start; without "
+            "it a new token\n"
+            "                           each start. Printed when made.\n"
+            "  --admin-timeout S        idle HTTP connections are closed "
+            "after S seconds (10)\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -110,6 +122,7 @@ enum relay_ev {
     RELAY_EV_UDP = 1,
     RELAY_EV_TIMER,
     RELAY_EV_SIGNAL,
+    RELAY_EV_HTTP, /* the admin listener's epoll descriptor */
 };
 
 /* Everything main owns. */
@@ -127,6 +140,13 @@ struct relay_main {
     struct lp_evloop loop;
     int no_pwait2;
     struct lp_logsink logsink; /* stderr, never blocking the loop */
+    /* the admin listener (--admin-listen), in this loop */
+    const char *admin_listen, *admin_token_file;
+    unsigned admin_timeout;
+    struct relay_http http;
+    int have_http;
+    lp_tstamp started;
+    uint64_t wall_start_ms;
 };
 
 static int relay_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
@@ -188,6 +208,9 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"allow-ethertype", required_argument, NULL, 'E'},
         {"log-level", required_argument, NULL, 'L'},
         {"user", required_argument, NULL, 1010},
+        {"admin-listen", required_argument, NULL, 1011},
+        {"admin-token-file", required_argument, NULL, 1012},
+        {"admin-timeout", required_argument, NULL, 1013},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -266,6 +289,16 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
             break;
         case 1010:
             m->user = optarg;
+            break;
+        case 1011:
+            m->admin_listen = optarg;
+            break;
+        case 1012:
+            m->admin_token_file = optarg;
+            break;
+        case 1013:
+            if ((rc = num_opt("--admin-timeout", optarg, 1, 3600, &v)) == 0)
+                m->admin_timeout = (unsigned)v;
             break;
         case 1001:
             if ((rc = num_opt("--room-max-per-ip", optarg, 0, 65535, &v)) == 0)
@@ -420,8 +453,8 @@ static int relay_priv(struct relay_main *m)
 #ifdef __linux__
     char err[768];
 
-    if (lp_priv_enter(LP_PRIV_RELAY, m->user, m->rooms, err, sizeof(err)) !=
-        0) {
+    if (lp_priv_enter(m->have_http ? LP_PRIV_RELAY_ADMIN : LP_PRIV_RELAY,
+                      m->user, m->rooms, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         return LP_EXIT_ERROR;
     }
@@ -429,6 +462,54 @@ static int relay_priv(struct relay_main *m)
     (void)m;
 #endif
     return -1;
+}
+
+/* What the status and metrics need from main: its clocks and log sink. */
+static void relay_http_meta(void *arg, struct lp_status_meta *sm)
+{
+    struct relay_main *m = arg;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sm->version = LP_VERSION;
+    sm->started = m->started;
+    sm->wall_now_ms =
+        (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    sm->wall_start_ms = m->wall_start_ms;
+    sm->log_dropped = m->logsink.dropped;
+}
+
+/* relay_admin_http binds the admin listener (--admin-listen) before the
+ * privilege drop, adds it to the loop and says where it is. */
+static int relay_admin_http(struct relay_main *m)
+{
+    char err[512];
+    int made = 0;
+    struct lp_logbuf b;
+
+    if (relay_http_open(&m->http, m->admin_listen, m->admin_token_file,
+                        m->admin_timeout ? m->admin_timeout : 10, &m->relay,
+                        relay_http_meta, m, &made, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return -1;
+    }
+    m->have_http = 1;
+    if (lp_evloop_add(&m->loop, relay_http_fd(&m->http), RELAY_EV_HTTP) != 0) {
+        fprintf(stderr, PROG ": admin listener: %s\n", strerror(errno));
+        return -1;
+    }
+    if (lp_log_begin(&b, LP_LOG_INFO, "admin_listening")) {
+        lp_log_str(&b, "url", m->http.url);
+        lp_log_str(&b, "metrics_auth", m->http.loopback ? "none" : "token");
+        if (m->admin_token_file != NULL)
+            lp_log_str(&b, "token_file", m->admin_token_file);
+        /* the token is printed once, when it is made: afterwards it is in
+         * --admin-token-file (owner only) */
+        if (made)
+            lp_log_str(&b, "token", m->http.token);
+        lp_log_end(&b);
+    }
+    return 0;
 }
 
 /* relay_setup opens the identity, the socket and the relay core. Returns
@@ -514,6 +595,8 @@ static int relay_setup(struct relay_main *m)
             return LP_EXIT_ERROR;
         }
     }
+    if (m->admin_listen != NULL && relay_admin_http(m) != 0)
+        return LP_EXIT_ERROR;
     lp_sockaddr_format((const struct sockaddr *)&m->udp.local, 1, a, sizeof(a));
     if (lp_log_begin(&b, LP_LOG_INFO, "listening")) {
         uint8_t spki[32];
@@ -547,6 +630,11 @@ static int relay_wait(struct relay_main *m, struct epoll_event *evs, int max,
 {
     lp_tstamp now = lp_clock_now();
 
+    if (m->have_http) {
+        lp_tstamp h = relay_http_deadline(&m->http, now);
+        if (h < deadline)
+            deadline = h;
+    }
     if (stopping &&
         (deadline == UINT64_MAX || deadline > now + 50 * LP_MILLISECONDS))
         deadline = now + 50 * LP_MILLISECONDS;
@@ -621,6 +709,9 @@ static int relay_loop(struct relay_main *m)
             case RELAY_EV_TIMER:
                 lp_evloop_timer_fired(&m->loop);
                 break;
+            case RELAY_EV_HTTP:
+                relay_http_run(&m->http);
+                break;
             case RELAY_EV_SIGNAL:
                 while (read(m->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
                     if (si.ssi_signo == SIGUSR1) {
@@ -641,6 +732,8 @@ static int relay_loop(struct relay_main *m)
         now = lp_clock_now();
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
+        if (m->have_http && relay_http_deadline(&m->http, now) <= now)
+            relay_http_run(&m->http); /* idle connections time out */
         if (m->logsink.len > 0 || m->logsink.dropped > 0)
             (void)lp_logsink_flush(&m->logsink);
         if (stop_deadline != 0 &&
@@ -658,6 +751,13 @@ int main(int argc, char **argv)
     m.udp.fd = -1;
     lp_relay_cfg_default(&m.cfg);
     lp_log_set_component("relay");
+    m.started = lp_clock_now();
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        m.wall_start_ms =
+            (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    }
     if (argc >= 2 &&
         (strcmp(argv[1], "room") == 0 || strcmp(argv[1], "invite") == 0))
         return relay_admin(argc, argv);
@@ -673,6 +773,7 @@ int main(int argc, char **argv)
         lp_logf(LP_LOG_INFO, "exit", "relay stopped");
         lp_relay_free(&m.relay);
     }
+    relay_http_close(&m.http);
     if (m.have_tls)
         lp_tls_server_free(&m.tls);
     lp_udp_rxbatch_free(&m.rxb);

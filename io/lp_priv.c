@@ -311,6 +311,24 @@ static const struct priv_rule priv_relay[] = {
     OPEN_READ,
 };
 
+/* The relay's admin listener (cmd/relay_http.c, libmicrohttpd in the
+ * relay's loop, MHD_USE_EPOLL without a thread): only with --admin-listen
+ * (role LP_PRIV_RELAY_ADMIN), so a relay without it keeps the list above.
+ * Measured with scripts/seccomp-trace.sh over test_dashboard.py:
+ * accept4 (non-blocking and close-on-exec in one call, so no fcntl),
+ * epoll_ctl on libmicrohttpd's own epoll set, recvfrom (requests),
+ * setsockopt (TCP_NODELAY/TCP_CORK around a reply), shutdown (closing);
+ * replies go out with sendmsg (already allowed) and /proc/self/stat for
+ * the process metrics is a read-only openat. sendto is not in the
+ * measurement: libmicrohttpd's send path (mhd_send.c) uses send(2) for a
+ * reply it cannot hand to one sendmsg, a path these small replies do not
+ * take. No socket, bind, listen or clone: the listener is bound before
+ * the drop and no thread is started. */
+static const struct priv_rule priv_relay_admin[] = {
+    ANY(accept4),    ANY(epoll_ctl), ANY(recvfrom),
+    ANY(setsockopt), ANY(shutdown),  ANY(sendto),
+};
+
 /* The endpoints' runner (client/lp_runner.c) opens, connects and tunes a
  * new UDP socket on every reconnect (lp_udp_connect), and polls it. */
 static const struct priv_rule priv_runner[] = {
@@ -371,10 +389,9 @@ static int priv_add(scmp_filter_ctx ctx, const struct priv_rule *r, size_t n)
 int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
 {
     scmp_filter_ctx ctx;
-    int rv;
+    int rv, relay = role == LP_PRIV_RELAY || role == LP_PRIV_RELAY_ADMIN;
 
-    if (role != LP_PRIV_RELAY && role != LP_PRIV_GATEWAY &&
-        role != LP_PRIV_CLIENT) {
+    if (!relay && role != LP_PRIV_GATEWAY && role != LP_PRIV_CLIENT) {
         snprintf(err, errlen, "seccomp: unknown role %d", (int)role);
         return LP_ERR_INVAL;
     }
@@ -388,9 +405,11 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
         return LP_ERR_NOMEM;
     }
     rv = priv_add(ctx, priv_common, NELEM(priv_common));
-    if (rv == 0 && role == LP_PRIV_RELAY)
+    if (rv == 0 && relay)
         rv = priv_add(ctx, priv_relay, NELEM(priv_relay));
-    if (rv == 0 && role != LP_PRIV_RELAY)
+    if (rv == 0 && role == LP_PRIV_RELAY_ADMIN)
+        rv = priv_add(ctx, priv_relay_admin, NELEM(priv_relay_admin));
+    if (rv == 0 && !relay)
         rv = priv_add(ctx, priv_runner, NELEM(priv_runner));
     if (rv == 0 && role == LP_PRIV_GATEWAY)
         rv = priv_add(ctx, priv_gateway, NELEM(priv_gateway));
@@ -416,7 +435,8 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
 int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
                   char *err, size_t errlen)
 {
-    static const char *const names[] = {"relay", "gateway", "client"};
+    static const char *const names[] = {"relay", "gateway", "client",
+                                        "relay_admin"};
     const char *name = user != NULL ? user : LP_PRIV_DEFAULT_USER;
     const int *caps;
     size_t ncaps = lp_priv_role_caps(role, &caps);
@@ -466,7 +486,7 @@ int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
                    : role == LP_PRIV_GATEWAY ? "net_raw"
                                              : "net_admin");
         lp_log_str(&b, "no_new_privs", "1");
-        lp_log_str(&b, "seccomp", (unsigned)role < 3 ? names[role] : "unknown");
+        lp_log_str(&b, "seccomp", (unsigned)role < 4 ? names[role] : "unknown");
         lp_log_end(&b);
     }
     return 0;

@@ -28,6 +28,9 @@ enum lp_priv_role {
     LP_PRIV_RELAY,
     LP_PRIV_GATEWAY,
     LP_PRIV_CLIENT,
+    /* the relay with its admin listener (--admin-listen): the relay's list
+     * and the calls libmicrohttpd makes serving HTTP in the relay's loop */
+    LP_PRIV_RELAY_ADMIN,
 };
 
 /* The user a daemon started as root switches to unless told otherwise. */

@@ -14,6 +14,24 @@ void lp_counters_drop(struct lp_counters *c, enum lp_reason r)
         c->drops[r]++;
 }
 
+static void counters_sat_add(uint64_t *d, uint64_t v)
+{
+    *d = *d + v < *d ? UINT64_MAX : *d + v;
+}
+
+void lp_counters_add(struct lp_counters *dst, const struct lp_counters *src)
+{
+    counters_sat_add(&dst->frames_tx, src->frames_tx);
+    counters_sat_add(&dst->frames_rx, src->frames_rx);
+    counters_sat_add(&dst->datagrams_tx, src->datagrams_tx);
+    counters_sat_add(&dst->datagrams_rx, src->datagrams_rx);
+    counters_sat_add(&dst->bytes_tx, src->bytes_tx);
+    counters_sat_add(&dst->bytes_rx, src->bytes_rx);
+    counters_sat_add(&dst->ctrl_unknown, src->ctrl_unknown);
+    for (unsigned i = 0; i < LP_REASON_MAX; i++)
+        counters_sat_add(&dst->drops[i], src->drops[i]);
+}
+
 uint64_t lp_counters_total_drops(const struct lp_counters *c)
 {
     uint64_t sum = 0;

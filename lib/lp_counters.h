@@ -19,6 +19,9 @@ struct lp_counters {
  * reasons are ignored). Saturates instead of wrapping. */
 void lp_counters_drop(struct lp_counters *c, enum lp_reason r);
 
+/* lp_counters_add adds every counter of src to dst (saturating). */
+void lp_counters_add(struct lp_counters *dst, const struct lp_counters *src);
+
 /* lp_counters_total_drops sums every drop counter (saturating). */
 uint64_t lp_counters_total_drops(const struct lp_counters *c);
 

@@ -258,3 +258,16 @@ void lp_addrtab_expire(struct lp_addrtab *t, lp_tstamp now)
 
     lp_bmap_sweep(&t->map, sweep_old, &s);
 }
+
+void lp_addrtab_each(const struct lp_addrtab *t,
+                     void (*fn)(void *arg, int family, const uint8_t *a,
+                                uint64_t owner, int kind),
+                     void *arg)
+{
+    for (size_t i = 0; t->map.tab != NULL && i < t->map.slots; i++) {
+        const struct lp_bmap_ent *e = &t->map.tab[i];
+        if (e->keylen == 0)
+            continue;
+        fn(arg, e->key[0], e->key + 1, e->owner, e->kind);
+    }
+}

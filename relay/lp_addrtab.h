@@ -66,6 +66,15 @@ void lp_addrtab_client_left(struct lp_addrtab *t, uint64_t mac);
 /* Ages out entries unused for LP_ADDR_AGE and expired leases. */
 void lp_addrtab_expire(struct lp_addrtab *t, lp_tstamp now);
 
+/* lp_addrtab_each calls fn for every address entry: its family (4 or 6),
+ * the address, its owner (a client MAC; 0 for the LAN's) and its kind (1
+ * LAN, 2 DHCP binding, 3 a client's first use, 4 pinned to the LAN). Read
+ * only: fn must not change the table. */
+void lp_addrtab_each(const struct lp_addrtab *t,
+                     void (*fn)(void *arg, int family, const uint8_t *a,
+                                uint64_t owner, int kind),
+                     void *arg);
+
 /* Whether an address is never learned (unspecified, broadcast, multicast,
  * loopback). */
 int lp_addr_special(int family, const uint8_t *a);

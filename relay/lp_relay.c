@@ -60,6 +60,9 @@ struct relay_room {
     struct lp_tbucket fanout;
     lp_tstamp win_start;
     uint64_t win_copies, last_copies;
+    /* the counters of peers that left, so that the room's totals
+     * (lp_relay_room_view) never go backwards while it exists */
+    struct lp_counters gone;
 };
 
 struct relay_peer {
@@ -98,6 +101,7 @@ struct relay_peer {
     int has_stats;
     lp_tstamp stats_at;
     uint64_t st_frames_tx, st_frames_rx, st_dgrams_tx, st_dgrams_rx, st_drops;
+    uint64_t st_relay_dgrams_tx, st_relay_dgrams_rx; /* ours at stats time */
 };
 
 void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
@@ -355,6 +359,7 @@ static void relay_leave(struct lp_relay *r, struct relay_peer *p,
     lp_frag_rx_free(&p->rx);
     p->rx_live = 0;
     r->npeers--;
+    lp_counters_add(&room->gone, &p->ctr);
     if (p->role == LP_ROLE_CLIENT && strcmp(reason, "replaced") != 0)
         lp_addrtab_client_left(&room->addrs, lp_mac_u64(p->mac));
     log_peer(LP_LOG_INFO, "peer_left", p, reason);
@@ -716,6 +721,8 @@ static void relay_stats(struct relay_peer *p, const struct lp_msg_stats *s,
     p->st_dgrams_tx = s->datagrams_tx;
     p->st_dgrams_rx = s->datagrams_rx;
     p->st_drops = drops;
+    p->st_relay_dgrams_tx = p->ctr.datagrams_tx;
+    p->st_relay_dgrams_rx = p->ctr.datagrams_rx;
 }
 
 static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
@@ -1727,4 +1734,116 @@ int lp_relay_peer_info(const struct lp_qconn *c, const char **room,
     *room = p->room->name;
     *peer_id = p->peer_id;
     return 1;
+}
+
+const struct relay_room *lp_relay_room_next(const struct lp_relay *r,
+                                            const struct relay_room *prev)
+{
+    return prev == NULL ? r->rooms : prev->next;
+}
+
+void lp_relay_room_view(const struct relay_room *room,
+                        struct lp_relay_room_view *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->name = room->name;
+    v->mtu = room->mtu;
+    v->frag = room->frag;
+    v->npeers = room->npeers;
+    v->gateway_id = room->gateway != NULL ? room->gateway->peer_id : 0;
+    v->lan_macs = room->lan.count;
+    v->addr_spoofs = room->addrs.spoofs;
+    v->addr_limits = room->addrs.limits;
+    v->gone = &room->gone;
+}
+
+void lp_relay_peer_view(const struct relay_room *room, size_t i,
+                        struct lp_relay_peer_view *v)
+{
+    const struct relay_peer *p = room->peers[i];
+    ngtcp2_conn_stat st;
+
+    memset(v, 0, sizeof(*v));
+    v->peer_id = p->peer_id;
+    v->role = p->role;
+    v->label = p->label;
+    v->software = p->software;
+    v->remote = p->remote;
+    memcpy(v->mac, p->mac, sizeof(v->mac));
+    v->budget = p->budget;
+    v->frag = p->frag;
+    v->joined_at = p->joined_at;
+    v->last_seen = p->last_seen;
+    if (p->q.conn != NULL) {
+        ngtcp2_conn_get_conn_stat(p->q.conn, &st);
+        if (st.first_rtt_sample_ts != UINT64_MAX) {
+            v->rtt_smoothed = st.smoothed_rtt;
+            v->rtt_min = st.min_rtt;
+            v->rtt_latest = st.latest_rtt;
+            v->rtt_var = st.rttvar;
+        }
+        v->cwnd = st.cwnd;
+        v->bytes_in_flight = st.bytes_in_flight;
+        v->pto_count = st.pto_count;
+    }
+    v->queued = lp_qconn_dgram_queued(&p->q);
+    v->ctr = &p->ctr;
+    v->has_stats = p->has_stats;
+    v->stats_at = p->stats_at;
+    v->st_frames_tx = p->st_frames_tx;
+    v->st_frames_rx = p->st_frames_rx;
+    v->st_dgrams_tx = p->st_dgrams_tx;
+    v->st_dgrams_rx = p->st_dgrams_rx;
+    v->st_drops = p->st_drops;
+    v->st_relay_dgrams_tx = p->st_relay_dgrams_tx;
+    v->st_relay_dgrams_rx = p->st_relay_dgrams_rx;
+}
+
+struct room_addrs_arg {
+    lp_relay_addr_fn fn;
+    void *arg;
+};
+
+static void room_addrs_one(void *arg, int family, const uint8_t *a,
+                           uint64_t owner, int kind)
+{
+    struct room_addrs_arg *ra = arg;
+
+    ra->fn(ra->arg, family, a, owner, (enum lp_relay_addr_kind)kind);
+}
+
+void lp_relay_room_addrs(const struct relay_room *room, lp_relay_addr_fn fn,
+                         void *arg)
+{
+    struct room_addrs_arg ra = {fn, arg};
+
+    lp_addrtab_each(&room->addrs, room_addrs_one, &ra);
+}
+
+int lp_relay_kick(struct lp_relay *r, const char *room, uint16_t peer_id,
+                  lp_tstamp now)
+{
+    /* static: the doomed list keeps the pointer */
+    static const char reason[] = "kicked";
+    struct relay_room *rm = room_find(r, room);
+    struct relay_peer *p = NULL;
+    struct lp_msg d;
+
+    for (size_t i = 0; rm != NULL && i < rm->npeers; i++)
+        if (rm->peers[i]->peer_id == peer_id)
+            p = rm->peers[i];
+    if (p == NULL || p->left || p->doomed || lp_qconn_is_closing(&p->q))
+        return LP_ERR_INVAL;
+    memset(&d, 0, sizeof(d));
+    d.type = LP_MSG_DISCONNECT;
+    snprintf(d.u.disconnect.reason, sizeof(d.u.disconnect.reason), "%s",
+             reason);
+    peer_send(p, &d);
+    log_peer(LP_LOG_INFO, "kicked", p, reason);
+    /* relay_leave (through the doomed list) tells the others peer_left
+     * with the same reason; NO_ERROR lets the disconnect go out first */
+    peer_doom(p, LP_APP_NO_ERROR, reason);
+    relay_process_doomed(r, now);
+    lp_qserver_flush(&r->qs, now);
+    return 0;
 }

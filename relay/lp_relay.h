@@ -125,4 +125,85 @@ int lp_relay_peer_info(const struct lp_qconn *c, const char **room,
                        uint16_t *peer_id);
 int lp_relay_done(const struct lp_relay *r);
 
+/*
+ * Read-only views for the admin listener (relay/lp_status): what the relay
+ * knows about its rooms and peers, copied out so that nothing outside
+ * lp_relay.c reads its structs. Pointers in a view borrow the relay's
+ * storage and stay valid until the relay next runs (recv, flush, timers,
+ * kick).
+ */
+struct lp_relay_room_view {
+    const char *name;
+    uint16_t mtu;
+    int frag;
+    size_t npeers;
+    uint16_t gateway_id; /* 0: no gateway */
+    uint64_t lan_macs;   /* MACs learned from the gateway side */
+    uint64_t addr_spoofs, addr_limits;
+    /* the counters of the peers that left the room (a room's totals are
+     * these plus its peers': they never decrease while the room exists) */
+    const struct lp_counters *gone;
+};
+
+struct lp_relay_peer_view {
+    uint16_t peer_id;
+    enum lp_role role;
+    const char *label;    /* the invite's label ("" on an open relay) */
+    const char *software; /* the peer's hello `software` */
+    const char *remote;   /* its UDP address, as text */
+    uint8_t mac[6];
+    uint16_t budget; /* datagram_budget */
+    int frag;
+    lp_tstamp joined_at, last_seen; /* the relay's clock */
+    /* QUIC (ngtcp2_conn_stat): 0 before the first RTT sample */
+    uint64_t rtt_smoothed, rtt_min, rtt_latest, rtt_var;
+    uint64_t cwnd, bytes_in_flight;
+    uint64_t pto_count;
+    uint32_t queued; /* datagrams waiting in its queue */
+    const struct lp_counters *ctr;
+    /* the peer's own last `stats`, when has_stats */
+    int has_stats;
+    lp_tstamp stats_at;
+    uint64_t st_frames_tx, st_frames_rx, st_dgrams_tx, st_dgrams_rx, st_drops;
+    /* what the relay had counted when those stats came: datagrams it sent
+     * to the peer and got from it (the loss estimates of lp_status) */
+    uint64_t st_relay_dgrams_tx, st_relay_dgrams_rx;
+};
+
+/* lp_relay_room_next: the first room (prev NULL) or the one after prev;
+ * NULL at the end. */
+const struct relay_room *lp_relay_room_next(const struct lp_relay *r,
+                                            const struct relay_room *prev);
+void lp_relay_room_view(const struct relay_room *room,
+                        struct lp_relay_room_view *v);
+/* lp_relay_peer_view fills v for the i-th peer (i < npeers) of room. */
+void lp_relay_peer_view(const struct relay_room *room, size_t i,
+                        struct lp_relay_peer_view *v);
+
+/* What lp_relay_room_addrs reports: an address of the room's table, who
+ * owns it (a client's MAC as lp_mac_u64; 0 for the LAN) and how it was
+ * learned. */
+enum lp_relay_addr_kind {
+    LP_RELAY_ADDR_LAN = 1,
+    LP_RELAY_ADDR_DHCP = 2,
+    LP_RELAY_ADDR_CLAIM = 3,
+    LP_RELAY_ADDR_PIN = 4,
+};
+typedef void (*lp_relay_addr_fn)(void *arg, int family, const uint8_t *addr,
+                                 uint64_t owner, enum lp_relay_addr_kind kind);
+/* lp_relay_room_addrs calls fn for every entry of room's address table. */
+void lp_relay_room_addrs(const struct relay_room *room, lp_relay_addr_fn fn,
+                         void *arg);
+
+/*
+ * lp_relay_kick disconnects peer peer_id of room `room` at the organiser's
+ * request: it gets `disconnect` with reason `kicked`, the others
+ * `peer_left` with `kicked`, and its connection closes with
+ * NO_ERROR. A kick is not a ban: an endpoint may reconnect (revoking its
+ * invite is the ban). Returns 0, or LP_ERR_INVAL when the room or the peer
+ * is not there (or is already leaving).
+ */
+int lp_relay_kick(struct lp_relay *r, const char *room, uint16_t peer_id,
+                  lp_tstamp now);
+
 #endif

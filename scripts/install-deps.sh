@@ -11,6 +11,8 @@ PKGS=(
   python3 python3-pytest python3-scapy
   iproute2 iputils-ping dnsmasq-base iperf3 udhcpc isc-dhcp-client
   ethtool tcpdump bridge-utils procps psmisc kmod strace
+  libmicrohttpd-dev prometheus python3-jsonschema
+  chromium chromium-driver python3-selenium
 )
 if [ "${1:-}" = "--windows" ]; then
   PKGS+=(gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64

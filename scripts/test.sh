@@ -91,7 +91,8 @@ fuzz() {
 }
 RELAY_SUITES="tests/system/test_relay.py tests/system/test_paths.py
   tests/system/test_rooms.py tests/system/test_spki.py
-  tests/system/test_hostile.py tests/system/test_frag.py"
+  tests/system/test_hostile.py tests/system/test_frag.py
+  tests/system/test_dashboard.py"
 relay_tests() {
   # shellcheck disable=SC2086
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
@@ -118,7 +119,7 @@ netns_tests() {
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider \
     tests/system/test_lanparty.py tests/system/test_faults.py \
     tests/system/test_containment.py tests/system/test_routes.py \
-    tests/system/test_lanparty_frag.py
+    tests/system/test_lanparty_frag.py tests/system/test_dashboard_netns.py
 }
 # The LAN party again with the relay on one address (198.18.100.1:PORT).
 netns_tests_addr() {

@@ -3,15 +3,22 @@
 A LAN (a Linux bridge) with a host running dnsmasq, a gateway wired into
 it, a relay on the "internet", and two remote players who join through the
 relay, get addresses from the LAN's DHCP server, reach the LAN host, see
-its broadcasts and find each other. Everything is removed at the end."""
+its broadcasts and find each other. The relay's dashboard (issue 15) is
+forwarded to http://127.0.0.1:8080/ on this host (LP_DEMO_ADMIN_PORT; its
+URL and token are printed); with --keep the party stays up until Enter is
+pressed, for the organiser to look at it. Everything is removed at the
+end."""
 
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lpadmin  # noqa: E402
 import lpnet  # noqa: E402
 from lpnet import LAN_HOST, LanParty, sh  # noqa: E402
 
@@ -20,14 +27,66 @@ def say(msg):
     print("==> " + msg, flush=True)
 
 
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def forward_admin(nsx, port):
+    """Forwards 127.0.0.1:LP_DEMO_ADMIN_PORT (8080, or any free port) on
+    this host to the relay's admin listener inside its namespace: each
+    upstream socket is opened on the namespace's thread and keeps it."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        ls.bind(("127.0.0.1", int(os.environ.get("LP_DEMO_ADMIN_PORT", "8080"))))
+    except OSError:
+        ls.bind(("127.0.0.1", 0))
+    ls.listen(16)
+
+    def serve():
+        while True:
+            try:
+                c, _ = ls.accept()
+                up = nsx(socket.create_connection, ("127.0.0.1", port), 5)
+            except (OSError, RuntimeError):
+                continue
+            for a, b in ((c, up), (up, c)):
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return ls.getsockname()[1]
+
+
 def main():
-    with LanParty(players=2, closed=True) as lp:
+    keep = "--keep" in sys.argv[1:]
+    with LanParty(players=2, closed=True,
+                  relay_args=["--admin-listen", "127.0.0.1:0"]) as lp:
         say("LAN: a switch (Linux bridge) with a LAN host %s running dnsmasq "
             "(DHCP 198.18.0.100-200, IPv6 router advertisements)" % LAN_HOST)
         lp.start_dnsmasq()
         lp.start_relay()
         say("relay listening on %s/udp (QUIC, ALPN lanparty/1, development certificate), "
             "closed: it admits only the rooms and invites in its room list" % lp.relay_port)
+        url, token = lpadmin.admin_of(lp.relay.wait_for("event=admin_listening"))
+        nsx = lpadmin.NsExecutor(lp.ns["relay"])
+        hport = forward_admin(nsx, int(url.rsplit(":", 1)[1].strip("/")))
+        dash = "http://127.0.0.1:%d/" % hport
+        say("organiser's dashboard (the relay's --admin-listen, forwarded to this host): "
+            "%s#token=%s" % (dash, token))
+        say("  admin token: %s   (API: curl -H 'Authorization: Bearer %s' %sapi/v1/status; "
+            "Prometheus: %smetrics)" % (token, token, dash, dash))
         say("organiser: `lanparty-relay room create PARTY` made two invite links "
             "(the tokens are hashed in the room list), then SIGHUP:")
         for who in ("gateway", "player"):
@@ -76,6 +135,19 @@ def main():
         fdb = sh("bridge", "fdb", "show", "br", "br-lan", ns=lp.ns["lan"])
         n = len(re.findall(r"02:00:00:00:01:0[12] dev gwport", fdb))
         say("the LAN switch learned %d player MACs on the gateway's port" % n)
+        doc = nsx(lpadmin.status, url, token)
+        for p in lpadmin.peers(doc):
+            addrs = ", ".join(a["addr"] for a in p["addresses"]["ipv4"]) or "-"
+            say("  dashboard row: %-7s #%d %s %s lan=%s rtt=%s ms" % (
+                p["role"], p["id"], p["label"], p["mac"], addrs,
+                "%.1f" % p["rtt_ms"]["smoothed"] if p["rtt_ms"] else "-"))
+        if keep:
+            say("the party stays up: open %s#token=%s (press Enter to end it)" % (dash, token))
+            try:
+                input()
+            except EOFError:
+                pass
+        nsx.close()
         say("cleaning up (players and gateway leave the room gracefully)")
     say("demo complete: every namespace removed")
 

@@ -42,6 +42,25 @@ static void test_drops(void **state)
     assert_true(lp_counters_total_drops(&c) == UINT64_MAX);
 }
 
+static void test_add(void **state)
+{
+    struct lp_counters a, b;
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.frames_rx = 5;
+    a.drops[LP_REASON_RUNT] = 1;
+    b.frames_rx = 7;
+    b.bytes_tx = UINT64_MAX;
+    a.bytes_tx = 3;
+    b.drops[LP_REASON_RUNT] = 2;
+    lp_counters_add(&a, &b);
+    assert_int_equal(a.frames_rx, 12);
+    assert_int_equal(a.drops[LP_REASON_RUNT], 3);
+    assert_true(a.bytes_tx == UINT64_MAX); /* saturates */
+}
+
 static void test_stats(void **state)
 {
     struct lp_counters c;
@@ -104,6 +123,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_drops),
+        cmocka_unit_test(test_add),
         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_log),
     };

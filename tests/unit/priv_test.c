@@ -121,6 +121,7 @@ static void test_loop_allowed(void **state)
     assert_exit0(run(child_loop_allowed, LP_PRIV_RELAY));
     assert_exit0(run(child_loop_allowed, LP_PRIV_GATEWAY));
     assert_exit0(run(child_loop_allowed, LP_PRIV_CLIENT));
+    assert_exit0(run(child_loop_allowed, LP_PRIV_RELAY_ADMIN));
 }
 
 enum forbidden {
@@ -133,6 +134,7 @@ enum forbidden {
     F_OPEN_WRITE,
     F_MMAP_EXEC,
     F_SETUID,
+    F_ACCEPT4,
 };
 
 struct forbid_case {
@@ -150,6 +152,12 @@ static const struct forbid_case forbid_cases[] = {
     {LP_PRIV_RELAY, F_OPEN_WRITE},   /* its room list is read, never written */
     {LP_PRIV_RELAY, F_MMAP_EXEC},
     {LP_PRIV_RELAY, F_SETUID},
+    {LP_PRIV_RELAY, F_ACCEPT4}, /* no admin listener: no TCP calls */
+    /* the admin listener accepts, but opens no socket and runs nothing */
+    {LP_PRIV_RELAY_ADMIN, F_INET6_SOCKET},
+    {LP_PRIV_RELAY_ADMIN, F_EXECVE},
+    {LP_PRIV_RELAY_ADMIN, F_OPEN_WRITE},
+    {LP_PRIV_RELAY_ADMIN, F_SETUID},
     {LP_PRIV_GATEWAY, F_PTRACE},
     {LP_PRIV_GATEWAY, F_EXECVE},
     {LP_PRIV_GATEWAY, F_NETLINK_SOCKET},
@@ -197,6 +205,9 @@ static int child_forbidden(long i)
         break;
     case F_SETUID:
         (void)setuid(0);
+        break;
+    case F_ACCEPT4:
+        (void)accept4(-1, NULL, NULL, SOCK_NONBLOCK);
         break;
     }
     return 101; /* survived */

@@ -22,6 +22,7 @@
 #include "lp_file.h"
 #include "lp_relay.h"
 #include "lp_session.h"
+#include "lp_status.h"
 
 #define SIM_NODES 12 /* 0 = relay, 1..11 = endpoints */
 #define SIM_QUEUE 8192
@@ -762,10 +763,119 @@ static void test_fragments_lossy(void **state)
     }
 }
 
+/* The admin listener's views (relay/lp_status) of a room of three, and a
+ * kick: the kicked peer gets `disconnect` kicked, the others peer_left. */
+static void test_status_and_kick(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    struct lp_status_meta meta;
+    json_t *st, *room, *peers, *p;
+    char *text = NULL;
+    size_t len = 0, i;
+    int seen_c1 = 0;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    assert_int_equal(lp_session_send_frame(&c1->s, bcast_from_c1,
+                                           sizeof(bcast_from_c1), sm->now),
+                     LP_REASON_NONE);
+    sim_run(sm, 6 * LP_SECONDS); /* the first stats (every 5 s) */
+    memset(&meta, 0, sizeof(meta));
+    meta.version = "test";
+    meta.started = sm->now - 10 * LP_SECONDS;
+    meta.wall_now_ms = 1700000000000ULL;
+    meta.wall_start_ms = 1699999990000ULL;
+    meta.cpu_seconds = 1.5;
+    meta.resident_bytes = meta.virtual_bytes = 1 << 20;
+    meta.open_fds = meta.max_fds = -1;
+
+    st = lp_status_json(&sm->relay, &meta, sm->now);
+    assert_non_null(st);
+    assert_string_equal(json_string_value(json_object_get(st, "schema")),
+                        LP_STATUS_SCHEMA);
+    assert_int_equal(json_integer_value(json_object_get(st, "uptime_s")), 10);
+    room = json_array_get(json_object_get(st, "rooms"), 0);
+    assert_string_equal(json_string_value(json_object_get(room, "name")),
+                        "SIM");
+    assert_int_equal(json_integer_value(json_object_get(room, "gateway_id")),
+                     gw->s.peer_id);
+    peers = json_object_get(room, "peers");
+    assert_int_equal(json_array_size(peers), 3);
+    json_array_foreach(peers, i, p)
+    {
+        json_t *tr = json_object_get(p, "traffic");
+        assert_non_null(json_object_get(p, "rtt_ms"));
+        assert_true(json_is_object(json_object_get(p, "rtt_ms")));
+        assert_true(json_is_object(json_object_get(p, "stats")));
+        if (strcmp(json_string_value(json_object_get(p, "mac")),
+                   "02:00:00:00:00:11") != 0)
+            continue;
+        seen_c1 = 1;
+        assert_string_equal(json_string_value(json_object_get(p, "role")),
+                            "client");
+        assert_int_equal(json_integer_value(json_object_get(tr, "frames_in")),
+                         1);
+        /* its broadcast's source 198.18.0.11 is now its address */
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_array_get(
+                    json_object_get(json_object_get(p, "addresses"), "ipv4"),
+                    0),
+                "addr")),
+            "198.18.0.11");
+    }
+    assert_true(seen_c1);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(room, "traffic"), "frames_out")),
+                     2);
+    json_decref(st);
+
+    assert_int_equal(lp_status_metrics(&sm->relay, &meta, sm->now, &text, &len),
+                     0);
+    assert_int_equal(strlen(text), len);
+    assert_non_null(
+        strstr(text, "lanparty_peers{room=\"SIM\",role=\"client\"} 2\n"));
+    assert_non_null(strstr(text, "lanparty_forwarded_frames_total{room=\"SIM\","
+                                 "direction=\"in\"} 1\n"));
+    assert_non_null(
+        strstr(text, "lanparty_drops_total{reason=\"source_mac\"} 0\n"));
+    assert_non_null(strstr(text, "lanparty_peer_rtt_seconds{room=\"SIM\","));
+    assert_non_null(strstr(text, "process_cpu_seconds_total 1.500\n"));
+    assert_null(strstr(text, "process_open_fds"));
+    free(text);
+
+    /* kick c1: it is told why, the others see it leave */
+    assert_int_equal(lp_relay_kick(&sm->relay, "SIM", 999, sm->now),
+                     LP_ERR_INVAL);
+    assert_int_equal(lp_relay_kick(&sm->relay, "NOPE", c1->s.peer_id, sm->now),
+                     LP_ERR_INVAL);
+    assert_int_equal(lp_relay_kick(&sm->relay, "SIM", c1->s.peer_id, sm->now),
+                     0);
+    assert_int_equal(lp_relay_kick(&sm->relay, "SIM", c1->s.peer_id, sm->now),
+                     LP_ERR_INVAL);
+    sim_run(sm, LP_SECONDS);
+    assert_true(c1->disconnected);
+    assert_string_equal(c1->disconnect_reason, "kicked");
+    assert_true(c1->closed);
+    assert_int_equal(gw->left_events, 1);
+    assert_string_equal(gw->left_reason, "kicked");
+    assert_string_equal(c2->left_reason, "kicked");
+
+    /* the room's counters keep the departed peer's traffic */
+    assert_int_equal(lp_status_metrics(&sm->relay, &meta, sm->now, &text, &len),
+                     0);
+    assert_non_null(strstr(text, "lanparty_forwarded_frames_total{room=\"SIM\","
+                                 "direction=\"in\"} 1\n"));
+    assert_non_null(
+        strstr(text, "lanparty_peers{room=\"SIM\",role=\"client\"} 1\n"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_join_and_forward, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_and_kick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragmenting_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_lossy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lossy_network, setup, teardown),
