@@ -80,7 +80,7 @@ unit_asan() {
 fuzz() {
   local t rc=0
   meson test -C build-fuzz --suite fuzz --print-errorlogs || return 1
-  for t in overlay ctrl endpoint policy gso link roomlist b64 l3 frag relay; do
+  for t in overlay ctrl endpoint policy gso link roomlist b64 l3 frag relay conf; do
     mkdir -p "build-fuzz/corpus-$t"
     echo "== fuzz_$t for ${FUZZ_SECONDS}s"
     build-fuzz/fuzz/fuzz_$t -max_total_time="$FUZZ_SECONDS" -timeout=10 \
