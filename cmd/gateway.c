@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lp_client.h"
+#include "lp_confargs.h"
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_gso.h"
@@ -432,6 +433,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: lanparty-gateway --relay HOST[:PORT] --room ROOM "
                "--interface IFNAME [options]\n" LP_ENDPOINT_USAGE
+               "  --config FILE             key = value lines, a key per "
+               "flag (the flags win)\n"
+               "  --version                 print the version and exit\n"
                "  --cam-refresh-interval S  seconds between CAM refreshes "
                "(30)\n"
                "  --identity FILE           the resume secret's file "
@@ -520,6 +524,9 @@ int main(int argc, char **argv)
     g.cam_interval = 30 * LP_SECONDS;
     g.fd = -1;
     lp_log_set_component("gateway");
+    if ((rc = lp_confargs("lanparty-gateway", opts, LP_CONFARGS_REPEATABLE,
+                          &argc, &argv)) >= 0)
+        return rc;
     if ((rc = lp_client_getopt(&o, argc, argv, opts, usage, gw_opt, &go)) !=
         LP_CLIENT_RUN)
         return rc;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lp_clock.h"
+#include "lp_confargs.h"
 #include "lp_endpoint.h"
 #include "lp_err.h"
 #include "lp_b64.h"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lanparty-relay [options]\n"
+            "  --config FILE            key = value lines, a key per flag "
+            "(the flags win)\n"
+            "  --version                print the version and exit\n"
             "  --listen ADDR            443/udp (default), PORT/udp, or a "
             "socket address\n"
             "                           (0.0.0.0:4433, [::1]:0)\n"
@@ -197,6 +201,9 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
     int opt, rc = 0;
 
     m->listen_s = "443/udp";
+    if ((opt = lp_confargs(PROG, opts, LP_CONFARGS_REPEATABLE, &argc, &argv)) >=
+        0)
+        return opt;
     while (rc == 0 && (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'l':
