@@ -36,6 +36,7 @@
 #include "lp_sockaddr.h"
 #include "lp_udp.h"
 #include "relay_admin.h"
+#include "relay_tls.h"
 
 #define PROG            "lanparty-relay"
 #define LP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -397,6 +398,7 @@ static void relay_reload(struct relay_main *m, lp_tstamp now)
     char err[400];
     size_t revoked;
 
+    (void)relay_tls_reload(&m->tls, m->cert, m->key);
     if (m->rooms == NULL) {
         lp_logf(LP_LOG_INFO, "reload",
                 "SIGHUP: an open relay has no room "
