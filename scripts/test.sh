@@ -91,7 +91,8 @@ fuzz() {
 }
 RELAY_SUITES="tests/system/test_relay.py tests/system/test_paths.py
   tests/system/test_rooms.py tests/system/test_spki.py
-  tests/system/test_hostile.py tests/system/test_frag.py"
+  tests/system/test_hostile.py tests/system/test_frag.py
+  tests/system/test_service.py"
 relay_tests() {
   # shellcheck disable=SC2086
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
