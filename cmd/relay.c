@@ -33,6 +33,7 @@
 #include "lp_num.h"
 #include "lp_relay.h"
 #include "lp_resolve.h"
+#include "lp_service.h"
 #include "lp_sockaddr.h"
 #include "lp_udp.h"
 #include "relay_admin.h"
@@ -612,7 +613,8 @@ static int relay_loop(struct relay_main *m)
     lp_tstamp stop_deadline = 0;
 
     for (;;) {
-        int n = relay_wait(m, evs, 8, lp_relay_next_expiry(&m->relay),
+        int n = relay_wait(m, evs, 8,
+                           lp_service_deadline(lp_relay_next_expiry(&m->relay)),
                            stop_deadline != 0);
         lp_tstamp now;
 
@@ -640,6 +642,7 @@ static int relay_loop(struct relay_main *m)
                         lp_logf(LP_LOG_INFO, "shutdown",
                                 "signal %u: disconnecting every peer",
                                 si.ssi_signo);
+                        lp_service_notify("STOPPING=1");
                         lp_relay_shutdown(&m->relay, now);
                         stop_deadline = now + 3 * LP_SECONDS;
                     }
@@ -648,6 +651,7 @@ static int relay_loop(struct relay_main *m)
             }
         }
         now = lp_clock_now();
+        lp_service_watchdog(now);
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
         if (m->logsink.len > 0 || m->logsink.dropped > 0)
@@ -667,6 +671,7 @@ int main(int argc, char **argv)
     m.udp.fd = -1;
     lp_relay_cfg_default(&m.cfg);
     lp_log_set_component("relay");
+    lp_service_init(); /* before the privilege drop */
     if (argc >= 2 &&
         (strcmp(argv[1], "room") == 0 || strcmp(argv[1], "invite") == 0))
         return relay_admin(argc, argv);
@@ -675,8 +680,10 @@ int main(int argc, char **argv)
          * loses log lines, counted, never the relay's time. */
         if (lp_logsink_init(&m.logsink, STDERR_FILENO, 1 << 20) == 0)
             lp_log_set_sink(lp_logsink_line, &m.logsink);
-        if ((rc = relay_setup(&m)) < 0 && (rc = relay_priv(&m)) < 0)
+        if ((rc = relay_setup(&m)) < 0 && (rc = relay_priv(&m)) < 0) {
+            lp_service_notify("READY=1");
             rc = relay_loop(&m);
+        }
     }
     if (m.have_relay) {
         lp_logf(LP_LOG_INFO, "exit", "relay stopped");

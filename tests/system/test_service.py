@@ -156,3 +156,44 @@ def test_version_everywhere():
         path = os.path.join(os.path.dirname(RELAY), prog)
         p = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10)
         assert p.returncode == 0 and p.stdout.startswith(prog + " "), p
+
+
+def test_sd_notify_ready_watchdog_stopping_and_journal_priorities(lp, tmp_path):
+    """What systemd sees of a Type=notify relay: READY=1 once listening (after
+    the privilege drop, through the socket opened before it), WATCHDOG=1
+    every half $WATCHDOG_USEC, STOPPING=1 on SIGTERM; and "<N>" priorities
+    on its stderr lines when that is the journal ($JOURNAL_STREAM)."""
+    import socket
+    import time
+    sock_path = str(tmp_path / "notify")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    srv.bind(sock_path)
+    os.chmod(sock_path, 0o777)  # as /run/systemd/notify
+    srv.settimeout(5)
+    rfd, wfd = os.pipe()
+    st = os.fstat(wfd)
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="400000",
+               JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+    proc = subprocess.Popen([RELAY, "--listen", "127.0.0.1:0"], env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=wfd)
+    os.close(wfd)
+    try:
+        assert srv.recv(256) == b"READY=1"
+        t0 = time.monotonic()
+        assert srv.recv(256) == b"WATCHDOG=1"
+        assert srv.recv(256) == b"WATCHDOG=1"
+        assert time.monotonic() - t0 < 1.5
+        proc.send_signal(signal.SIGTERM)
+        while srv.recv(256) != b"STOPPING=1":
+            pass
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        srv.close()
+    with os.fdopen(rfd) as f:
+        lines = f.read().splitlines()
+    assert lines and all(line[:3] in ("<3>", "<4>", "<6>", "<7>") for line in lines), lines
+    assert any(line.startswith("<4>") and "event=open_relay" in line for line in lines)
+    assert any(line.startswith("<6>") and "event=listening" in line for line in lines)
