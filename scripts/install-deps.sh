@@ -7,7 +7,7 @@ PKGS=(
   build-essential pkg-config meson ninja-build
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libjansson-dev
   libcmocka-dev libseccomp-dev libcap-ng-dev libmnl-dev
-  clang libclang-rt-14-dev clang-format cppcheck
+  clang libclang-rt-14-dev clang-format cppcheck scdoc
   python3 python3-pytest python3-scapy
   iproute2 iputils-ping dnsmasq-base iperf3 udhcpc isc-dhcp-client
   ethtool tcpdump bridge-utils procps psmisc kmod strace
