@@ -12,6 +12,10 @@ PKGS=(
   iproute2 iputils-ping dnsmasq-base iperf3 udhcpc isc-dhcp-client
   ethtool tcpdump bridge-utils procps psmisc kmod strace
 )
+# `make deb`: debhelper and dpkg-buildpackage
+if [ "${1:-}" = "--deb" ]; then
+  PKGS+=(debhelper dpkg-dev fakeroot)
+fi
 if [ "${1:-}" = "--windows" ]; then
   PKGS+=(gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
          mingw-w64-x86-64-dev dpkg-dev autoconf automake libtool wine wine64)
