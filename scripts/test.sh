@@ -2,8 +2,8 @@
 # Builds lanparty and runs every check: formatting, static analysis, unit
 # tests (plain and under ASan/UBSan), short libFuzzer runs, the relay's
 # system tests (plain and under sanitizers), the end-to-end LAN party in
-# network namespaces, and the Windows client cross-built with mingw-w64 and
-# tested under wine. Prints one line per step and a closing
+# network namespaces, the Windows client cross-built with mingw-w64 and
+# tested under wine, and the Debian packages installed into a fresh root. Prints one line per step and a closing
 # "N passed, N failed" line; exits non-zero if any step failed.
 #
 #   scripts/test.sh            everything
@@ -111,6 +111,10 @@ relay_tests_asan() {
     $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
 }
 windows() { scripts/test-windows.sh; }
+# The Debian packages: built, lintian, installed into a fresh Debian 12
+# root from the mirror (scripts/test-deb.sh; lintian and mmdebstrap are
+# installed there, not in install-deps).
+deb() { scripts/test-deb.sh; }
 netns_tests() {
   if [ ! -f tests/system/test_lanparty.py ]; then
     echo "no end-to-end tests"; return 1
@@ -144,6 +148,7 @@ step relay-system-asan relay_tests_asan
 step lanparty-netns netns_tests
 step lanparty-netns-addr netns_tests_addr
 step windows windows
+step deb deb
 
 echo
 [ $failed -eq 0 ] || echo "failed steps: ${failed_names[*]}"
