@@ -3,7 +3,8 @@
 # tests (plain and under ASan/UBSan), short libFuzzer runs, the relay's
 # system tests (plain and under sanitizers), the end-to-end LAN party in
 # network namespaces, the Windows client cross-built with mingw-w64 and
-# tested under wine, and the Debian packages installed into a fresh root. Prints one line per step and a closing
+# tested under wine, and the Debian packages installed into a fresh root.
+# Prints one line per step and a closing
 # "N passed, N failed" line; exits non-zero if any step failed.
 #
 #   scripts/test.sh            everything
