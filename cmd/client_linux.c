@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lp_client.h"
+#include "lp_confargs.h"
 #include "lp_diag.h"
 #include "lp_err.h"
 #include "lp_priv.h"
@@ -232,6 +233,9 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
             "[options]\n" LP_CLIENT_USAGE
+            "  --config FILE             key = value lines, a key per flag "
+            "(the flags win)\n"
+            "  --version                 print the version and exit\n"
             "  --identity FILE           identity file (default ./%s)\n"
             "  --tap-name NAME           TAP device name (default lp0)\n"
             "  --user NAME               run as NAME after setup, keeping "
@@ -292,6 +296,9 @@ int main(int argc, char **argv)
     snprintf(c.tap, sizeof(c.tap), "lp0");
     c.fd = -1;
     lp_log_set_component("client");
+    if ((rc = lp_confargs("lanparty-client", opts, LP_CONFARGS_REPEATABLE,
+                          &argc, &argv)) >= 0)
+        return rc;
     if ((rc = lp_client_getopt(&o, argc, argv, opts, usage, cl_opt, &c)) !=
             LP_CLIENT_RUN ||
         (rc = lp_client_identity(

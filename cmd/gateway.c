@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lp_client.h"
+#include "lp_confargs.h"
 #include "lp_err.h"
 #include "lp_eth.h"
 #include "lp_gso.h"
@@ -28,6 +29,7 @@
 #include "lp_num.h"
 #include "lp_priv.h"
 #include "lp_runner.h"
+#include "lp_service.h"
 
 #ifndef PACKET_VNET_HDR
 #define PACKET_VNET_HDR 15
@@ -400,6 +402,7 @@ static void gw_on_tick(void *arg, struct lp_runner *r, lp_tstamp now)
 
     g->r = r;
     g->now = now;
+    lp_service_watchdog(now);
     gw_link_check(g, r, now);
     if (s != NULL && now >= g->next_cam) {
         g->next_cam = now + g->cam_interval;
@@ -432,6 +435,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: lanparty-gateway --relay HOST[:PORT] --room ROOM "
                "--interface IFNAME [options]\n" LP_ENDPOINT_USAGE
+               "  --config FILE             key = value lines, a key per "
+               "flag (the flags win)\n"
+               "  --version                 print the version and exit\n"
                "  --cam-refresh-interval S  seconds between CAM refreshes "
                "(30)\n"
                "  --identity FILE           the resume secret's file "
@@ -481,8 +487,11 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
 static int gw_after_setup(void *arg, char *err, size_t errlen)
 {
     const struct gw *g = arg;
+    int rv = lp_priv_enter(LP_PRIV_GATEWAY, g->user, NULL, err, errlen);
 
-    return lp_priv_enter(LP_PRIV_GATEWAY, g->user, NULL, err, errlen);
+    if (rv == 0)
+        lp_service_notify("READY=1");
+    return rv;
 }
 
 /* gw_log_open: the LAN side is open (one line with its MAC). */
@@ -520,6 +529,10 @@ int main(int argc, char **argv)
     g.cam_interval = 30 * LP_SECONDS;
     g.fd = -1;
     lp_log_set_component("gateway");
+    lp_service_init(); /* before the privilege drop */
+    if ((rc = lp_confargs("lanparty-gateway", opts, LP_CONFARGS_REPEATABLE,
+                          &argc, &argv)) >= 0)
+        return rc;
     if ((rc = lp_client_getopt(&o, argc, argv, opts, usage, gw_opt, &go)) !=
         LP_CLIENT_RUN)
         return rc;

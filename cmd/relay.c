@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lp_clock.h"
+#include "lp_confargs.h"
 #include "lp_endpoint.h"
 #include "lp_err.h"
 #include "lp_b64.h"
@@ -33,10 +34,12 @@
 #include "lp_num.h"
 #include "lp_relay.h"
 #include "lp_resolve.h"
+#include "lp_service.h"
 #include "lp_sockaddr.h"
 #include "lp_udp.h"
 #include "relay_admin.h"
 #include "relay_http.h"
+#include "relay_tls.h"
 
 #define PROG            "lanparty-relay"
 #define LP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +48,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lanparty-relay [options]\n"
+            "  --config FILE            key = value lines, a key per flag "
+            "(the flags win)\n"
+            "  --version                print the version and exit\n"
             "  --listen ADDR            443/udp (default), PORT/udp, or a "
             "socket address\n"
             "                           (0.0.0.0:4433, [::1]:0)\n"
@@ -220,6 +226,9 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
     int opt, rc = 0;
 
     m->listen_s = "443/udp";
+    if ((opt = lp_confargs(PROG, opts, LP_CONFARGS_REPEATABLE, &argc, &argv)) >=
+        0)
+        return opt;
     while (rc == 0 && (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'l':
@@ -423,6 +432,7 @@ static void relay_reload(struct relay_main *m, lp_tstamp now)
     char err[400];
     size_t revoked;
 
+    (void)relay_tls_reload(&m->tls, m->cert, m->key);
     if (m->rooms == NULL) {
         lp_logf(LP_LOG_INFO, "reload",
                 "SIGHUP: an open relay has no room "
@@ -691,7 +701,8 @@ static int relay_loop(struct relay_main *m)
     lp_tstamp stop_deadline = 0;
 
     for (;;) {
-        int n = relay_wait(m, evs, 8, lp_relay_next_expiry(&m->relay),
+        int n = relay_wait(m, evs, 8,
+                           lp_service_deadline(lp_relay_next_expiry(&m->relay)),
                            stop_deadline != 0);
         lp_tstamp now;
 
@@ -722,6 +733,7 @@ static int relay_loop(struct relay_main *m)
                         lp_logf(LP_LOG_INFO, "shutdown",
                                 "signal %u: disconnecting every peer",
                                 si.ssi_signo);
+                        lp_service_notify("STOPPING=1");
                         lp_relay_shutdown(&m->relay, now);
                         stop_deadline = now + 3 * LP_SECONDS;
                     }
@@ -730,6 +742,7 @@ static int relay_loop(struct relay_main *m)
             }
         }
         now = lp_clock_now();
+        lp_service_watchdog(now);
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
         if (m->have_http && relay_http_deadline(&m->http, now) <= now)
@@ -758,6 +771,7 @@ int main(int argc, char **argv)
         m.wall_start_ms =
             (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     }
+    lp_service_init(); /* before the privilege drop */
     if (argc >= 2 &&
         (strcmp(argv[1], "room") == 0 || strcmp(argv[1], "invite") == 0))
         return relay_admin(argc, argv);
@@ -766,8 +780,10 @@ int main(int argc, char **argv)
          * loses log lines, counted, never the relay's time. */
         if (lp_logsink_init(&m.logsink, STDERR_FILENO, 1 << 20) == 0)
             lp_log_set_sink(lp_logsink_line, &m.logsink);
-        if ((rc = relay_setup(&m)) < 0 && (rc = relay_priv(&m)) < 0)
+        if ((rc = relay_setup(&m)) < 0 && (rc = relay_priv(&m)) < 0) {
+            lp_service_notify("READY=1");
             rc = relay_loop(&m);
+        }
     }
     if (m.have_relay) {
         lp_logf(LP_LOG_INFO, "exit", "relay stopped");

@@ -306,9 +306,12 @@ static const struct priv_rule priv_common[] = {
  * carrier and address in sysfs. Never O_WRONLY, O_RDWR or O_CREAT. */
 #define OPEN_READ ARG_MASK(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)
 
-/* The relay's socket is bound before the drop and never changes. */
+/* The relay's socket is bound before the drop and never changes. SIGHUP
+ * also re-reads its certificate and key (cmd/relay_tls.c: GnuTLS reads
+ * them with stdio, which seeks). */
 static const struct priv_rule priv_relay[] = {
     OPEN_READ,
+    ANY(lseek),
 };
 
 /* The relay's admin listener (cmd/relay_http.c, libmicrohttpd in the

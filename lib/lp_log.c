@@ -26,6 +26,7 @@ static lp_log_sink_fn log_sink;
 static void *log_sink_arg;
 static lp_log_clock_fn log_clock;
 static char log_comp[LOG_COMP_MAX];
+static int log_priority_prefix;
 
 static uint64_t log_system_clock(void)
 {
@@ -118,6 +119,11 @@ void lp_log_set_sink(lp_log_sink_fn fn, void *arg)
 {
     log_sink = fn;
     log_sink_arg = arg;
+}
+
+void lp_log_set_priority_prefix(int on)
+{
+    log_priority_prefix = on != 0;
 }
 
 void lp_log_set_clock(lp_log_clock_fn fn)
@@ -303,6 +309,11 @@ int lp_log_begin(struct lp_logbuf *b, enum lp_log_level level,
     if (!b->enabled)
         return 0;
     log_format_ts(ts, log_clock != NULL ? log_clock() : log_system_clock());
+    if (log_priority_prefix) {
+        /* syslog priorities: err 3, warning 4, info 6, debug 7 */
+        static const char *const prio[] = {"<3>", "<4>", "<6>", "<7>"};
+        log_puts(b, prio[level], LOG_FIELDS_MAX);
+    }
     log_puts(b, "ts=", LOG_FIELDS_MAX);
     log_puts(b, ts, LOG_FIELDS_MAX);
     log_field(b, "level", lp_log_level_name(level));

@@ -49,6 +49,14 @@ typedef void (*lp_log_sink_fn)(const char *line, size_t len, void *arg);
 void lp_log_set_sink(lp_log_sink_fn fn, void *arg);
 
 /*
+ * lp_log_set_priority_prefix(1) starts every line with its syslog priority
+ * in the form "<N>" (error 3, warn 4, info 6, debug 7), which journald
+ * reads from a service's stderr (sd-daemon(3)), so `journalctl -p warning`
+ * works; 0 (the default) writes plain logfmt.
+ */
+void lp_log_set_priority_prefix(int on);
+
+/*
  * lp_log_clock_fn returns wall-clock nanoseconds since the Unix epoch for
  * the ts= field. NULL restores the system clock.
  */

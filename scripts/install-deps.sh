@@ -7,13 +7,17 @@ PKGS=(
   build-essential pkg-config meson ninja-build
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libjansson-dev
   libcmocka-dev libseccomp-dev libcap-ng-dev libmnl-dev
-  clang libclang-rt-14-dev clang-format cppcheck
+  clang libclang-rt-14-dev clang-format cppcheck scdoc
   python3 python3-pytest python3-scapy
   iproute2 iputils-ping dnsmasq-base iperf3 udhcpc isc-dhcp-client
   ethtool tcpdump bridge-utils procps psmisc kmod strace
   libmicrohttpd-dev prometheus python3-jsonschema
   chromium chromium-driver python3-selenium
 )
+# `make deb`: debhelper and dpkg-buildpackage
+if [ "${1:-}" = "--deb" ]; then
+  PKGS+=(debhelper dpkg-dev fakeroot)
+fi
 if [ "${1:-}" = "--windows" ]; then
   PKGS+=(gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
          mingw-w64-x86-64-dev dpkg-dev autoconf automake libtool wine wine64)

@@ -2,8 +2,9 @@
 # Builds lanparty and runs every check: formatting, static analysis, unit
 # tests (plain and under ASan/UBSan), short libFuzzer runs, the relay's
 # system tests (plain and under sanitizers), the end-to-end LAN party in
-# network namespaces, and the Windows client cross-built with mingw-w64 and
-# tested under wine. Prints one line per step and a closing
+# network namespaces, the Windows client cross-built with mingw-w64 and
+# tested under wine, and the Debian packages installed into a fresh root.
+# Prints one line per step and a closing
 # "N passed, N failed" line; exits non-zero if any step failed.
 #
 #   scripts/test.sh            everything
@@ -80,7 +81,7 @@ unit_asan() {
 fuzz() {
   local t rc=0
   meson test -C build-fuzz --suite fuzz --print-errorlogs || return 1
-  for t in overlay ctrl endpoint policy gso link roomlist b64 l3 frag relay; do
+  for t in overlay ctrl endpoint policy gso link roomlist b64 l3 frag relay conf; do
     mkdir -p "build-fuzz/corpus-$t"
     echo "== fuzz_$t for ${FUZZ_SECONDS}s"
     build-fuzz/fuzz/fuzz_$t -max_total_time="$FUZZ_SECONDS" -timeout=10 \
@@ -92,7 +93,7 @@ fuzz() {
 RELAY_SUITES="tests/system/test_relay.py tests/system/test_paths.py
   tests/system/test_rooms.py tests/system/test_spki.py
   tests/system/test_hostile.py tests/system/test_frag.py
-  tests/system/test_dashboard.py"
+  tests/system/test_dashboard.py tests/system/test_service.py"
 relay_tests() {
   # shellcheck disable=SC2086
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
@@ -111,6 +112,10 @@ relay_tests_asan() {
     $PY -m pytest -q -p no:cacheprovider $RELAY_SUITES
 }
 windows() { scripts/test-windows.sh; }
+# The Debian packages: built, lintian, installed into a fresh Debian 12
+# root from the mirror (scripts/test-deb.sh; lintian and mmdebstrap are
+# installed there, not in install-deps).
+deb() { scripts/test-deb.sh; }
 netns_tests() {
   if [ ! -f tests/system/test_lanparty.py ]; then
     echo "no end-to-end tests"; return 1
@@ -119,7 +124,8 @@ netns_tests() {
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider \
     tests/system/test_lanparty.py tests/system/test_faults.py \
     tests/system/test_containment.py tests/system/test_routes.py \
-    tests/system/test_lanparty_frag.py tests/system/test_dashboard_netns.py
+    tests/system/test_lanparty_frag.py tests/system/test_dashboard_netns.py \
+    tests/system/test_service_netns.py
 }
 # The LAN party again with the relay on one address (198.18.100.1:PORT).
 netns_tests_addr() {
@@ -144,6 +150,7 @@ step relay-system-asan relay_tests_asan
 step lanparty-netns netns_tests
 step lanparty-netns-addr netns_tests_addr
 step windows windows
+step deb deb
 
 echo
 [ $failed -eq 0 ] || echo "failed steps: ${failed_names[*]}"

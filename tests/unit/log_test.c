@@ -104,6 +104,26 @@ static void test_quoting(void **state)
                                      "a_key_=v _=v");
 }
 
+/* Under systemd: "<N>" syslog priorities first, for journald. */
+static void test_priority_prefix(void **state)
+{
+    (void)state;
+    lp_log_set_level(LP_LOG_DEBUG);
+    lp_log_set_priority_prefix(1);
+    lp_logf(LP_LOG_ERROR, "e", "x");
+    lp_logf(LP_LOG_WARN, "w", "x");
+    lp_logf(LP_LOG_INFO, "i", "x");
+    lp_logf(LP_LOG_DEBUG, "d", "x");
+    lp_log_set_priority_prefix(0);
+    lp_logf(LP_LOG_INFO, "plain", "x");
+    assert_int_equal(nlines, 5);
+    assert_string_equal(lines[0], "<3>" TS "level=error event=e msg=\"x\"");
+    assert_string_equal(lines[1], "<4>" TS "level=warn event=w msg=\"x\"");
+    assert_string_equal(lines[2], "<6>" TS "level=info event=i msg=\"x\"");
+    assert_string_equal(lines[3], "<7>" TS "level=debug event=d msg=\"x\"");
+    assert_string_equal(lines[4], TS "level=info event=plain msg=\"x\"");
+}
+
 static void test_levels(void **state)
 {
     struct lp_logbuf b;
@@ -267,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup(test_basic_line, setup),
         cmocka_unit_test_setup(test_quoting, setup),
         cmocka_unit_test_setup(test_levels, setup),
+        cmocka_unit_test_setup(test_priority_prefix, setup),
         cmocka_unit_test_setup(test_truncation, setup),
         cmocka_unit_test_setup(test_ratelog, setup),
         cmocka_unit_test_setup(test_framelog, setup),
