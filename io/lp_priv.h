@@ -99,4 +99,13 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen);
 int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
                   char *err, size_t errlen);
 
+/*
+ * lp_priv_seccomp_enforced is 0 in a build with AddressSanitizer: its
+ * runtime makes system calls of its own (shadow memory, the leak check's
+ * stop-the-world at exit) that no allow-list should carry, so such a build
+ * sets no_new_privs but installs no filter, and says so in its privileges
+ * line. Release builds return 1.
+ */
+int lp_priv_seccomp_enforced(void);
+
 #endif /* LP_PRIV_H */

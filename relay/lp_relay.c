@@ -479,11 +479,11 @@ static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
         if (room != NULL || a->room_frag)
             snprintf(text, sizeof(text),
                      "datagram budget %u is below the room's %zu (MTU %u%s)",
-                     h->datagram_budget,
+                     (unsigned)h->datagram_budget,
                      lp_admit_min_budget(room != NULL ? room->mtu
                                                       : p->r->cfg.frag_mtu,
                                          a->frag),
-                     room != NULL ? room->mtu : p->r->cfg.frag_mtu,
+                     (unsigned)(room != NULL ? room->mtu : p->r->cfg.frag_mtu),
                      a->frag ? ", fragments" : "");
         else
             snprintf(text, sizeof(text),
