@@ -78,9 +78,26 @@ class Relay:
         with self.lock:
             return "\n".join(self.lines)
 
-    def events(self, event):
-        """Parsed logfmt lines whose event= is `event`."""
+    def sync(self, timeout=5.0):
+        """Wait until every line the relay logged before now has been read:
+        SIGUSR1 makes it log a snapshot after them (lines come in order)."""
+        if self.proc.poll() is not None or not self.reading.is_set():
+            return
+        with self.lock:
+            before = sum(1 for l in self.lines if " event=snapshot " in l)
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if sum(1 for l in self.lines if " event=snapshot " in l) > before:
+                    return
+            time.sleep(0.01)
+
+    def events(self, event, sync=True):
+        """Parsed logfmt lines whose event= is `event`, after sync()."""
         out = []
+        if sync:
+            self.sync()
         with self.lock:
             lines = list(self.lines)
         for line in lines:
