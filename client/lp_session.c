@@ -351,18 +351,13 @@ static int session_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
     struct lp_ctrl_err err;
 
     while (len > 0) {
-        size_t used = 0;
-        int rv = lp_ctrl_decoder_feed(&s->dec, data, len, &used, m, &err);
+        int rv = lp_ctrl_decoder_next(&s->dec, &data, &len, m, &err);
 
         if (rv < 0) {
             lp_logf(LP_LOG_WARN, "protocol_violation",
                     "bad control message from the relay: %s", err.message);
             return -1;
         }
-        if (used > len)
-            used = len;
-        data += used;
-        len -= used;
         if (rv == 0)
             break;
         if (session_handle(s, m, now) != 0) {

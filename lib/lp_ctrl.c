@@ -1045,6 +1045,22 @@ void lp_ctrl_decoder_init(struct lp_ctrl_decoder *d)
     memset(d, 0, sizeof(*d));
 }
 
+int lp_ctrl_decoder_next(struct lp_ctrl_decoder *d, const uint8_t **data,
+                         size_t *len, struct lp_msg *out,
+                         struct lp_ctrl_err *err)
+{
+    size_t used = 0;
+    int rv = lp_ctrl_decoder_feed(d, *data, *len, &used, out, err);
+
+    if (rv >= 0) {
+        if (used > *len)
+            used = *len;
+        *data += used;
+        *len -= used;
+    }
+    return rv;
+}
+
 void lp_ctrl_decoder_limit(struct lp_ctrl_decoder *d, size_t max)
 {
     d->max = max == 0 || max > LP_CTRL_MAX_LEN ? LP_CTRL_MAX_LEN : max;

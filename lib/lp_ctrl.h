@@ -262,6 +262,17 @@ struct lp_ctrl_decoder {
 /* lp_ctrl_decoder_init prepares an empty decoder. */
 void lp_ctrl_decoder_init(struct lp_ctrl_decoder *d);
 
+/*
+ * lp_ctrl_decoder_next is lp_ctrl_decoder_feed over a moving window: it
+ * feeds *data (*len bytes) and advances both past what was consumed.
+ * Returns what lp_ctrl_decoder_feed returns (1: *out holds a message and
+ * the rest is still in the window; 0: all consumed, more needed; <0: a
+ * stream error in *err).
+ */
+int lp_ctrl_decoder_next(struct lp_ctrl_decoder *d, const uint8_t **data,
+                         size_t *len, struct lp_msg *out,
+                         struct lp_ctrl_err *err);
+
 /* lp_ctrl_decoder_limit sets the largest body the decoder accepts from now
  * on (at most LP_CTRL_MAX_LEN; 0: that maximum): a longer frame is the
  * stream error LP_CTRL_LEN_TOO_BIG as soon as its length is in, before any

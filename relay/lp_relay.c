@@ -737,8 +737,7 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
         return 0;
     p->last_seen = now;
     while (len > 0) {
-        size_t used = 0;
-        int rv = lp_ctrl_decoder_feed(&p->dec, data, len, &used, m, &err);
+        int rv = lp_ctrl_decoder_next(&p->dec, &data, &len, m, &err);
 
         if (rv < 0) {
             if (!p->admitted) {
@@ -751,10 +750,6 @@ static int relay_on_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len,
             relay_leave(r, p, "disconnect");
             return -1;
         }
-        if (used > len)
-            used = len;
-        data += used;
-        len -= used;
         if (rv == 0)
             break;
         if (!p->admitted) {

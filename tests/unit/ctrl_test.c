@@ -1041,6 +1041,37 @@ static void test_decoder_limit(void **state)
     lp_ctrl_decoder_free(&d);
 }
 
+/* lp_ctrl_decoder_next walks a window holding two messages and a half. */
+static void test_decoder_next(void **state)
+{
+    struct lp_ctrl_decoder d;
+    struct lp_ctrl_err e;
+    struct lp_msg m, in;
+    uint8_t buf[512];
+    const uint8_t *p = buf;
+    size_t len = 0;
+    ssize_t n;
+
+    (void)state;
+    memset(&in, 0, sizeof(in));
+    in.type = LP_MSG_STATS;
+    for (int i = 0; i < 2; i++) {
+        n = lp_ctrl_encode(buf + len, sizeof(buf) - len, &in);
+        assert_true(n > 0);
+        len += (size_t)n;
+    }
+    memcpy(buf + len, buf, 3); /* the start of a third */
+    len += 3;
+    lp_ctrl_decoder_init(&d);
+    assert_int_equal(lp_ctrl_decoder_next(&d, &p, &len, &m, &e), 1);
+    assert_int_equal(m.type, LP_MSG_STATS);
+    assert_int_equal(lp_ctrl_decoder_next(&d, &p, &len, &m, &e), 1);
+    assert_int_equal(len, 3);
+    assert_int_equal(lp_ctrl_decoder_next(&d, &p, &len, &m, &e), 0);
+    assert_int_equal(len, 0);
+    lp_ctrl_decoder_free(&d);
+}
+
 static void test_names(void **state)
 {
     enum lp_reject r;
@@ -1114,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_stream_errors),
         cmocka_unit_test(test_max_frame),
         cmocka_unit_test(test_decoder_limit),
+        cmocka_unit_test(test_decoder_next),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
