@@ -1,11 +1,12 @@
 /*
  * lanparty-client (Windows): a TAP-Windows6 adapter bridged to the relay.
  *
- * Startup order: undo a crashed run's changes (journal) ->
- * discover the adapter -> write NetworkAddress and set media disconnected
- * (so a stale connected state cannot steer DNS or routing) -> resolve the
- * relay -> pin its route -> connect -> welcome -> TAP metric, MTU and
- * default routes -> media connected -> bridge. Under wine there is no
+ * Startup order: discover the adapter -> write NetworkAddress and set
+ * media disconnected (so a stale connected state cannot steer DNS or
+ * routing) -> resolve the relay -> undo a crashed run's changes to this
+ * adapter and this relay's host route (journal, administrators-only
+ * directory) -> pin the relay's route -> connect -> welcome -> TAP metric, MTU
+ * and default routes -> media connected -> bridge. Under wine there is no
  * adapter, so the client stops at discovery, before contacting the relay.
  *
  * --check-relay skips every adapter and route step: it connects, sends
@@ -34,6 +35,7 @@
 #include "lp_log.h"
 #include "lp_pool.h"
 #include "lp_resolve.h"
+#include "lp_secdir.h"
 #include "lp_session.h"
 #include "lp_tapreg.h"
 #include "lp_udp_win.h"
@@ -498,6 +500,55 @@ static int wcl_adapter_setup(struct wcl *c)
     return LP_EXIT_OK;
 }
 
+/*
+ * wcl_recover opens the undo journal's directory (%ProgramData%\lanparty,
+ * administrators only: lp_secdir) and undoes what a run that did not exit
+ * cleanly left, as far as it concerns this run's TAP adapter and host
+ * routes to this relay (lp_journal_allowed). It runs after the adapter is
+ * chosen and the relay resolved, before the first change. Without a
+ * trustworthy directory route protection cannot journal, so the client
+ * stops (LP_EXIT_ERROR) unless --no-route-protection was given.
+ */
+static int wcl_recover(struct wcl *c)
+{
+    char dir[MAX_PATH], jpath[MAX_PATH + 40], err[1024];
+    struct lp_journal_scope sc;
+    size_t undone = 0, refused = 0;
+
+    if (lp_secdir_default(dir, sizeof(dir), err, sizeof(err)) != 0 ||
+        lp_secdir_ensure(dir, err, sizeof(err)) != 0) {
+        if (c->protect) {
+            fprintf(stderr, "lanparty-client: %s\n", err);
+            return LP_EXIT_ERROR;
+        }
+        lp_logf(LP_LOG_WARN, "journal", "%s", err);
+        return LP_EXIT_OK;
+    }
+    snprintf(jpath, sizeof(jpath), "%s\\%s", dir, LP_JOURNAL_FILE);
+    lp_winroute_init(&c->wr, &c->api, jpath);
+    memset(&sc, 0, sizeof(sc));
+    sc.tap_luid = c->tap_luid;
+    if (c->relay_addr.ss_family == AF_INET) {
+        sc.relays[0].family = 4;
+        memcpy(sc.relays[0].a,
+               &((const struct sockaddr_in *)&c->relay_addr)->sin_addr, 4);
+    } else {
+        sc.relays[0].family = 6;
+        memcpy(sc.relays[0].a,
+               &((const struct sockaddr_in6 *)&c->relay_addr)->sin6_addr, 16);
+    }
+    sc.nrelays = 1;
+    if (lp_winroute_recover(&c->wr, &sc, &undone, &refused, err, sizeof(err)) !=
+        0)
+        lp_logf(LP_LOG_ERROR, "journal", "%s", err);
+    if (undone > 0)
+        lp_logf(LP_LOG_WARN, "journal",
+                "undid %u changes left by a previous run that did not exit "
+                "cleanly",
+                (unsigned)undone);
+    return LP_EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -539,10 +590,10 @@ int main(int argc, char **argv)
     struct wcl *c = &g;
     struct lp_client_opts *o = &c->opts; /* the link outlives main's locals */
     const char *identity = NULL;
-    char idpath[MAX_PATH], jpath[MAX_PATH], err[1024];
+    char idpath[MAX_PATH], err[1024];
     struct sockaddr_storage addrs[1];
     socklen_t lens[1];
-    size_t naddr = 0, undone = 0;
+    size_t naddr = 0;
     int rc, reused = 0;
 
     c->route_ok = -1;
@@ -583,26 +634,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanparty-client: %s\n", err);
         return LP_EXIT_ERROR;
     }
-    /* The journal lives next to the identity file. */
-    {
-        const char *sep = strrchr(identity, '\\');
-        const char *sep2 = strrchr(identity, '/');
-        size_t dl;
-        if (sep2 != NULL && (sep == NULL || sep2 > sep))
-            sep = sep2;
-        dl = sep != NULL ? (size_t)(sep - identity) + 1 : 0;
-        snprintf(jpath, sizeof(jpath), "%.*s%s", (int)dl, identity,
-                 LP_JOURNAL_FILE);
-    }
-    lp_winroute_init(&c->wr, &c->api, jpath);
+    lp_winroute_init(&c->wr, &c->api, "");
     if (!c->check_only) {
-        if (lp_winroute_recover(&c->wr, &undone, err, sizeof(err)) != 0)
-            lp_logf(LP_LOG_WARN, "journal", "%s", err);
-        else if (undone > 0)
-            lp_logf(LP_LOG_WARN, "journal",
-                    "undid %u changes left by a previous run that did not "
-                    "exit cleanly",
-                    (unsigned)undone);
         rc = wcl_adapter_setup(c);
         if (rc != LP_EXIT_OK) {
             lp_wintap_close(&c->tap);
@@ -622,6 +655,10 @@ int main(int argc, char **argv)
     memcpy(&c->relay_addr, &addrs[0], lens[0]);
     c->relay_addrlen = (int)lens[0];
     snprintf(c->relay_str, sizeof(c->relay_str), "%s", c->relay);
+    if (!c->check_only && (rc = wcl_recover(c)) != LP_EXIT_OK) {
+        lp_wintap_close(&c->tap);
+        return rc;
+    }
     if (c->protect) {
         rc = lp_winroute_pin(&c->wr, (struct sockaddr *)&c->relay_addr,
                              c->tap_ifindex, &reused, err, sizeof(err));
