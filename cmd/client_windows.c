@@ -210,10 +210,17 @@ static const struct lp_session_ops wcl_sops = {
     .on_closed = wcl_on_closed,
 };
 
-static void wcl_end_session(struct wcl *c, lp_tstamp now)
+/* wcl_random: the jitter of the next reconnect (lp_client_backoff). */
+static uint32_t wcl_random(void)
 {
     uint32_t rnd = 0;
 
+    (void)lp_tls_random(&rnd, sizeof(rnd));
+    return rnd;
+}
+
+static void wcl_end_session(struct wcl *c, lp_tstamp now)
+{
     if (!c->have_session)
         return;
     lp_session_free(&c->s);
@@ -222,8 +229,7 @@ static void wcl_end_session(struct wcl *c, lp_tstamp now)
         lp_udpw_close(&c->udp);
         c->have_udp = 0;
     }
-    (void)lp_tls_random(&rnd, sizeof(rnd));
-    lp_client_session_ended(&c->run, now, rnd);
+    lp_client_session_ended(&c->run, now, wcl_random());
 }
 
 static int wcl_connect(struct wcl *c, lp_tstamp now)
@@ -317,9 +323,14 @@ static int wcl_tap_input(struct wcl *c, lp_tstamp now)
     return 0;
 }
 
+/*
+ * wcl_run is the Windows shell of the shared supervisor (struct
+ * lp_client_run): it waits, moves bytes and asks lp_client what to do
+ * (connect now, session over, stop, exit), as lp_runner does on Linux.
+ */
 static int wcl_run(struct wcl *c)
 {
-    lp_tstamp stop_deadline = 0, now = lp_udpw_now();
+    lp_tstamp now = lp_udpw_now();
 
     lp_client_run_init(&c->run, "lanparty-client", c->relay_str, c->pin_file,
                        !c->check_only, c->check_only, now);
@@ -329,24 +340,22 @@ static int wcl_run(struct wcl *c)
         lp_tstamp next;
 
         now = lp_udpw_now();
-        if (!c->have_session && !c->run.stopping &&
-            now >= c->run.next_attempt && wcl_connect(c, now) != 0)
-            lp_client_connect_failed(&c->run, now, 0);
-        if (c->run.stopping && !c->have_session)
-            break;
+        if (lp_client_connect_due(&c->run, c->have_session, now) &&
+            wcl_connect(c, now) != 0)
+            lp_client_connect_failed(&c->run, now, wcl_random());
         if (c->have_session) {
             lp_session_flush(&c->s, now, c->txbuf, sizeof(c->txbuf),
                              lp_udpw_send, &c->udp);
-            if (c->s.state == LP_SS_CLOSED) {
+            if (lp_client_session_over(&c->s)) {
                 wcl_end_session(c, now);
                 continue;
             }
         }
-        next = now + LP_SECONDS;
-        if (c->have_session && lp_session_expiry(&c->s) < next)
-            next = lp_session_expiry(&c->s);
-        if (!c->have_session && !c->run.stopping && c->run.next_attempt < next)
-            next = c->run.next_attempt;
+        if (lp_client_done(&c->run, c->have_session, now))
+            break;
+        next = lp_client_next_wakeup(
+            &c->run, c->have_session,
+            c->have_session ? lp_session_expiry(&c->s) : 0, now + LP_SECONDS);
         timeout = next <= now ? 0 : (DWORD)((next - now) / LP_MILLISECONDS) + 1;
         hs[nh++] = c->stop_ev;
         if (c->have_udp)
@@ -355,32 +364,22 @@ static int wcl_run(struct wcl *c)
             hs[nh++] = c->tap.rev;
         w = WaitForMultipleObjects(nh, hs, FALSE, timeout);
         now = lp_udpw_now();
-        if (w == WAIT_OBJECT_0 && !c->run.stopping) {
+        if (w == WAIT_OBJECT_0) {
             ResetEvent(c->stop_ev);
-            lp_logf(LP_LOG_INFO, "stopping", "stopping: disconnecting");
-            c->run.stopping = 1;
-            stop_deadline = now + 2 * LP_SECONDS;
-            if (c->have_session)
-                lp_session_disconnect(&c->s, "client_exit", now);
-        } else if (w == WAIT_OBJECT_0) {
-            ResetEvent(c->stop_ev);
+            (void)lp_client_user_stop(&c->run, c->have_session ? &c->s : NULL,
+                                      now, "Ctrl-C or console closed");
         }
         if (c->have_udp) {
             int n;
             while ((n = lp_udpw_recv(&c->udp, c->rxbuf, sizeof(c->rxbuf))) > 0)
                 lp_session_read(&c->s, c->rxbuf, (size_t)n, now);
         }
-        if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0) {
-            if (!c->run.stopping && c->have_session)
-                lp_session_disconnect(&c->s, "device_error", now);
-            lp_client_stop(&c->run, LP_EXIT_DEVICE);
-            stop_deadline = now + 2 * LP_SECONDS;
-        }
+        if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0)
+            lp_client_device_failed(&c->run, c->have_session ? &c->s : NULL,
+                                    now);
         if (c->have_session && lp_session_expiry(&c->s) <= now)
             lp_session_handle_expiry(&c->s, now);
-        if (c->run.stopping && stop_deadline == 0)
-            stop_deadline = now + 2 * LP_SECONDS;
-        if (c->run.stopping && now >= stop_deadline)
+        if (lp_client_done(&c->run, c->have_session, now))
             break;
         wcl_tick(c, now);
     }
@@ -392,6 +391,7 @@ static int wcl_run(struct wcl *c)
     }
     if (c->have_udp)
         lp_udpw_close(&c->udp);
+    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", c->run.exit_code);
     return c->run.exit_code;
 }
 
