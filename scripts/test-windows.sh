@@ -11,7 +11,12 @@
 #     relay logs the join), and fails clearly with a wrong pin;
 #   - the wolfSSL client's ALPN check (tests/win/tls_alpn_test.c): against
 #     an in-process ngtcp2 + wolfSSL server with the relay's certificate,
-#     a server that selects no ALPN gets no_application_protocol (0x178).
+#     a server that selects no ALPN gets no_application_protocol (0x178);
+#   - the NSIS installer (build-win/dist/lanparty-client-setup.exe): /S
+#     into a fresh wine prefix installs the exe, the Start-menu entries and
+#     the lanparty:// handler (read back with `wine reg query`), reports
+#     the missing TAP adapter, finds a registered one, and its uninstaller
+#     removes everything it added.
 # Prints one line per check and closes with "N passed, N failed"; exits
 # non-zero on failure. Builds into build-win/ (wine prefix in
 # build-win/wineprefix); the dependencies are cached by
@@ -246,5 +251,83 @@ else
   cat "$TMP/list.out"
   fail "--list-tap-adapters" "rc=$rc"
 fi
+
+# 5. The installer, silent, in a fresh wine prefix of its own (the shell
+# integration that would write .desktop files on this machine is off).
+INST=$BUILD/dist/lanparty-client-setup.exe
+if [ ! -e "$INST" ]; then
+  fail installer "not built (no makensis? install-deps.sh --windows)"
+  finish
+fi
+IPFX=$BUILD/wineprefix-installer
+rm -rf "$IPFX"
+iwine() {
+  WINEPREFIX=$IPFX WINEDLLOVERRIDES="winemenubuilder.exe=d;mscoree=d;mshtml=d" \
+    wine "$@"
+}
+iwait() { WINEPREFIX=$IPFX wineserver -w; }
+ireg() { # ireg KEY VALUE -> the value's data, as reg query prints it
+  iwine reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' |
+    sed -n "s/^ *$2 *REG_[A-Z_]* *//p"
+}
+IDIR="$IPFX/drive_c/Program Files/lanparty"
+IMENU="$IPFX/drive_c/ProgramData/Microsoft/Windows/Start Menu/Programs/lanparty"
+URLKEY='HKLM\Software\Classes\lanparty'
+UNKEY='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty'
+iwine "$INST" /S >"$TMP/inst.log" 2>&1
+rc=$?
+iwait
+cmdline=$(iwine reg query "$URLKEY\\shell\\open\\command" /ve 2>/dev/null |
+  tr -d '\r' | sed -n 's/.*REG_SZ *//p')
+proto=$(iwine reg query "$URLKEY" /v "URL Protocol" 2>/dev/null | tr -d '\r' |
+  grep -c 'URL Protocol *REG_SZ')
+tap=$(ireg 'HKLM\Software\lanparty' TapAdapterFound)
+if [ $rc -eq 0 ] && [ -f "$IDIR/lanparty-client.exe" ] &&
+  [ -f "$IDIR/uninstall.exe" ] && [ -f "$IMENU/lanparty.lnk" ] &&
+  [ -f "$IMENU/Uninstall lanparty.lnk" ] &&
+  [ "$cmdline" = '"C:\Program Files\lanparty\lanparty-client.exe" "%1"' ] &&
+  [ "$proto" = 1 ] && [ "$tap" = 0x0 ] &&
+  [ -n "$(ireg "$UNKEY" QuietUninstallString)" ]; then
+  ok "installer /S: exe, Start menu, lanparty:// handler"
+else
+  cat "$TMP/inst.log"
+  ls -la "$IDIR" "$IMENU" 2>&1
+  fail "installer /S" "rc=$rc handler='$cmdline' protocol=$proto tap=$tap"
+fi
+iwine "$IDIR/lanparty-client.exe" --help >"$TMP/inst-help.out" 2>&1
+if grep -q 'lanparty://HOST/ROOM' "$TMP/inst-help.out"; then
+  ok "installed exe runs (--help)"
+else
+  cat "$TMP/inst-help.out"
+  fail "installed exe runs (--help)" "no usage text"
+fi
+iwine "$IDIR/uninstall.exe" /S >"$TMP/uninst.log" 2>&1
+rc=$?
+iwait
+if [ $rc -eq 0 ] && [ ! -e "$IDIR" ] && [ ! -e "$IMENU" ] &&
+  ! iwine reg query "$URLKEY" >/dev/null 2>&1 &&
+  ! iwine reg query "$UNKEY" >/dev/null 2>&1 &&
+  ! iwine reg query 'HKLM\Software\lanparty' >/dev/null 2>&1; then
+  ok "uninstaller /S removes everything it added"
+else
+  cat "$TMP/uninst.log"
+  ls -la "$IDIR" "$IMENU" 2>&1
+  fail "uninstaller /S" "rc=$rc"
+fi
+# A registered TAP-Windows6 adapter (its ComponentId in another case).
+iwine reg add \
+  'HKLM\SYSTEM\CurrentControlSet\Control\Class\{4D36E972-E325-11CE-BFC1-08002BE10318}\0042' \
+  /v ComponentId /d 'ROOT\TAP0901' /f >/dev/null 2>&1
+iwine "$INST" /S >"$TMP/inst2.log" 2>&1
+iwait
+tap=$(ireg 'HKLM\Software\lanparty' TapAdapterFound)
+iwine "$IDIR/uninstall.exe" /S >/dev/null 2>&1
+iwait
+if [ "$tap" = 0x1 ] && [ ! -e "$IDIR" ]; then
+  ok "installer finds a registered TAP adapter"
+else
+  fail "installer finds a registered TAP adapter" "TapAdapterFound=$tap"
+fi
+rm -rf "$IPFX"
 
 finish
