@@ -41,6 +41,7 @@
 #include "lp_udp_win.h"
 #include "lp_winapi.h"
 #include "lp_winroute.h"
+#include "lp_winui.h"
 #include "lp_wintap.h"
 
 struct wcl {
@@ -551,14 +552,16 @@ static int wcl_recover(struct wcl *c)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
-            "[options]\n" LP_CLIENT_USAGE
-            "  --identity FILE           identity file (default "
-            "%%LOCALAPPDATA%%\\lanparty\\%s)\n"
-            "  --tap-instance-id GUID    the TAP-Windows6 adapter to use\n"
-            "  --list-tap-adapters       print the TAP adapters and exit\n",
-            LP_IDENTITY_FILE);
+    fprintf(
+        f,
+        "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
+        "[options]\n" LP_CLIENT_USAGE
+        "  --identity FILE           identity file (default "
+        "%%LOCALAPPDATA%%\\lanparty\\%s)\n"
+        "  --tap-instance-id GUID    the TAP-Windows6 adapter to use\n"
+        "  --list-tap-adapters       print the TAP adapters and exit\n"
+        "  --window [OPTIONS] [LINK] open the window (first argument only)\n",
+        LP_IDENTITY_FILE);
 }
 
 static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
@@ -579,7 +582,7 @@ static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
     }
 }
 
-int main(int argc, char **argv)
+static int wcl_main(int argc, char **argv)
 {
     static const struct option opts[] = {
         LP_CLIENT_LONG_OPTS,
@@ -692,8 +695,10 @@ int main(int argc, char **argv)
         return LP_EXIT_TLS;
     }
     if (lp_pool_init(&c->pool, 4096, 2048) != 0 ||
-        (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL ||
-        (c->done_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) {
+        (c->stop_ev == NULL &&
+         (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) ||
+        (c->done_ev == NULL &&
+         (c->done_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL)) {
         fprintf(stderr, "lanparty-client: out of memory\n");
         lp_winroute_restore(&c->wr);
         lp_wintap_close(&c->tap);
@@ -713,4 +718,44 @@ int main(int argc, char **argv)
     lp_pool_free(&c->pool);
     SetEvent(c->done_ev);
     return rc;
+}
+
+/* The window's side (lp_winui): each Connect runs wcl_main afresh in a
+ * worker thread; the stop event outlives the runs, so that a Disconnect
+ * pressed while the client still sets up is seen when its loop starts. */
+static HANDLE wcl_ui_stop_ev;
+
+static int wcl_ui_run(int argc, char **argv)
+{
+    int rc;
+
+    ResetEvent(wcl_ui_stop_ev);
+    memset(&g, 0, sizeof(g));
+    g.stop_ev = wcl_ui_stop_ev;
+    optind = 0; /* getopt starts over */
+    rc = wcl_main(argc, argv);
+    if (g.done_ev != NULL)
+        CloseHandle(g.done_ev);
+    g.done_ev = NULL;
+    return rc;
+}
+
+static void wcl_ui_stop(void)
+{
+    SetEvent(wcl_ui_stop_ev);
+}
+
+/* main: `--window [OPTIONS] [LINK]` opens the window (the Start menu and
+ * the lanparty:// handler); everything else is the command line. */
+int main(int argc, char **argv)
+{
+    static const struct lp_winui_ops ops = {wcl_ui_run, wcl_ui_stop};
+
+    if (argc >= 2 && strcmp(argv[1], "--window") == 0) {
+        wcl_ui_stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+        if (wcl_ui_stop_ev == NULL)
+            return LP_EXIT_ERROR;
+        return lp_winui_run(&ops, argc - 2, argv + 2);
+    }
+    return wcl_main(argc, argv);
 }

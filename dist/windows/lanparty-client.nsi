@@ -2,8 +2,8 @@
 ; Debian's makensis; dist/meson.build, scripts/test-windows.sh).
 ;
 ; It installs, per machine: lanparty-client.exe in Program Files\lanparty,
-; a Start-menu folder, the lanparty:// URL handler (invite links, spec
-; section 9) and an uninstaller that removes exactly these. It cannot ship
+; a Start-menu folder (the window, and a command prompt), the lanparty://
+; URL handler (invite links, spec section 9, opening the window) and an uninstaller that removes exactly these. It cannot ship
 ; the TAP-Windows6 driver: it looks for a TAP adapter in the registry and,
 ; when there is none, says in plain words how to get one (and records the
 ; answer in HKLM\Software\lanparty, TapAdapterFound). /S installs silently.
@@ -92,21 +92,22 @@ Section "lanparty-client" SecMain
   File "/oname=lanparty-client.exe" "${EXE}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
-  ; Start menu. The client is a console program: the entry opens a command
-  ; prompt in the install folder with its help.
+  ; Start menu: the window, and a command prompt for the command line.
   CreateDirectory "$SMPROGRAMS\lanparty"
-  CreateShortCut "$SMPROGRAMS\lanparty\lanparty.lnk" "$SYSDIR\cmd.exe" \
-    '/k "cd /d "$INSTDIR" && lanparty-client.exe --help"' \
+  CreateShortCut "$SMPROGRAMS\lanparty\lanparty.lnk" \
+    "$INSTDIR\lanparty-client.exe" "--window" "$INSTDIR\lanparty-client.exe" 0
+  CreateShortCut "$SMPROGRAMS\lanparty\lanparty command line.lnk" \
+    "$SYSDIR\cmd.exe" '/k "cd /d "$INSTDIR" && lanparty-client.exe --help"' \
     "$INSTDIR\lanparty-client.exe" 0
   CreateShortCut "$SMPROGRAMS\lanparty\Uninstall lanparty.lnk" \
     "$INSTDIR\uninstall.exe"
 
-  ; lanparty:// invite links open the client with the link.
+  ; lanparty:// invite links open the client's window with the link.
   WriteRegStr HKLM "${URLKEY}" "" "URL:lanparty invite link"
   WriteRegStr HKLM "${URLKEY}" "URL Protocol" ""
   WriteRegStr HKLM "${URLKEY}\DefaultIcon" "" '"$INSTDIR\lanparty-client.exe",0'
   WriteRegStr HKLM "${URLKEY}\shell\open\command" "" \
-    '"$INSTDIR\lanparty-client.exe" "%1"'
+    '"$INSTDIR\lanparty-client.exe" --window "%1"'
 
   ; Programs and Features.
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayName" "lanparty"
@@ -145,11 +146,12 @@ Section "Uninstall"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\lanparty\lanparty.lnk"
+  Delete "$SMPROGRAMS\lanparty\lanparty command line.lnk"
   Delete "$SMPROGRAMS\lanparty\Uninstall lanparty.lnk"
   RMDir "$SMPROGRAMS\lanparty"
   ; Only our handler: another program may have taken lanparty:// since.
   ReadRegStr $0 HKLM "${URLKEY}\shell\open\command" ""
-  ${If} $0 == '"$INSTDIR\lanparty-client.exe" "%1"'
+  ${If} $0 == '"$INSTDIR\lanparty-client.exe" --window "%1"'
     DeleteRegKey HKLM "${URLKEY}"
   ${EndIf}
   DeleteRegKey HKLM "${UNINSTKEY}"
