@@ -95,6 +95,12 @@ else
   fail "exe imports only system DLLs" "also imports: $extra"
 fi
 
+if grep -q 'requestedExecutionLevel level="requireAdministrator"' "$EXE"; then
+  ok "exe asks for elevation (manifest)"
+else
+  fail "exe asks for elevation (manifest)" "no requireAdministrator manifest"
+fi
+
 # 3. Unit tests under wine (the first run creates the wine prefix): the
 # Windows pure logic (own runner, closing "N passed, N failed" line) and
 # the lib/ and io/ cmocka tests compiled for Windows.
