@@ -33,6 +33,7 @@
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_log.h"
+#include "lp_netprofile.h"
 #include "lp_pool.h"
 #include "lp_resolve.h"
 #include "lp_secdir.h"
@@ -59,7 +60,10 @@ struct wcl {
     uint64_t tap_luid;
     uint32_t tap_ifindex, tap_mtu;
     struct lp_winroute wr;
-    int route_ok; /* -1 n/a, 0 wrong, 1 ok */
+    int route_ok;            /* -1 n/a, 0 wrong, 1 ok */
+    struct lp_netprofile np; /* the TAP's network: Private while we run */
+    int np_ready, np_pending, com_ok;
+    lp_tstamp next_profile;
     uint64_t logged_oversized, logged_busy;
 
     struct lp_endpoint ep;
@@ -166,6 +170,9 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
             lp_client_stop(&c->run, LP_EXIT_DEVICE);
         }
     }
+    /* Windows may have reset the category with the reconnect. */
+    c->np_pending = c->np_ready;
+    c->next_profile = now;
     c->next_diag = now + LP_SECONDS;
 }
 
@@ -286,6 +293,20 @@ static void wcl_tick(struct wcl *c, lp_tstamp now)
                 "a write was pending",
                 (unsigned long long)c->tap.rx_oversized,
                 (unsigned long long)c->tap.tx_busy_drops);
+    }
+    if (c->np_pending && now >= c->next_profile) {
+        /* The network appears once Windows has identified it (DHCP and
+         * all): ask again every 2 s until it is there. */
+        int rv = lp_netprofile_apply(&c->np, err, sizeof(err));
+        c->next_profile = now + 2 * LP_SECONDS;
+        if (rv != LP_ERR_AGAIN)
+            c->np_pending = 0;
+        if (rv == 0)
+            lp_logf(LP_LOG_INFO, "status",
+                    "the LAN party network is Private while lanparty runs, so "
+                    "games can find each other");
+        else if (rv == LP_ERR_IO)
+            lp_logf(LP_LOG_WARN, "network_profile", "%s", err);
     }
     if (c->check_only || now < c->next_diag)
         return;
@@ -489,6 +510,14 @@ static int wcl_adapter_setup(struct wcl *c)
                 changed ? " (just written to its NetworkAddress)" : "",
                 c->ad.name);
         return LP_EXIT_DEVICE;
+    }
+    {
+        GUID gid;
+        c->com_ok = SUCCEEDED(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        if (c->com_ok && lp_netprofile_guid_parse(&gid, c->ad.guid) == 0) {
+            lp_netprofile_init(&c->np, &lp_netprofile_com_ops, NULL, &gid);
+            c->np_ready = 1;
+        }
     }
     if (lp_winroute_tap_luid(&c->api, c->ad.guid, &c->tap_luid,
                              &c->tap_ifindex) != 0)
@@ -708,6 +737,10 @@ static int wcl_main(int argc, char **argv)
     lp_client_session_cfg(&c->scfg, o, &c->id, LP_ROLE_CLIENT,
                           "lanparty-client-windows/0.1");
     rc = wcl_run(c);
+    if (c->np_ready)
+        lp_netprofile_restore(&c->np); /* before the network goes away */
+    if (c->com_ok)
+        CoUninitialize();
     if (c->tap_open) {
         if (c->media_on)
             lp_wintap_set_media(&c->tap, 0);

@@ -88,7 +88,7 @@ ALPN_EXE=$BUILD/tests/win/tls_alpn_test.exe
 EXE=$BUILD/cmd/lanparty-client.exe
 dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' |
   tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
-extra=$(echo "$dlls" | tr ' ' '\n' | grep -v -E '^(advapi32|crypt32|gdi32|iphlpapi|kernel32|msvcrt|shell32|user32|ws2_32|)\.?dll$|^$' || true)
+extra=$(echo "$dlls" | tr ' ' '\n' | grep -v -E '^(advapi32|crypt32|gdi32|iphlpapi|kernel32|msvcrt|ole32|shell32|user32|ws2_32|)\.?dll$|^$' || true)
 if [ -z "$extra" ]; then
   ok "exe imports only system DLLs"
 else
