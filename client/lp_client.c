@@ -437,3 +437,66 @@ void lp_client_connect_failed(struct lp_client_run *cr, lp_tstamp now,
 {
     (void)client_retry(cr, now, rnd);
 }
+
+int lp_client_user_stop(struct lp_client_run *cr, struct lp_session *s,
+                        lp_tstamp now, const char *what)
+{
+    if (cr->stopping)
+        return 0;
+    lp_logf(LP_LOG_INFO, "shutdown", "%s: leaving the room", what);
+    cr->stopping = 1;
+    cr->stop_deadline = now + LP_CLIENT_STOP_WAIT;
+    if (s != NULL)
+        lp_session_disconnect(s, LP_REASON_SHUTDOWN, now);
+    return 1;
+}
+
+void lp_client_device_failed(struct lp_client_run *cr, struct lp_session *s,
+                             lp_tstamp now)
+{
+    int was_stopping = cr->stopping;
+
+    lp_client_stop(cr, LP_EXIT_DEVICE);
+    if (cr->stop_deadline == 0)
+        cr->stop_deadline = now + LP_CLIENT_STOP_WAIT;
+    if (s != NULL && !was_stopping)
+        lp_session_disconnect(s, "device_error", now);
+}
+
+int lp_client_session_over(const struct lp_session *s)
+{
+    return lp_qconn_is_finished(&s->q);
+}
+
+int lp_client_done(struct lp_client_run *cr, int have_session, lp_tstamp now)
+{
+    if (!cr->stopping)
+        return 0;
+    if (!have_session)
+        return 1;
+    if (cr->stop_deadline == 0) {
+        /* a final reject or close: the relay closes; give it a moment */
+        cr->stop_deadline = now + LP_CLIENT_STOP_WAIT;
+        return 0;
+    }
+    return now >= cr->stop_deadline;
+}
+
+int lp_client_connect_due(const struct lp_client_run *cr, int have_session,
+                          lp_tstamp now)
+{
+    return !have_session && !cr->stopping && now >= cr->next_attempt;
+}
+
+lp_tstamp lp_client_next_wakeup(const struct lp_client_run *cr,
+                                int have_session, lp_tstamp session_expiry,
+                                lp_tstamp next)
+{
+    if (have_session && session_expiry < next)
+        next = session_expiry;
+    if (!have_session && !cr->stopping && cr->next_attempt < next)
+        next = cr->next_attempt;
+    if (cr->stop_deadline != 0 && cr->stop_deadline < next)
+        next = cr->stop_deadline;
+    return next;
+}

@@ -21,6 +21,14 @@
  * with +-25% jitter from rnd (any 32-bit value). Pure. */
 lp_tstamp lp_client_backoff(unsigned attempt, uint32_t rnd);
 
+/* The disconnect reason a user's stop sends (a signal on Linux; Ctrl-C,
+ * closing the console or the window on Windows), the same everywhere. */
+#define LP_REASON_SHUTDOWN "shutdown"
+
+/* How long a stopping endpoint waits for the relay to acknowledge its
+ * disconnect before it exits anyway. */
+#define LP_CLIENT_STOP_WAIT (2 * LP_SECONDS)
+
 /* The relay's disconnect reason when the same role and MAC joined again
  * from this address: a second instance with our identity. Reconnecting
  * would only replace it back, forever; the program stops instead. */
@@ -185,6 +193,7 @@ struct lp_client_run {
     int retry_after_full; /* room_full / relay_full: again in >= 30 s */
     unsigned attempt;     /* failed attempts since the last welcome */
     lp_tstamp next_attempt, welcome_at;
+    lp_tstamp stop_deadline; /* 0: none yet (lp_client_done sets one) */
 };
 
 /* lp_client_run_init: not stopping, status 0, first attempt at now. */
@@ -224,5 +233,46 @@ void lp_client_session_ended(struct lp_client_run *cr, lp_tstamp now,
  * (no socket, no route): the same as lp_client_session_ended, quietly. */
 void lp_client_connect_failed(struct lp_client_run *cr, lp_tstamp now,
                               uint32_t rnd);
+
+/*
+ * lp_client_user_stop: the user asked to stop. The first call logs
+ * "shutdown" with what (e.g. "signal 15", "Ctrl-C"), sends the disconnect
+ * LP_REASON_SHUTDOWN on s (NULL: no session) and gives the relay
+ * LP_CLIENT_STOP_WAIT; the exit status stays what it was. Returns 1 then,
+ * 0 when already stopping.
+ */
+int lp_client_user_stop(struct lp_client_run *cr, struct lp_session *s,
+                        lp_tstamp now, const char *what);
+
+/* lp_client_device_failed: the local device (TAP) failed: stop with
+ * LP_EXIT_DEVICE, send the disconnect "device_error" on s (NULL: none),
+ * and wait at most LP_CLIENT_STOP_WAIT. */
+void lp_client_device_failed(struct lp_client_run *cr, struct lp_session *s,
+                             lp_tstamp now);
+
+/* lp_client_session_over: the session's connection is finished (closed
+ * and nothing left to send or wait for): the shell frees it and calls
+ * lp_client_session_ended. */
+int lp_client_session_over(const struct lp_session *s);
+
+/*
+ * lp_client_done: whether the shell's loop ends now: stopping, and no
+ * session left or the stop deadline passed. A stop without a deadline (a
+ * final reject or close) that still has a session gets one now, so the
+ * relay's close can arrive.
+ */
+int lp_client_done(struct lp_client_run *cr, int have_session, lp_tstamp now);
+
+/* lp_client_connect_due: no session, not stopping, and the next attempt
+ * is due at now. */
+int lp_client_connect_due(const struct lp_client_run *cr, int have_session,
+                          lp_tstamp now);
+
+/* lp_client_next_wakeup: the earliest of next, the session's expiry
+ * (session_expiry, when have_session), the next attempt (without a
+ * session, unless stopping) and the stop deadline. */
+lp_tstamp lp_client_next_wakeup(const struct lp_client_run *cr,
+                                int have_session, lp_tstamp session_expiry,
+                                lp_tstamp next);
 
 #endif

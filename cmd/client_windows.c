@@ -1,11 +1,12 @@
 /*
  * lanparty-client (Windows): a TAP-Windows6 adapter bridged to the relay.
  *
- * Startup order: undo a crashed run's changes (journal) ->
- * discover the adapter -> write NetworkAddress and set media disconnected
- * (so a stale connected state cannot steer DNS or routing) -> resolve the
- * relay -> pin its route -> connect -> welcome -> TAP metric, MTU and
- * default routes -> media connected -> bridge. Under wine there is no
+ * Startup order: discover the adapter -> write NetworkAddress and set
+ * media disconnected (so a stale connected state cannot steer DNS or
+ * routing) -> resolve the relay -> undo a crashed run's changes to this
+ * adapter and this relay's host route (journal, administrators-only
+ * directory) -> pin the relay's route -> connect -> welcome -> TAP metric, MTU
+ * and default routes -> media connected -> bridge. Under wine there is no
  * adapter, so the client stops at discovery, before contacting the relay.
  *
  * --check-relay skips every adapter and route step: it connects, sends
@@ -32,13 +33,16 @@
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_log.h"
+#include "lp_netprofile.h"
 #include "lp_pool.h"
 #include "lp_resolve.h"
+#include "lp_secdir.h"
 #include "lp_session.h"
 #include "lp_tapreg.h"
 #include "lp_udp_win.h"
 #include "lp_winapi.h"
 #include "lp_winroute.h"
+#include "lp_winui.h"
 #include "lp_wintap.h"
 
 struct wcl {
@@ -56,7 +60,10 @@ struct wcl {
     uint64_t tap_luid;
     uint32_t tap_ifindex, tap_mtu;
     struct lp_winroute wr;
-    int route_ok; /* -1 n/a, 0 wrong, 1 ok */
+    int route_ok;            /* -1 n/a, 0 wrong, 1 ok */
+    struct lp_netprofile np; /* the TAP's network: Private while we run */
+    int np_ready, np_pending, com_ok;
+    lp_tstamp next_profile;
     uint64_t logged_oversized, logged_busy;
 
     struct lp_endpoint ep;
@@ -163,6 +170,9 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
             lp_client_stop(&c->run, LP_EXIT_DEVICE);
         }
     }
+    /* Windows may have reset the category with the reconnect. */
+    c->np_pending = c->np_ready;
+    c->next_profile = now;
     c->next_diag = now + LP_SECONDS;
 }
 
@@ -208,10 +218,17 @@ static const struct lp_session_ops wcl_sops = {
     .on_closed = wcl_on_closed,
 };
 
-static void wcl_end_session(struct wcl *c, lp_tstamp now)
+/* wcl_random: the jitter of the next reconnect (lp_client_backoff). */
+static uint32_t wcl_random(void)
 {
     uint32_t rnd = 0;
 
+    (void)lp_tls_random(&rnd, sizeof(rnd));
+    return rnd;
+}
+
+static void wcl_end_session(struct wcl *c, lp_tstamp now)
+{
     if (!c->have_session)
         return;
     lp_session_free(&c->s);
@@ -220,8 +237,7 @@ static void wcl_end_session(struct wcl *c, lp_tstamp now)
         lp_udpw_close(&c->udp);
         c->have_udp = 0;
     }
-    (void)lp_tls_random(&rnd, sizeof(rnd));
-    lp_client_session_ended(&c->run, now, rnd);
+    lp_client_session_ended(&c->run, now, wcl_random());
 }
 
 static int wcl_connect(struct wcl *c, lp_tstamp now)
@@ -278,6 +294,20 @@ static void wcl_tick(struct wcl *c, lp_tstamp now)
                 (unsigned long long)c->tap.rx_oversized,
                 (unsigned long long)c->tap.tx_busy_drops);
     }
+    if (c->np_pending && now >= c->next_profile) {
+        /* The network appears once Windows has identified it (DHCP and
+         * all): ask again every 2 s until it is there. */
+        int rv = lp_netprofile_apply(&c->np, err, sizeof(err));
+        c->next_profile = now + 2 * LP_SECONDS;
+        if (rv != LP_ERR_AGAIN)
+            c->np_pending = 0;
+        if (rv == 0)
+            lp_logf(LP_LOG_INFO, "status",
+                    "the LAN party network is Private while lanparty runs, so "
+                    "games can find each other");
+        else if (rv == LP_ERR_IO)
+            lp_logf(LP_LOG_WARN, "network_profile", "%s", err);
+    }
     if (c->check_only || now < c->next_diag)
         return;
     c->next_diag = now + 5 * LP_SECONDS;
@@ -315,9 +345,14 @@ static int wcl_tap_input(struct wcl *c, lp_tstamp now)
     return 0;
 }
 
+/*
+ * wcl_run is the Windows shell of the shared supervisor (struct
+ * lp_client_run): it waits, moves bytes and asks lp_client what to do
+ * (connect now, session over, stop, exit), as lp_runner does on Linux.
+ */
 static int wcl_run(struct wcl *c)
 {
-    lp_tstamp stop_deadline = 0, now = lp_udpw_now();
+    lp_tstamp now = lp_udpw_now();
 
     lp_client_run_init(&c->run, "lanparty-client", c->relay_str, c->pin_file,
                        !c->check_only, c->check_only, now);
@@ -327,24 +362,22 @@ static int wcl_run(struct wcl *c)
         lp_tstamp next;
 
         now = lp_udpw_now();
-        if (!c->have_session && !c->run.stopping &&
-            now >= c->run.next_attempt && wcl_connect(c, now) != 0)
-            lp_client_connect_failed(&c->run, now, 0);
-        if (c->run.stopping && !c->have_session)
-            break;
+        if (lp_client_connect_due(&c->run, c->have_session, now) &&
+            wcl_connect(c, now) != 0)
+            lp_client_connect_failed(&c->run, now, wcl_random());
         if (c->have_session) {
             lp_session_flush(&c->s, now, c->txbuf, sizeof(c->txbuf),
                              lp_udpw_send, &c->udp);
-            if (c->s.state == LP_SS_CLOSED) {
+            if (lp_client_session_over(&c->s)) {
                 wcl_end_session(c, now);
                 continue;
             }
         }
-        next = now + LP_SECONDS;
-        if (c->have_session && lp_session_expiry(&c->s) < next)
-            next = lp_session_expiry(&c->s);
-        if (!c->have_session && !c->run.stopping && c->run.next_attempt < next)
-            next = c->run.next_attempt;
+        if (lp_client_done(&c->run, c->have_session, now))
+            break;
+        next = lp_client_next_wakeup(
+            &c->run, c->have_session,
+            c->have_session ? lp_session_expiry(&c->s) : 0, now + LP_SECONDS);
         timeout = next <= now ? 0 : (DWORD)((next - now) / LP_MILLISECONDS) + 1;
         hs[nh++] = c->stop_ev;
         if (c->have_udp)
@@ -353,32 +386,22 @@ static int wcl_run(struct wcl *c)
             hs[nh++] = c->tap.rev;
         w = WaitForMultipleObjects(nh, hs, FALSE, timeout);
         now = lp_udpw_now();
-        if (w == WAIT_OBJECT_0 && !c->run.stopping) {
+        if (w == WAIT_OBJECT_0) {
             ResetEvent(c->stop_ev);
-            lp_logf(LP_LOG_INFO, "stopping", "stopping: disconnecting");
-            c->run.stopping = 1;
-            stop_deadline = now + 2 * LP_SECONDS;
-            if (c->have_session)
-                lp_session_disconnect(&c->s, "client_exit", now);
-        } else if (w == WAIT_OBJECT_0) {
-            ResetEvent(c->stop_ev);
+            (void)lp_client_user_stop(&c->run, c->have_session ? &c->s : NULL,
+                                      now, "Ctrl-C or console closed");
         }
         if (c->have_udp) {
             int n;
             while ((n = lp_udpw_recv(&c->udp, c->rxbuf, sizeof(c->rxbuf))) > 0)
                 lp_session_read(&c->s, c->rxbuf, (size_t)n, now);
         }
-        if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0) {
-            if (!c->run.stopping && c->have_session)
-                lp_session_disconnect(&c->s, "device_error", now);
-            lp_client_stop(&c->run, LP_EXIT_DEVICE);
-            stop_deadline = now + 2 * LP_SECONDS;
-        }
+        if (c->tap_open && c->media_on && wcl_tap_input(c, now) != 0)
+            lp_client_device_failed(&c->run, c->have_session ? &c->s : NULL,
+                                    now);
         if (c->have_session && lp_session_expiry(&c->s) <= now)
             lp_session_handle_expiry(&c->s, now);
-        if (c->run.stopping && stop_deadline == 0)
-            stop_deadline = now + 2 * LP_SECONDS;
-        if (c->run.stopping && now >= stop_deadline)
+        if (lp_client_done(&c->run, c->have_session, now))
             break;
         wcl_tick(c, now);
     }
@@ -390,6 +413,7 @@ static int wcl_run(struct wcl *c)
     }
     if (c->have_udp)
         lp_udpw_close(&c->udp);
+    lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", c->run.exit_code);
     return c->run.exit_code;
 }
 
@@ -487,6 +511,14 @@ static int wcl_adapter_setup(struct wcl *c)
                 c->ad.name);
         return LP_EXIT_DEVICE;
     }
+    {
+        GUID gid;
+        c->com_ok = SUCCEEDED(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+        if (c->com_ok && lp_netprofile_guid_parse(&gid, c->ad.guid) == 0) {
+            lp_netprofile_init(&c->np, &lp_netprofile_com_ops, NULL, &gid);
+            c->np_ready = 1;
+        }
+    }
     if (lp_winroute_tap_luid(&c->api, c->ad.guid, &c->tap_luid,
                              &c->tap_ifindex) != 0)
         lp_logf(LP_LOG_WARN, "tap", "cannot find the TAP's interface LUID");
@@ -498,16 +530,67 @@ static int wcl_adapter_setup(struct wcl *c)
     return LP_EXIT_OK;
 }
 
+/*
+ * wcl_recover opens the undo journal's directory (%ProgramData%\lanparty,
+ * administrators only: lp_secdir) and undoes what a run that did not exit
+ * cleanly left, as far as it concerns this run's TAP adapter and host
+ * routes to this relay (lp_journal_allowed). It runs after the adapter is
+ * chosen and the relay resolved, before the first change. Without a
+ * trustworthy directory route protection cannot journal, so the client
+ * stops (LP_EXIT_ERROR) unless --no-route-protection was given.
+ */
+static int wcl_recover(struct wcl *c)
+{
+    char dir[MAX_PATH], jpath[MAX_PATH + 40], err[1024];
+    struct lp_journal_scope sc;
+    size_t undone = 0, refused = 0;
+
+    if (lp_secdir_default(dir, sizeof(dir), err, sizeof(err)) != 0 ||
+        lp_secdir_ensure(dir, err, sizeof(err)) != 0) {
+        if (c->protect) {
+            fprintf(stderr, "lanparty-client: %s\n", err);
+            return LP_EXIT_ERROR;
+        }
+        lp_logf(LP_LOG_WARN, "journal", "%s", err);
+        return LP_EXIT_OK;
+    }
+    snprintf(jpath, sizeof(jpath), "%s\\%s", dir, LP_JOURNAL_FILE);
+    lp_winroute_init(&c->wr, &c->api, jpath);
+    memset(&sc, 0, sizeof(sc));
+    sc.tap_luid = c->tap_luid;
+    if (c->relay_addr.ss_family == AF_INET) {
+        sc.relays[0].family = 4;
+        memcpy(sc.relays[0].a,
+               &((const struct sockaddr_in *)&c->relay_addr)->sin_addr, 4);
+    } else {
+        sc.relays[0].family = 6;
+        memcpy(sc.relays[0].a,
+               &((const struct sockaddr_in6 *)&c->relay_addr)->sin6_addr, 16);
+    }
+    sc.nrelays = 1;
+    if (lp_winroute_recover(&c->wr, &sc, &undone, &refused, err, sizeof(err)) !=
+        0)
+        lp_logf(LP_LOG_ERROR, "journal", "%s", err);
+    if (undone > 0)
+        lp_logf(LP_LOG_WARN, "journal",
+                "undid %u changes left by a previous run that did not exit "
+                "cleanly",
+                (unsigned)undone);
+    return LP_EXIT_OK;
+}
+
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
-            "[options]\n" LP_CLIENT_USAGE
-            "  --identity FILE           identity file (default "
-            "%%LOCALAPPDATA%%\\lanparty\\%s)\n"
-            "  --tap-instance-id GUID    the TAP-Windows6 adapter to use\n"
-            "  --list-tap-adapters       print the TAP adapters and exit\n",
-            LP_IDENTITY_FILE);
+    fprintf(
+        f,
+        "usage: lanparty-client --relay HOST[:PORT] --room ROOM "
+        "[options]\n" LP_CLIENT_USAGE
+        "  --identity FILE           identity file (default "
+        "%%LOCALAPPDATA%%\\lanparty\\%s)\n"
+        "  --tap-instance-id GUID    the TAP-Windows6 adapter to use\n"
+        "  --list-tap-adapters       print the TAP adapters and exit\n"
+        "  --window [OPTIONS] [LINK] open the window (first argument only)\n",
+        LP_IDENTITY_FILE);
 }
 
 static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
@@ -528,7 +611,7 @@ static int wcl_opt(void *arg, struct lp_client_opts *o, int opt,
     }
 }
 
-int main(int argc, char **argv)
+static int wcl_main(int argc, char **argv)
 {
     static const struct option opts[] = {
         LP_CLIENT_LONG_OPTS,
@@ -539,10 +622,10 @@ int main(int argc, char **argv)
     struct wcl *c = &g;
     struct lp_client_opts *o = &c->opts; /* the link outlives main's locals */
     const char *identity = NULL;
-    char idpath[MAX_PATH], jpath[MAX_PATH], err[1024];
+    char idpath[MAX_PATH], err[1024];
     struct sockaddr_storage addrs[1];
     socklen_t lens[1];
-    size_t naddr = 0, undone = 0;
+    size_t naddr = 0;
     int rc, reused = 0;
 
     c->route_ok = -1;
@@ -583,26 +666,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanparty-client: %s\n", err);
         return LP_EXIT_ERROR;
     }
-    /* The journal lives next to the identity file. */
-    {
-        const char *sep = strrchr(identity, '\\');
-        const char *sep2 = strrchr(identity, '/');
-        size_t dl;
-        if (sep2 != NULL && (sep == NULL || sep2 > sep))
-            sep = sep2;
-        dl = sep != NULL ? (size_t)(sep - identity) + 1 : 0;
-        snprintf(jpath, sizeof(jpath), "%.*s%s", (int)dl, identity,
-                 LP_JOURNAL_FILE);
-    }
-    lp_winroute_init(&c->wr, &c->api, jpath);
+    lp_winroute_init(&c->wr, &c->api, "");
     if (!c->check_only) {
-        if (lp_winroute_recover(&c->wr, &undone, err, sizeof(err)) != 0)
-            lp_logf(LP_LOG_WARN, "journal", "%s", err);
-        else if (undone > 0)
-            lp_logf(LP_LOG_WARN, "journal",
-                    "undid %u changes left by a previous run that did not "
-                    "exit cleanly",
-                    (unsigned)undone);
         rc = wcl_adapter_setup(c);
         if (rc != LP_EXIT_OK) {
             lp_wintap_close(&c->tap);
@@ -622,6 +687,10 @@ int main(int argc, char **argv)
     memcpy(&c->relay_addr, &addrs[0], lens[0]);
     c->relay_addrlen = (int)lens[0];
     snprintf(c->relay_str, sizeof(c->relay_str), "%s", c->relay);
+    if (!c->check_only && (rc = wcl_recover(c)) != LP_EXIT_OK) {
+        lp_wintap_close(&c->tap);
+        return rc;
+    }
     if (c->protect) {
         rc = lp_winroute_pin(&c->wr, (struct sockaddr *)&c->relay_addr,
                              c->tap_ifindex, &reused, err, sizeof(err));
@@ -655,8 +724,10 @@ int main(int argc, char **argv)
         return LP_EXIT_TLS;
     }
     if (lp_pool_init(&c->pool, 4096, 2048) != 0 ||
-        (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL ||
-        (c->done_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) {
+        (c->stop_ev == NULL &&
+         (c->stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL) ||
+        (c->done_ev == NULL &&
+         (c->done_ev = CreateEventA(NULL, TRUE, FALSE, NULL)) == NULL)) {
         fprintf(stderr, "lanparty-client: out of memory\n");
         lp_winroute_restore(&c->wr);
         lp_wintap_close(&c->tap);
@@ -666,6 +737,10 @@ int main(int argc, char **argv)
     lp_client_session_cfg(&c->scfg, o, &c->id, LP_ROLE_CLIENT,
                           "lanparty-client-windows/0.1");
     rc = wcl_run(c);
+    if (c->np_ready)
+        lp_netprofile_restore(&c->np); /* before the network goes away */
+    if (c->com_ok)
+        CoUninitialize();
     if (c->tap_open) {
         if (c->media_on)
             lp_wintap_set_media(&c->tap, 0);
@@ -676,4 +751,44 @@ int main(int argc, char **argv)
     lp_pool_free(&c->pool);
     SetEvent(c->done_ev);
     return rc;
+}
+
+/* The window's side (lp_winui): each Connect runs wcl_main afresh in a
+ * worker thread; the stop event outlives the runs, so that a Disconnect
+ * pressed while the client still sets up is seen when its loop starts. */
+static HANDLE wcl_ui_stop_ev;
+
+static int wcl_ui_run(int argc, char **argv)
+{
+    int rc;
+
+    ResetEvent(wcl_ui_stop_ev);
+    memset(&g, 0, sizeof(g));
+    g.stop_ev = wcl_ui_stop_ev;
+    optind = 0; /* getopt starts over */
+    rc = wcl_main(argc, argv);
+    if (g.done_ev != NULL)
+        CloseHandle(g.done_ev);
+    g.done_ev = NULL;
+    return rc;
+}
+
+static void wcl_ui_stop(void)
+{
+    SetEvent(wcl_ui_stop_ev);
+}
+
+/* main: `--window [OPTIONS] [LINK]` opens the window (the Start menu and
+ * the lanparty:// handler); everything else is the command line. */
+int main(int argc, char **argv)
+{
+    static const struct lp_winui_ops ops = {wcl_ui_run, wcl_ui_stop};
+
+    if (argc >= 2 && strcmp(argv[1], "--window") == 0) {
+        wcl_ui_stop_ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+        if (wcl_ui_stop_ev == NULL)
+            return LP_EXIT_ERROR;
+        return lp_winui_run(&ops, argc - 2, argv + 2);
+    }
+    return wcl_main(argc, argv);
 }

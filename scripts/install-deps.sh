@@ -20,7 +20,8 @@ if [ "${1:-}" = "--deb" ]; then
 fi
 if [ "${1:-}" = "--windows" ]; then
   PKGS+=(gcc-mingw-w64-x86-64-win32 binutils-mingw-w64-x86-64
-         mingw-w64-x86-64-dev dpkg-dev autoconf automake libtool wine wine64)
+         mingw-w64-x86-64-dev dpkg-dev autoconf automake libtool wine wine64
+         nsis xvfb xauth imagemagick)
 fi
 
 # The daemons drop root after setup and run as this system user.

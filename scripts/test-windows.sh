@@ -11,7 +11,15 @@
 #     relay logs the join), and fails clearly with a wrong pin;
 #   - the wolfSSL client's ALPN check (tests/win/tls_alpn_test.c): against
 #     an in-process ngtcp2 + wolfSSL server with the relay's certificate,
-#     a server that selects no ALPN gets no_application_protocol (0x178).
+#     a server that selects no ALPN gets no_application_protocol (0x178);
+#   - the window under Xvfb, opened from an invite link: the missing
+#     adapter in its status (screenshot in build-logs/), and --check-relay
+#     from it reaching the relay;
+#   - the NSIS installer (build-win/dist/lanparty-client-setup.exe): /S
+#     into a fresh wine prefix installs the exe, the Start-menu entries and
+#     the lanparty:// handler (read back with `wine reg query`), reports
+#     the missing TAP adapter, finds a registered one, and its uninstaller
+#     removes everything it added.
 # Prints one line per check and closes with "N passed, N failed"; exits
 # non-zero on failure. Builds into build-win/ (wine prefix in
 # build-win/wineprefix); the dependencies are cached by
@@ -80,11 +88,17 @@ ALPN_EXE=$BUILD/tests/win/tls_alpn_test.exe
 EXE=$BUILD/cmd/lanparty-client.exe
 dlls=$(x86_64-w64-mingw32-objdump -p "$EXE" | sed -n 's/^\s*DLL Name: //p' |
   tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')
-extra=$(echo "$dlls" | tr ' ' '\n' | grep -v -E '^(advapi32|crypt32|iphlpapi|kernel32|msvcrt|ws2_32|)\.?dll$|^$' || true)
+extra=$(echo "$dlls" | tr ' ' '\n' | grep -v -E '^(advapi32|crypt32|gdi32|iphlpapi|kernel32|msvcrt|ole32|shell32|user32|ws2_32|)\.?dll$|^$' || true)
 if [ -z "$extra" ]; then
   ok "exe imports only system DLLs"
 else
   fail "exe imports only system DLLs" "also imports: $extra"
+fi
+
+if grep -q 'requestedExecutionLevel level="requireAdministrator"' "$EXE"; then
+  ok "exe asks for elevation (manifest)"
+else
+  fail "exe asks for elevation (manifest)" "no requireAdministrator manifest"
 fi
 
 # 3. Unit tests under wine (the first run creates the wine prefix): the
@@ -224,6 +238,72 @@ else
   fail "invite links on Windows" "rc=$rc rc2=$rc2"
 fi
 
+# The window (win/lp_winui) under Xvfb, opened from the same link: it
+# shows the missing adapter in plain words (screenshot in build-logs/),
+# and its --check-relay flow reaches the relay.
+LOGDIR=$ROOT/build-logs
+mkdir -p "$LOGDIR"
+wait_trace() { # wait_trace FILE: until the window shows "stopped" again
+  local i
+  for i in $(seq 1 120); do
+    grep -q '^state: stopped' "$1" 2>/dev/null &&
+      grep -q '^line: ' "$1" && return 0
+    sleep 0.5
+  done
+  return 1
+}
+if command -v Xvfb >/dev/null && command -v import >/dev/null; then
+  Xvfb -displayfd 3 -nolisten tcp -screen 0 800x600x24 3>"$TMP/xdisp" \
+    2>"$TMP/xvfb.log" &
+  pids+=($!)
+  for i in $(seq 1 50); do
+    [ -s "$TMP/xdisp" ] && break
+    sleep 0.1
+  done
+  export DISPLAY=:$(head -n 1 "$TMP/xdisp")
+  joins_before=$(grep -c 'event=peer_joined' "$TMP/relay3.log")
+  LP_WINDOW_TRACE=$TMP/ui1.trace wine "$EXE" --window --identity "$ID" \
+    "$LINK" >"$TMP/ui1.out" 2>&1 &
+  uipid=$!
+  wait_trace "$TMP/ui1.trace"
+  sleep 1
+  import -window root "$LOGDIR/windows-window-no-adapter.png" 2>/dev/null
+  wineserver -k
+  wait "$uipid" 2>/dev/null
+  joins_after=$(grep -c 'event=peer_joined' "$TMP/relay3.log")
+  if grep -q '^line: lanparty-client: no TAP-Windows6 adapter found' \
+    "$TMP/ui1.trace" && grep -q '^state: connecting' "$TMP/ui1.trace" &&
+    [ "$(tail -n 1 "$TMP/ui1.trace")" = "state: stopped" ] &&
+    [ -s "$LOGDIR/windows-window-no-adapter.png" ] &&
+    [ "$joins_before" = "$joins_after" ]; then
+    ok "window from a link: no adapter (screenshot)"
+  else
+    cat "$TMP/ui1.trace" "$TMP/ui1.out"
+    ls -la "$LOGDIR"
+    fail "window from a link: no adapter" "joins $joins_before -> $joins_after"
+  fi
+  LP_WINDOW_TRACE=$TMP/ui2.trace wine "$EXE" --window --check-relay \
+    --identity "$ID" "$LINK" >"$TMP/ui2.out" 2>&1 &
+  uipid=$!
+  wait_trace "$TMP/ui2.trace"
+  sleep 1
+  import -window root "$LOGDIR/windows-window-check-relay.png" 2>/dev/null
+  wineserver -k
+  wait "$uipid" 2>/dev/null
+  joins_after=$(grep -c 'event=peer_joined' "$TMP/relay3.log")
+  if grep -q '^line: OK: .*room wine admitted us' "$TMP/ui2.trace" &&
+    [ "$joins_after" -gt "$joins_before" ] &&
+    ! grep -q "${LINK##*auth=}" "$TMP/ui2.trace"; then
+    ok "window --check-relay reaches the relay"
+  else
+    cat "$TMP/ui2.trace" "$TMP/ui2.out"
+    fail "window --check-relay reaches the relay" "joins $joins_before -> $joins_after"
+  fi
+  unset DISPLAY
+else
+  fail window "no Xvfb or import (install-deps.sh --windows)"
+fi
+
 # The relay's identity for the in-process server, its DER as the pin.
 if [ -e "$ALPN_EXE" ]; then
   timeout 120 wine "$ALPN_EXE" "$TMP/relay1.pem" "$TMP/relay1.key" \
@@ -246,5 +326,84 @@ else
   cat "$TMP/list.out"
   fail "--list-tap-adapters" "rc=$rc"
 fi
+
+# 5. The installer, silent, in a fresh wine prefix of its own (the shell
+# integration that would write .desktop files on this machine is off).
+INST=$BUILD/dist/lanparty-client-setup.exe
+if [ ! -e "$INST" ]; then
+  fail installer "not built (no makensis? install-deps.sh --windows)"
+  finish
+fi
+IPFX=$BUILD/wineprefix-installer
+rm -rf "$IPFX"
+iwine() {
+  WINEPREFIX=$IPFX WINEDLLOVERRIDES="winemenubuilder.exe=d;mscoree=d;mshtml=d" \
+    wine "$@"
+}
+iwait() { WINEPREFIX=$IPFX wineserver -w; }
+ireg() { # ireg KEY VALUE -> the value's data, as reg query prints it
+  iwine reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' |
+    sed -n "s/^ *$2 *REG_[A-Z_]* *//p"
+}
+IDIR="$IPFX/drive_c/Program Files/lanparty"
+IMENU="$IPFX/drive_c/ProgramData/Microsoft/Windows/Start Menu/Programs/lanparty"
+URLKEY='HKLM\Software\Classes\lanparty'
+UNKEY='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty'
+iwine "$INST" /S >"$TMP/inst.log" 2>&1
+rc=$?
+iwait
+cmdline=$(iwine reg query "$URLKEY\\shell\\open\\command" /ve 2>/dev/null |
+  tr -d '\r' | sed -n 's/.*REG_SZ *//p')
+proto=$(iwine reg query "$URLKEY" /v "URL Protocol" 2>/dev/null | tr -d '\r' |
+  grep -c 'URL Protocol *REG_SZ')
+tap=$(ireg 'HKLM\Software\lanparty' TapAdapterFound)
+if [ $rc -eq 0 ] && [ -f "$IDIR/lanparty-client.exe" ] &&
+  [ -f "$IDIR/uninstall.exe" ] && [ -f "$IMENU/lanparty.lnk" ] &&
+  [ -f "$IMENU/Uninstall lanparty.lnk" ] &&
+  [ -f "$IMENU/lanparty command line.lnk" ] &&
+  [ "$cmdline" = '"C:\Program Files\lanparty\lanparty-client.exe" --window "%1"' ] &&
+  [ "$proto" = 1 ] && [ "$tap" = 0x0 ] &&
+  [ -n "$(ireg "$UNKEY" QuietUninstallString)" ]; then
+  ok "installer /S: exe, Start menu, lanparty:// handler"
+else
+  cat "$TMP/inst.log"
+  ls -la "$IDIR" "$IMENU" 2>&1
+  fail "installer /S" "rc=$rc handler='$cmdline' protocol=$proto tap=$tap"
+fi
+iwine "$IDIR/lanparty-client.exe" --help >"$TMP/inst-help.out" 2>&1
+if grep -q 'lanparty://HOST/ROOM' "$TMP/inst-help.out"; then
+  ok "installed exe runs (--help)"
+else
+  cat "$TMP/inst-help.out"
+  fail "installed exe runs (--help)" "no usage text"
+fi
+iwine "$IDIR/uninstall.exe" /S >"$TMP/uninst.log" 2>&1
+rc=$?
+iwait
+if [ $rc -eq 0 ] && [ ! -e "$IDIR" ] && [ ! -e "$IMENU" ] &&
+  ! iwine reg query "$URLKEY" >/dev/null 2>&1 &&
+  ! iwine reg query "$UNKEY" >/dev/null 2>&1 &&
+  ! iwine reg query 'HKLM\Software\lanparty' >/dev/null 2>&1; then
+  ok "uninstaller /S removes everything it added"
+else
+  cat "$TMP/uninst.log"
+  ls -la "$IDIR" "$IMENU" 2>&1
+  fail "uninstaller /S" "rc=$rc"
+fi
+# A registered TAP-Windows6 adapter (its ComponentId in another case).
+iwine reg add \
+  'HKLM\SYSTEM\CurrentControlSet\Control\Class\{4D36E972-E325-11CE-BFC1-08002BE10318}\0042' \
+  /v ComponentId /d 'ROOT\TAP0901' /f >/dev/null 2>&1
+iwine "$INST" /S >"$TMP/inst2.log" 2>&1
+iwait
+tap=$(ireg 'HKLM\Software\lanparty' TapAdapterFound)
+iwine "$IDIR/uninstall.exe" /S >/dev/null 2>&1
+iwait
+if [ "$tap" = 0x1 ] && [ ! -e "$IDIR" ]; then
+  ok "installer finds a registered TAP adapter"
+else
+  fail "installer finds a registered TAP adapter" "TapAdapterFound=$tap"
+fi
+rm -rf "$IPFX"
 
 finish

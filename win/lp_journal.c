@@ -302,3 +302,49 @@ size_t lp_journal_plan(const struct lp_journal *j, struct lp_jentry *plan,
     }
     return np;
 }
+
+int lp_journal_allowed(const struct lp_jentry *e,
+                       const struct lp_journal_scope *sc, char *err,
+                       size_t errlen)
+{
+    char a[46];
+
+    if (e->op == LP_JOP_ROUTE_ADD) {
+        const struct lp_route *r = &e->route;
+        int host =
+            r->dest.family == 4 ? r->prefixlen == 32 : r->prefixlen == 128;
+        lp_ipaddr_format(a, &r->dest);
+        if (!host) {
+            snprintf(err, errlen,
+                     "refused: route %s/%u is not a host route (/32 or "
+                     "/128)",
+                     a, (unsigned)r->prefixlen);
+            return LP_ERR_PERM;
+        }
+        for (size_t i = 0; i < sc->nrelays; i++)
+            if (lp_ipaddr_equal(&r->dest, &sc->relays[i]))
+                return 0;
+        snprintf(err, errlen, "refused: host route to %s is not to the relay",
+                 a);
+        return LP_ERR_PERM;
+    }
+    if (sc->tap_luid == 0 || e->luid != sc->tap_luid) {
+        snprintf(err, errlen,
+                 "refused: %s for interface luid 0x%" PRIx64
+                 ", not the lanparty adapter (luid 0x%" PRIx64 ")",
+                 lp_jop_name(e->op), e->luid, sc->tap_luid);
+        return LP_ERR_PERM;
+    }
+    if (e->op == LP_JOP_IF_MTU &&
+        (e->old > 65535 || e->old < (e->family == 4 ? 576u : 1280u))) {
+        snprintf(err, errlen, "refused: IPv%u MTU %" PRIu32 " out of range",
+                 (unsigned)e->family, e->old);
+        return LP_ERR_PERM;
+    }
+    if (e->op == LP_JOP_IF_METRIC && !e->old_auto && e->old > 9999) {
+        snprintf(err, errlen,
+                 "refused: interface metric %" PRIu32 " out of range", e->old);
+        return LP_ERR_PERM;
+    }
+    return 0;
+}

@@ -86,4 +86,30 @@ int lp_journal_decode(struct lp_journal *j, const char *text, size_t len,
 size_t lp_journal_plan(const struct lp_journal *j, struct lp_jentry *plan,
                        size_t max);
 
+/*
+ * What a journal read back at startup may undo. The elevated client acts on
+ * the file's entries, so recovery accepts only what a lanparty run can have
+ * journaled: interface settings of the lanparty TAP adapter (tap_luid) and
+ * host routes (/32, /128) to the relay (one of relays). A planted or
+ * corrupted entry (the default route, another interface's MTU, a /24) is
+ * refused and logged, never performed.
+ */
+#define LP_JOURNAL_MAX_RELAYS 4
+struct lp_journal_scope {
+    uint64_t tap_luid; /* 0 = unknown: every interface entry is refused */
+    size_t nrelays;    /* 0 = unknown: every route entry is refused */
+    struct lp_ipaddr relays[LP_JOURNAL_MAX_RELAYS];
+};
+
+/*
+ * lp_journal_allowed checks one entry against sc: a route entry must be a
+ * host route whose destination is one of sc->relays; an interface entry
+ * must name sc->tap_luid and restore a plausible value (IPv4 NlMtu 576 to
+ * 65535, IPv6 1280 to 65535, metric at most 9999). Returns 0, or
+ * LP_ERR_PERM with the reason in err.
+ */
+int lp_journal_allowed(const struct lp_jentry *e,
+                       const struct lp_journal_scope *sc, char *err,
+                       size_t errlen);
+
 #endif /* LP_JOURNAL_H */

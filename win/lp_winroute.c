@@ -7,6 +7,7 @@
 
 #include "lp_err.h"
 #include "lp_log.h"
+#include "lp_secdir.h"
 
 void lp_winroute_init(struct lp_winroute *r, const struct lp_winapi *api,
                       const char *journal_path)
@@ -16,30 +17,19 @@ void lp_winroute_init(struct lp_winroute *r, const struct lp_winapi *api,
     snprintf(r->journal_path, sizeof(r->journal_path), "%s", journal_path);
 }
 
-/* winroute_save writes the journal atomically: a temporary file, flushed,
- * then renamed over the old one (MoveFileEx with WRITE_THROUGH). */
+/* winroute_save writes the journal atomically with the administrators-only
+ * descriptor (lp_secdir_write). */
 static int winroute_save(struct lp_winroute *r)
 {
     static char text[LP_JOURNAL_MAX_BYTES];
-    char tmp[MAX_PATH + 8];
-    long n = lp_journal_encode(&r->j, text, sizeof(text));
-    FILE *f;
+    long n;
 
+    if (r->journal_path[0] == '\0')
+        return LP_ERR_IO; /* no trustworthy place for it */
+    n = lp_journal_encode(&r->j, text, sizeof(text));
     if (n < 0)
         return (int)n;
-    snprintf(tmp, sizeof(tmp), "%s.tmp", r->journal_path);
-    f = fopen(tmp, "wb");
-    if (f == NULL)
-        return LP_ERR_IO;
-    if (fwrite(text, 1, (size_t)n, f) != (size_t)n || fflush(f) != 0) {
-        fclose(f);
-        return LP_ERR_IO;
-    }
-    fclose(f);
-    if (!MoveFileExA(tmp, r->journal_path,
-                     MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
-        return LP_ERR_IO;
-    return 0;
+    return lp_secdir_write(r->journal_path, text, (size_t)n);
 }
 
 /* winroute_journal appends e and saves before the caller changes anything. */
@@ -436,17 +426,32 @@ static DWORD winroute_undo(const struct lp_winapi *api,
     return api->SetIpInterfaceEntry(&row);
 }
 
+/* winroute_undo_all performs the undo plan of j. With a scope (recovery
+ * from a file), each step is first checked against it; refused steps are
+ * logged and counted in *refused. Returns the number of failed steps. */
 static int winroute_undo_all(const struct lp_winapi *api,
-                             const struct lp_journal *j, size_t *done)
+                             const struct lp_journal *j,
+                             const struct lp_journal_scope *scope, size_t *done,
+                             size_t *refused)
 {
     struct lp_jentry plan[LP_JOURNAL_MAX];
     size_t n = lp_journal_plan(j, plan, LP_JOURNAL_MAX);
     int failed = 0;
 
     *done = 0;
+    *refused = 0;
     for (size_t i = 0; i < n; i++) {
-        DWORD rc = winroute_undo(api, &plan[i]);
-        char m[160];
+        DWORD rc;
+        char m[256];
+        if (scope != NULL &&
+            lp_journal_allowed(&plan[i], scope, m, sizeof(m)) != 0) {
+            (*refused)++;
+            lp_logf(LP_LOG_ERROR, "journal_refused",
+                    "journal entry %s not undone: %s", lp_jop_name(plan[i].op),
+                    m);
+            continue;
+        }
+        rc = winroute_undo(api, &plan[i]);
         if (rc != NO_ERROR) {
             failed++;
             lp_logf(LP_LOG_WARN, "undo_failed", "cannot undo %s: %s",
@@ -459,44 +464,67 @@ static int winroute_undo_all(const struct lp_winapi *api,
     return failed;
 }
 
-int lp_winroute_recover(struct lp_winroute *r, size_t *undone, char *err,
-                        size_t errlen)
+/* winroute_set_aside renames the journal to *.bad (kept for inspection,
+ * never read again) and appends that to err. */
+static void winroute_set_aside(struct lp_winroute *r, char *err, size_t errlen)
+{
+    char bad[MAX_PATH + 8];
+    size_t used = strnlen(err, errlen);
+
+    snprintf(bad, sizeof(bad), "%s.bad", r->journal_path);
+    MoveFileExA(r->journal_path, bad, MOVEFILE_REPLACE_EXISTING);
+    if (used < errlen)
+        snprintf(err + used, errlen - used, " (in '%s', moved to '%s')",
+                 r->journal_path, bad);
+}
+
+int lp_winroute_recover(struct lp_winroute *r,
+                        const struct lp_journal_scope *scope, size_t *undone,
+                        size_t *refused, char *err, size_t errlen)
 {
     static char text[LP_JOURNAL_MAX_BYTES + 1];
     struct lp_journal old;
-    char bad[MAX_PATH + 8];
-    FILE *f;
     size_t n;
+    int rv;
 
     *undone = 0;
-    f = fopen(r->journal_path, "rb");
-    if (f == NULL)
+    *refused = 0;
+    if (r->journal_path[0] == '\0')
         return 0;
-    n = fread(text, 1, sizeof(text), f);
-    fclose(f);
+    rv = lp_secdir_read(r->journal_path, text, sizeof(text), &n, err, errlen);
+    if (rv == 1)
+        return 0;
+    if (rv == LP_ERR_PERM) {
+        winroute_set_aside(r, err, errlen);
+        return LP_ERR_PERM;
+    }
+    if (rv != 0)
+        return rv;
     if (lp_journal_decode(&old, text, n, err, errlen) != 0) {
-        size_t used = strnlen(err, errlen);
-        snprintf(bad, sizeof(bad), "%s.bad", r->journal_path);
-        MoveFileExA(r->journal_path, bad, MOVEFILE_REPLACE_EXISTING);
-        snprintf(err + used, errlen - used, " (in '%s', moved to '%s')",
-                 r->journal_path, bad);
+        winroute_set_aside(r, err, errlen);
         return LP_ERR_INVAL;
     }
-    winroute_undo_all(r->api, &old, undone);
+    winroute_undo_all(r->api, &old, scope, undone, refused);
+    if (*refused > 0) {
+        snprintf(err, errlen, "refused %u journal entries (logged)",
+                 (unsigned)*refused);
+        winroute_set_aside(r, err, errlen);
+        return LP_ERR_PERM;
+    }
     DeleteFileA(r->journal_path);
     return 0;
 }
 
 int lp_winroute_restore(struct lp_winroute *r)
 {
-    size_t done;
-    int failed = winroute_undo_all(r->api, &r->j, &done);
+    size_t done, refused;
+    int failed = winroute_undo_all(r->api, &r->j, NULL, &done, &refused);
 
     if (r->j.n > 0)
         lp_logf(LP_LOG_INFO, "restored", "undid %u system changes",
                 (unsigned)done);
     memset(&r->j, 0, sizeof(r->j));
-    if (failed == 0)
+    if (failed == 0 && r->journal_path[0] != '\0')
         DeleteFileA(r->journal_path);
     r->have_pin = 0;
     r->pin_ours = 0;

@@ -2,8 +2,10 @@
  * lp_winroute: route protection on Windows (IP Helper side).
  *
  * Order of use:
- *   lp_winroute_init        load the journal path; lp_winroute_recover
- *                           undoes what a crashed run left (journal file)
+ *   lp_winroute_init        the journal path (in the administrators-only
+ *                           directory, lp_secdir); lp_winroute_recover
+ *                           undoes what a crashed run left (journal file),
+ *                           within the scope of this adapter and relay
  *   lp_winroute_pin         before the TAP is connected: best route to the
  *                           relay, host route on that interface (journaled
  *                           first; an identical existing route is reused
@@ -39,19 +41,26 @@ struct lp_winroute {
     int pin_ours; /* we created it: delete on exit */
 };
 
-/* lp_winroute_init prepares r; journal_path is where the journal lives. */
+/* lp_winroute_init prepares r; journal_path is where the journal lives,
+ * in a directory lp_secdir_ensure accepted ("" = nowhere trustworthy:
+ * every change is then refused, and there is nothing to recover). */
 void lp_winroute_init(struct lp_winroute *r, const struct lp_winapi *api,
                       const char *journal_path);
 
 /*
  * lp_winroute_recover reads a journal left by a previous run, undoes its
- * changes and deletes it. *undone is the number of steps performed.
- * Returns 0 (also when there is no journal), or LP_ERR_INVAL when the file
- * is unreadable or malformed (it is then renamed to *.bad so that startup
- * does not fail forever), with err filled.
+ * changes and deletes it. The file must pass lp_secdir_read's owner and
+ * DACL check, and each undo step lp_journal_allowed with scope (the TAP
+ * chosen now, the relay resolved now); refused steps are logged and not
+ * performed. *undone and *refused count the steps. Returns 0 (also when
+ * there is no journal), LP_ERR_INVAL (unreadable or malformed),
+ * LP_ERR_PERM (an untrusted file, or refused entries) or LP_ERR_IO, with
+ * err filled; the file is then renamed to *.bad so that startup does not
+ * fail forever.
  */
-int lp_winroute_recover(struct lp_winroute *r, size_t *undone, char *err,
-                        size_t errlen);
+int lp_winroute_recover(struct lp_winroute *r,
+                        const struct lp_journal_scope *scope, size_t *undone,
+                        size_t *refused, char *err, size_t errlen);
 
 /*
  * lp_winroute_pin pins the relay's address (IPv4 or IPv6 sockaddr). tap

@@ -1,4 +1,6 @@
-/* client/: identity file, diagnostics lines and reconnect backoff. */
+/* client/: identity file, diagnostics lines and the command line (the
+ * supervisor's decisions are in clientrun_test.c, which also runs under
+ * wine). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,23 +166,6 @@ static void test_diag_lines(void **state)
     lp_diag_lines(&d, l);
     assert_string_equal(l[0], "connected to relay, no LAN gateway in the "
                               "room yet");
-}
-
-static void test_backoff(void **state)
-{
-    (void)state;
-    assert_int_equal(lp_client_backoff(0, 0), 0);
-    /* 0.5 s doubling, +-25% */
-    assert_int_equal(lp_client_backoff(1, 0), 375 * LP_MILLISECONDS);
-    assert_true(lp_client_backoff(1, UINT32_MAX) < 625 * LP_MILLISECONDS);
-    assert_true(lp_client_backoff(1, UINT32_MAX) > 620 * LP_MILLISECONDS);
-    assert_int_equal(lp_client_backoff(2, 0), 750 * LP_MILLISECONDS);
-    assert_int_equal(lp_client_backoff(4, 0), 3 * LP_SECONDS);
-    /* capped at 30 s (+-25%), also for huge attempt counts */
-    assert_int_equal(lp_client_backoff(20, 0), 22500 * LP_MILLISECONDS);
-    assert_int_equal(lp_client_backoff(1000000, 0), 22500 * LP_MILLISECONDS);
-    assert_true(lp_client_backoff(1000000, UINT32_MAX) <=
-                37500 * LP_MILLISECONDS);
 }
 
 /* A main's own options, as the programs add them: --tap-name T, and
@@ -382,110 +367,14 @@ static void test_options_own(void **state)
  * Linux runner and the Windows client): final answers stop it with their
  * status, full rooms and early budgets are tried again, losses back off,
  * --check-relay tries once. */
-static void test_run_decisions(void **state)
-{
-    static struct lp_session s; /* only the fields the decisions read */
-    struct lp_client_run cr;
-    struct lp_msg_reject rj;
-    const lp_tstamp t0 = 1000 * LP_SECONDS;
-
-    (void)state;
-    memset(&rj, 0, sizeof(rj));
-    snprintf(rj.message, sizeof(rj.message), "test");
-
-    /* a final reject: its status, no retry */
-    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
-    assert_int_equal(cr.next_attempt, t0);
-    rj.reason = LP_REJECT_UNAUTHORIZED;
-    lp_client_on_reject(&cr, &s, &rj);
-    assert_true(cr.stopping);
-    assert_int_equal(cr.exit_code,
-                     LP_EXIT_REJECT_BASE + (int)LP_REJECT_UNAUTHORIZED);
-    lp_client_session_ended(&cr, t0, 0);
-    assert_int_equal(cr.next_attempt, t0);
-
-    /* a full room: again, but not before 30 s */
-    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
-    rj.reason = LP_REJECT_ROOM_FULL;
-    lp_client_on_reject(&cr, &s, &rj);
-    assert_false(cr.stopping);
-    lp_client_session_ended(&cr, t0, 0);
-    assert_int_equal(cr.attempt, 1);
-    assert_int_equal(cr.next_attempt, t0 + 30 * LP_SECONDS);
-    /* ... and the next loss backs off as usual */
-    lp_client_session_ended(&cr, t0, 0);
-    assert_int_equal(cr.next_attempt, t0 + lp_client_backoff(2, 0));
-
-    /* a budget measured before PMTUD finished: measure again; after it
-     * finished the answer is final */
-    rj.reason = LP_REJECT_DATAGRAM_BUDGET_TOO_SMALL;
-    s.hello_pmtud_done = 0;
-    lp_client_on_reject(&cr, &s, &rj);
-    assert_false(cr.stopping);
-    s.hello_pmtud_done = 1;
-    lp_client_on_reject(&cr, &s, &rj);
-    assert_true(cr.stopping);
-
-    /* with --check-relay a full room is final too */
-    lp_client_run_init(&cr, "t", "relay", NULL, 0, 1, t0);
-    rj.reason = LP_REJECT_RELAY_FULL;
-    lp_client_on_reject(&cr, &s, &rj);
-    assert_true(cr.stopping);
-
-    /* replaced and revoked are final; a TLS failure is final before the
-     * first welcome only */
-    lp_client_run_init(&cr, "t", "relay", "pin.der", 1, 0, t0);
-    snprintf(s.disconnect_reason, sizeof(s.disconnect_reason), "%s",
-             LP_REASON_REPLACED);
-    lp_client_on_closed(&cr, &s, LP_QC_PEER);
-    assert_int_equal(cr.exit_code, LP_EXIT_REPLACED);
-    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
-    snprintf(s.disconnect_reason, sizeof(s.disconnect_reason), "revoked");
-    lp_client_on_closed(&cr, &s, LP_QC_PEER);
-    assert_int_equal(cr.exit_code, LP_EXIT_REVOKED);
-    s.disconnect_reason[0] = '\0';
-    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
-    lp_client_on_closed(&cr, &s, LP_QC_TLS);
-    assert_true(cr.stopping);
-    assert_int_equal(cr.exit_code, LP_EXIT_TLS);
-    lp_client_run_init(&cr, "t", "relay", NULL, 1, 0, t0);
-    cr.welcome_at = t0;
-    lp_client_on_closed(&cr, &s, LP_QC_TLS);
-    lp_client_on_closed(&cr, &s, LP_QC_IDLE);
-    assert_false(cr.stopping);
-
-    /* losses back off with the jitter the shell draws; a device error
-     * stops with its status */
-    lp_client_session_ended(&cr, t0, UINT32_MAX);
-    assert_int_equal(cr.attempt, 1);
-    assert_int_equal(cr.next_attempt, t0 + lp_client_backoff(1, UINT32_MAX));
-    lp_client_connect_failed(&cr, t0, 0);
-    assert_int_equal(cr.attempt, 2);
-    lp_client_stop(&cr, LP_EXIT_DEVICE);
-    lp_client_session_ended(&cr, t0, 0);
-    assert_int_equal(cr.attempt, 2);
-    assert_int_equal(cr.exit_code, LP_EXIT_DEVICE);
-
-    /* --check-relay: one attempt; no welcome is an error */
-    lp_client_run_init(&cr, "t", "relay", NULL, 0, 1, t0);
-    lp_client_connect_failed(&cr, t0, 0);
-    assert_true(cr.stopping);
-    assert_int_equal(cr.exit_code, LP_EXIT_ERROR);
-    lp_client_run_init(&cr, "t", "relay", NULL, 0, 1, t0);
-    lp_client_session_ended(&cr, t0, 0);
-    assert_int_equal(cr.exit_code, LP_EXIT_ERROR);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_parse),
         cmocka_unit_test(test_identity_file),
         cmocka_unit_test(test_diag_lines),
-        cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_options_own),
-        cmocka_unit_test(test_run_decisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,85 @@ static void test_journal_plan(void)
     CHECK_INT(lp_journal_plan(&j, plan, LP_JOURNAL_MAX), 0);
 }
 
+/* lp_journal_allowed: what recovery may undo (the planted journal of
+ * issue 17 is refused entry by entry). */
+static void test_journal_allowed(void)
+{
+    struct lp_journal_scope sc;
+    struct lp_jentry e;
+    char err[256];
+
+    memset(&sc, 0, sizeof(sc));
+    sc.tap_luid = 0x3500000001f00000ULL;
+    lp_ipaddr_parse(&sc.relays[0], "203.0.113.7");
+    lp_ipaddr_parse(&sc.relays[1], "2001:db8::7");
+    sc.nrelays = 2;
+    memset(&e, 0, sizeof(e));
+    e.op = LP_JOP_ROUTE_ADD;
+    e.route = rt("203.0.113.7", 32, "198.18.1.1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    e.route = rt("2001:db8::7", 128, "fe80::1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    /* the default route */
+    e.route = rt("0.0.0.0", 0, "198.18.1.1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    CHECK(strstr(err, "0.0.0.0/0 is not a host route") != NULL);
+    e.route = rt("::", 0, "fe80::1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    /* the relay's address, but a /24 */
+    e.route = rt("203.0.113.7", 24, "198.18.1.1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    /* a host route to something else */
+    e.route = rt("192.0.2.1", 32, "198.18.1.1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    CHECK(strstr(err, "192.0.2.1 is not to the relay") != NULL);
+    /* no relay known: no route entry */
+    sc.nrelays = 0;
+    e.route = rt("203.0.113.7", 32, "198.18.1.1", 5, 0, 0);
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    /* interface entries: the TAP only, plausible values only */
+    memset(&e, 0, sizeof(e));
+    e.op = LP_JOP_IF_MTU;
+    e.family = 4;
+    e.luid = sc.tap_luid;
+    e.old = 1500;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    e.old = 68;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    CHECK(strstr(err, "MTU 68") != NULL);
+    e.old = 576;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    e.family = 6;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    e.old = 1280;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    e.old = 65536;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    /* MTU 1500 for another interface (the Wi-Fi's LUID) */
+    e.family = 4;
+    e.old = 1500;
+    e.luid = 0x0047000002000000ULL;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    CHECK(strstr(err, "not the lanparty adapter") != NULL);
+    e.op = LP_JOP_IF_DDR;
+    e.old = 0;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    e.luid = sc.tap_luid;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    e.op = LP_JOP_IF_METRIC;
+    e.old = 10000;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+    e.old_auto = 1; /* automatic: the number is not used */
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    e.old_auto = 0;
+    e.old = 25;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), 0);
+    /* no TAP known: no interface entry */
+    sc.tap_luid = 0;
+    e.luid = 0;
+    CHECK_INT(lp_journal_allowed(&e, &sc, err, sizeof(err)), LP_ERR_PERM);
+}
+
 int main(void)
 {
     static const struct lp_wintest tests[] = {
@@ -346,6 +425,7 @@ int main(void)
         {"journal_roundtrip", test_journal_roundtrip},
         {"journal_bad", test_journal_bad},
         {"journal_plan", test_journal_plan},
+        {"journal_allowed", test_journal_allowed},
     };
     return lp_wintest_run("routeplan", tests, sizeof(tests) / sizeof(tests[0]));
 }

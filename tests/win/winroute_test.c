@@ -7,11 +7,14 @@
  */
 #include "lp_winroute.h"
 
+#include <sddl.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lp_err.h"
+#include "lp_secdir.h"
 #include "lp_wintest.h"
 
 #define FAKE_MAX  16
@@ -282,6 +285,25 @@ static struct sockaddr_in relay_sa(const char *ip)
     return sa;
 }
 
+/* scope: what recovery may undo in these tests (the TAP, the relay). */
+static struct lp_journal_scope scope(void)
+{
+    struct lp_journal_scope sc;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.tap_luid = TAP_LUID;
+    lp_ipaddr_parse(&sc.relays[0], "203.0.113.7");
+    sc.nrelays = 1;
+    return sc;
+}
+
+/* plant writes text as the journal with the administrators-only descriptor
+ * (as a run would), so that only the entry checks can refuse it. */
+static void plant(const char *text)
+{
+    CHECK_INT(lp_secdir_write(jpath, text, strlen(text)), 0);
+}
+
 static int file_exists(const char *p)
 {
     FILE *f = fopen(p, "rb");
@@ -427,8 +449,9 @@ static void test_crash_recovery(void)
     struct lp_winroute *crashed = calloc(1, sizeof(*crashed)), next;
     struct sockaddr_in sa = relay_sa("203.0.113.7");
     char err[512] = "";
+    struct lp_journal_scope sc = scope();
     int reused, ddr;
-    size_t undone = 99;
+    size_t undone = 99, refused = 99;
 
     reset_fakes();
     lp_winroute_init(crashed, &api, jpath);
@@ -446,7 +469,10 @@ static void test_crash_recovery(void)
     CHECK_INT(ifs[0].mtu, 1280);
     CHECK(file_exists(jpath));
     lp_winroute_init(&next, &api, jpath);
-    CHECK_INT(lp_winroute_recover(&next, &undone, err, sizeof(err)), 0);
+    CHECK_INT(
+        lp_winroute_recover(&next, &sc, &undone, &refused, err, sizeof(err)),
+        0);
+    CHECK_INT(refused, 0);
     CHECK_INT(undone, 7); /* the route and 6 original interface values */
     CHECK_INT(nroutes, 2);
     CHECK_INT(ifs[0].metric, 35);
@@ -457,19 +483,18 @@ static void test_crash_recovery(void)
     CHECK_INT(ifs[1].ddr, TRUE);
     CHECK(!file_exists(jpath));
     /* nothing to recover the second time */
-    CHECK_INT(lp_winroute_recover(&next, &undone, err, sizeof(err)), 0);
+    CHECK_INT(
+        lp_winroute_recover(&next, &sc, &undone, &refused, err, sizeof(err)),
+        0);
     CHECK_INT(undone, 0);
     /* a journaled route that was never created: harmless */
     reset_fakes();
-    {
-        FILE *f = fopen(jpath, "wb");
-        fputs("{\"version\":1,\"entries\":[{\"op\":\"route_add\",\"dest\":"
-              "\"203.0.113.9\",\"prefix\":32,\"nexthop\":\"198.18.1.1\","
-              "\"luid\":\"0x47000002000000\",\"ifindex\":5}]}",
-              f);
-        fclose(f);
-    }
-    CHECK_INT(lp_winroute_recover(&next, &undone, err, sizeof(err)), 0);
+    plant("{\"version\":1,\"entries\":[{\"op\":\"route_add\",\"dest\":"
+          "\"203.0.113.7\",\"prefix\":32,\"nexthop\":\"198.18.1.1\","
+          "\"luid\":\"0x47000002000000\",\"ifindex\":5}]}");
+    CHECK_INT(
+        lp_winroute_recover(&next, &sc, &undone, &refused, err, sizeof(err)),
+        0);
     CHECK_INT(undone, 1);
     CHECK_INT(nroutes, 2);
 }
@@ -479,22 +504,156 @@ static void test_bad_journal(void)
     struct lp_winapi api = fake_api();
     struct lp_winroute r;
     char err[512] = "", bad[MAX_PATH + 8];
-    size_t undone;
-    FILE *f;
+    struct lp_journal_scope sc = scope();
+    size_t undone, refused;
 
     reset_fakes();
     snprintf(bad, sizeof(bad), "%s.bad", jpath);
     remove(bad);
-    f = fopen(jpath, "wb");
-    fputs("{\"version\":1,\"entries\":[{\"op\":\"format_c\"}]}", f);
-    fclose(f);
+    plant("{\"version\":1,\"entries\":[{\"op\":\"format_c\"}]}");
     lp_winroute_init(&r, &api, jpath);
-    CHECK_INT(lp_winroute_recover(&r, &undone, err, sizeof(err)), LP_ERR_INVAL);
+    CHECK_INT(lp_winroute_recover(&r, &sc, &undone, &refused, err, sizeof(err)),
+              LP_ERR_INVAL);
     CHECK(strstr(err, "'format_c'") != NULL);
     CHECK(strstr(err, ".bad") != NULL);
     CHECK(!file_exists(jpath));
     CHECK(file_exists(bad));
     remove(bad);
+}
+
+/*
+ * The journal an unprivileged process could plant before this fix: delete
+ * the default route, MTU 68 on the Wi-Fi interface, delete a /24, delete a
+ * host route to something that is not the relay. Every entry is refused
+ * and logged, nothing is changed, and the file is set aside.
+ */
+static void test_planted_journal(void)
+{
+    struct lp_winapi api = fake_api();
+    struct lp_winroute r;
+    struct lp_journal_scope sc = scope();
+    char err[512] = "", bad[MAX_PATH + 8];
+    size_t undone = 99, refused = 0;
+
+    reset_fakes();
+    add_route("198.51.100.0", 24, "198.18.1.1", 5, WIFI_LUID, 0);
+    add_route("192.0.2.1", 32, "198.18.1.1", 5, WIFI_LUID, 0);
+    snprintf(bad, sizeof(bad), "%s.bad", jpath);
+    remove(bad);
+    plant("{\"version\":1,\"entries\":["
+          "{\"op\":\"route_add\",\"dest\":\"0.0.0.0\",\"prefix\":0,"
+          "\"nexthop\":\"198.18.1.1\",\"luid\":\"0x47000002000000\","
+          "\"ifindex\":5},"
+          "{\"op\":\"if_mtu\",\"family\":4,\"luid\":\"0x47000002000000\","
+          "\"ifindex\":5,\"old\":68},"
+          "{\"op\":\"route_add\",\"dest\":\"198.51.100.0\",\"prefix\":24,"
+          "\"nexthop\":\"198.18.1.1\",\"luid\":\"0x47000002000000\","
+          "\"ifindex\":5},"
+          "{\"op\":\"route_add\",\"dest\":\"192.0.2.1\",\"prefix\":32,"
+          "\"nexthop\":\"198.18.1.1\",\"luid\":\"0x47000002000000\","
+          "\"ifindex\":5},"
+          "{\"op\":\"if_mtu\",\"family\":4,\"luid\":\"0x35000001000000\","
+          "\"ifindex\":31,\"old\":68}]}");
+    lp_winroute_init(&r, &api, jpath);
+    CHECK_INT(lp_winroute_recover(&r, &sc, &undone, &refused, err, sizeof(err)),
+              LP_ERR_PERM);
+    CHECK_INT(undone, 0);
+    CHECK_INT(refused, 5);
+    CHECK_INT(nroutes, 4); /* default route, /24 and the /32 still there */
+    CHECK_INT(ifs[2].mtu, 1500);
+    CHECK_INT(ifs[0].mtu, 1500); /* the TAP's, to 68: out of range */
+    CHECK(strstr(err, "refused 5") != NULL);
+    CHECK(!file_exists(jpath));
+    CHECK(file_exists(bad));
+    remove(bad);
+    /* Mixed: the relay's host route and the TAP's MTU are undone, the
+     * default route is refused, and the journal is still set aside. */
+    reset_fakes();
+    add_route("203.0.113.7", 32, "198.18.1.1", 5, WIFI_LUID, 0);
+    ifs[0].mtu = 1380;
+    plant("{\"version\":1,\"entries\":["
+          "{\"op\":\"route_add\",\"dest\":\"203.0.113.7\",\"prefix\":32,"
+          "\"nexthop\":\"198.18.1.1\",\"luid\":\"0x47000002000000\","
+          "\"ifindex\":5},"
+          "{\"op\":\"if_mtu\",\"family\":4,\"luid\":\"0x35000001000000\","
+          "\"ifindex\":31,\"old\":1500},"
+          "{\"op\":\"route_add\",\"dest\":\"0.0.0.0\",\"prefix\":0,"
+          "\"nexthop\":\"198.18.1.1\",\"luid\":\"0x47000002000000\","
+          "\"ifindex\":5}]}");
+    CHECK_INT(lp_winroute_recover(&r, &sc, &undone, &refused, err, sizeof(err)),
+              LP_ERR_PERM);
+    CHECK_INT(undone, 2);
+    CHECK_INT(refused, 1);
+    CHECK_INT(nroutes, 2); /* the pin is gone, the default route stays */
+    CHECK_INT(ifs[0].mtu, 1500);
+    remove(bad);
+    /* Without a known TAP (tap_luid 0), no interface entry is accepted. */
+    reset_fakes();
+    ifs[0].mtu = 1380;
+    plant("{\"version\":1,\"entries\":["
+          "{\"op\":\"if_mtu\",\"family\":4,\"luid\":\"0x35000001000000\","
+          "\"ifindex\":31,\"old\":1500}]}");
+    sc.tap_luid = 0;
+    CHECK_INT(lp_winroute_recover(&r, &sc, &undone, &refused, err, sizeof(err)),
+              LP_ERR_PERM);
+    CHECK_INT(refused, 1);
+    CHECK_INT(ifs[0].mtu, 1380);
+    remove(bad);
+}
+
+/* A journal file everyone may write (what a user's process can leave) is
+ * refused before it is parsed. */
+static void test_untrusted_file(void)
+{
+    struct lp_winapi api = fake_api();
+    struct lp_winroute r;
+    struct lp_journal_scope sc = scope();
+    char err[512] = "", bad[MAX_PATH + 8];
+    size_t undone = 99, refused = 99;
+    static const char text[] =
+        "{\"version\":1,\"entries\":[{\"op\":\"route_add\",\"dest\":"
+        "\"203.0.113.7\",\"prefix\":32,\"nexthop\":\"198.18.1.1\","
+        "\"luid\":\"0x47000002000000\",\"ifindex\":5}]}";
+    PSECURITY_DESCRIPTOR sd = NULL;
+    FILE *f;
+
+    reset_fakes();
+    add_route("203.0.113.7", 32, "198.18.1.1", 5, WIFI_LUID, 0);
+    snprintf(bad, sizeof(bad), "%s.bad", jpath);
+    remove(bad);
+    f = fopen(jpath, "wb");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+    /* set afterwards: wine ignores a descriptor given at creation */
+    CHECK(ConvertStringSecurityDescriptorToSecurityDescriptorA(
+        "D:(A;;FA;;;WD)", SDDL_REVISION_1, &sd, NULL));
+    CHECK(SetFileSecurityA(jpath, DACL_SECURITY_INFORMATION, sd));
+    LocalFree(sd);
+    lp_winroute_init(&r, &api, jpath);
+    CHECK_INT(lp_winroute_recover(&r, &sc, &undone, &refused, err, sizeof(err)),
+              LP_ERR_PERM);
+    CHECK(strstr(err, "refusing the journal") != NULL);
+    CHECK_INT(undone, 0);
+    CHECK_INT(nroutes, 3);
+    CHECK(!file_exists(jpath));
+    CHECK(file_exists(bad));
+    remove(bad);
+    /* no trustworthy directory: nothing is journaled, so nothing changes */
+    lp_winroute_init(&r, &api, "");
+    {
+        struct sockaddr_in rs = relay_sa("198.18.1.40");
+        int reused = 0;
+        CHECK_INT(lp_winroute_pin(&r, (struct sockaddr *)&rs, 0, &reused, err,
+                                  sizeof(err)),
+                  LP_ERR_IO);
+        CHECK_INT(nroutes, 3);
+        CHECK_INT(
+            lp_winroute_recover(&r, &sc, &undone, &refused, err, sizeof(err)),
+            0);
+    }
 }
 
 int main(void)
@@ -506,6 +665,8 @@ int main(void)
         {"tap_setup", test_tap_setup},
         {"crash_recovery", test_crash_recovery},
         {"bad_journal", test_bad_journal},
+        {"planted_journal", test_planted_journal},
+        {"untrusted_file", test_untrusted_file},
     };
     char dir[MAX_PATH];
     DWORD n = GetTempPathA(sizeof(dir), dir);
