@@ -19,7 +19,20 @@ const char *lp_version(void)
 }
 
 /* The arguments made from the file: kept until exit (reachable). */
-static char **confargs_argv;
+static char **confargs_argv;  /* the arguments made last (main keeps them) */
+static size_t confargs_nmade; /* how many of them (from [1]) were malloc'd */
+
+/* confargs_release frees the arguments a previous call made. */
+static void confargs_release(void)
+{
+    if (confargs_argv == NULL)
+        return;
+    for (size_t i = 1; i <= confargs_nmade; i++)
+        free(confargs_argv[i]);
+    free(confargs_argv);
+    confargs_argv = NULL;
+    confargs_nmade = 0;
+}
 
 static const struct option *confargs_find(const struct option *opts,
                                           const char *key)
@@ -132,13 +145,19 @@ static int confargs_load(const char *prog, const char *path,
             k++;
         }
         if (rc < 0) {
+            size_t made = k - 1;
             for (int i = 1; i < *argc; i++)
                 nv[k++] = (*argv)[i];
             nv[k] = NULL;
+            confargs_release();
             confargs_argv = nv;
+            confargs_nmade = made;
             *argc = (int)k;
             *argv = nv;
         } else {
+            for (size_t i = 1; nv != NULL && i < k; i++)
+                free(nv[i]);
+            free(nv);
             fprintf(stderr, "%s: out of memory\n", prog);
         }
     }
