@@ -832,19 +832,43 @@ int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
-static void qconn_dq_pop(struct lp_qconn *c)
+/* qconn_dq_express: whether the next datagram to send is the express
+ * lane's head (see lp_qconn_queue_dgram_express). */
+static int qconn_dq_express(const struct lp_qconn *c)
 {
-    lp_pool_put(c->pool, c->dq[c->dq_head]);
-    c->dq_head = (c->dq_head + 1) % c->dq_cap;
-    c->dq_len--;
+    if (c->xq_len == 0)
+        return 0;
+    return c->dq_len == 0 || c->xq_run < LP_QCONN_XQ_RUN;
+}
+
+/* qconn_dq_head: the head of the express lane (x) or of the bulk ring. */
+static struct lp_pbuf *qconn_dq_head(const struct lp_qconn *c, int x)
+{
+    return x ? c->xq[c->xq_head] : c->dq[c->dq_head];
+}
+
+/* qconn_dq_pop drops the head of the express lane (x) or the bulk ring. */
+static void qconn_dq_pop(struct lp_qconn *c, int x)
+{
+    if (x) {
+        lp_pool_put(c->pool, c->xq[c->xq_head]);
+        c->xq_head = (c->xq_head + 1) % LP_QCONN_XQ;
+        c->xq_len--;
+        c->xq_run++;
+    } else {
+        lp_pool_put(c->pool, c->dq[c->dq_head]);
+        c->dq_head = (c->dq_head + 1) % c->dq_cap;
+        c->dq_len--;
+        c->xq_run = 0;
+    }
     if (c->dq_acct != NULL)
         (*c->dq_acct)--;
 }
 
-/* qconn_dq_stale: the head waited longer than the age limit at now. */
-static int qconn_dq_stale(const struct lp_qconn *c, lp_tstamp now)
+/* qconn_dq_stale: the head of lane x waited longer than the age limit. */
+static int qconn_dq_stale(const struct lp_qconn *c, int x, lp_tstamp now)
 {
-    const struct lp_pbuf *h = c->dq[c->dq_head];
+    const struct lp_pbuf *h = qconn_dq_head(c, x);
 
     return c->dq_max_age != 0 && now > h->born && now - h->born > c->dq_max_age;
 }
@@ -853,20 +877,24 @@ uint32_t lp_qconn_dgram_expire(struct lp_qconn *c, lp_tstamp now)
 {
     uint32_t n = 0;
 
-    while (c->dq_len > 0 && qconn_dq_stale(c, now)) {
-        qconn_dq_pop(c);
-        c->dq_dropped_stale++;
-        n++;
+    for (int x = 0; x < 2; x++) {
+        while ((x ? c->xq_len : c->dq_len) > 0 && qconn_dq_stale(c, x, now)) {
+            qconn_dq_pop(c, x);
+            c->dq_dropped_stale++;
+            n++;
+        }
     }
     return n;
 }
 
 uint32_t lp_qconn_dgram_clear(struct lp_qconn *c)
 {
-    uint32_t n = c->dq_len;
+    uint32_t n = c->dq_len + c->xq_len;
 
+    while (c->xq_len > 0)
+        qconn_dq_pop(c, 1);
     while (c->dq_len > 0)
-        qconn_dq_pop(c);
+        qconn_dq_pop(c, 0);
     return n;
 }
 
@@ -874,31 +902,46 @@ void lp_qconn_dgram_limit(struct lp_qconn *c, lp_tstamp max_age, uint32_t *acct)
 {
     c->dq_max_age = max_age;
     if (c->dq_acct != NULL)
-        *c->dq_acct -= c->dq_len;
+        *c->dq_acct -= c->dq_len + c->xq_len;
     c->dq_acct = acct;
     if (acct != NULL)
-        *acct += c->dq_len;
+        *acct += c->dq_len + c->xq_len;
 }
 
-int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
+static int qconn_queue(struct lp_qconn *c, struct lp_pbuf *b, int express)
 {
     if (c->state != LP_QS_OPEN)
         return LP_ERR_AGAIN;
-    if (c->dq_len > 0)
+    if (c->dq_len + c->xq_len > 0)
         (void)lp_qconn_dgram_expire(c, b->born);
-    if (c->dq_len == c->dq_cap)
+    if (c->dq_len + c->xq_len >= c->dq_cap)
         return LP_ERR_AGAIN;
     lp_pbuf_ref(b);
-    c->dq[(c->dq_head + c->dq_len) % c->dq_cap] = b;
-    c->dq_len++;
+    if (express && c->xq_len < LP_QCONN_XQ) {
+        c->xq[(c->xq_head + c->xq_len) % LP_QCONN_XQ] = b;
+        c->xq_len++;
+    } else {
+        c->dq[(c->dq_head + c->dq_len) % c->dq_cap] = b;
+        c->dq_len++;
+    }
     if (c->dq_acct != NULL)
         (*c->dq_acct)++;
     return 0;
 }
 
+int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
+{
+    return qconn_queue(c, b, 0);
+}
+
+int lp_qconn_queue_dgram_express(struct lp_qconn *c, struct lp_pbuf *b)
+{
+    return qconn_queue(c, b, 1);
+}
+
 uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c)
 {
-    return c->dq_len;
+    return c->dq_len + c->xq_len;
 }
 
 /* qconn_ctrl_vec points v at unsent control bytes (one chunk's worth). */
@@ -1022,7 +1065,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
 
     /* Each turn finishes a packet, adds to the open one (WRITE_MORE), or
      * drops a queued datagram: bounded by the burst and the queue. */
-    guard_max = 4 * QCONN_MAX_BURST + c->dq_len;
+    guard_max = 4 * QCONN_MAX_BURST + c->dq_len + c->xq_len;
     while (npkts < max_pkts && ++guard < guard_max) {
         uint8_t *dest;
         ngtcp2_ssize nw;
@@ -1055,12 +1098,13 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             }
             if (nw == 0)
                 break; /* congestion window or pacing: nothing else fits */
-        } else if (!dgram_blocked && c->dq_len > 0) {
-            struct lp_pbuf *pb = c->dq[c->dq_head];
+        } else if (!dgram_blocked && c->dq_len + c->xq_len > 0) {
+            int x = qconn_dq_express(c);
+            struct lp_pbuf *pb = qconn_dq_head(c, x);
 
-            if (qconn_dq_stale(c, now)) {
+            if (qconn_dq_stale(c, x, now)) {
                 /* a game frame that waited this long is worthless */
-                qconn_dq_pop(c);
+                qconn_dq_pop(c, x);
                 c->dq_dropped_stale++;
                 continue;
             }
@@ -1068,7 +1112,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 /* The path shrank under a queued datagram: drop it rather
                  * than stall the queue (ngtcp2 0.12 would refuse it
                  * silently). */
-                qconn_dq_pop(c);
+                qconn_dq_pop(c, x);
                 c->dq_dropped_budget++;
                 continue;
             }
@@ -1078,7 +1122,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 c->conn, &ps.path, &pi, dest, LP_QUIC_MAX_UDP_PAYLOAD,
                 &accepted, NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &v, 1, now);
             if (accepted) {
-                qconn_dq_pop(c);
+                qconn_dq_pop(c, x);
                 c->dgrams_sent++;
             }
             if (nw == NGTCP2_ERR_WRITE_MORE) {
@@ -1088,7 +1132,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             if (nw == NGTCP2_ERR_INVALID_STATE ||
                 nw == NGTCP2_ERR_INVALID_ARGUMENT) {
                 if (!accepted) {
-                    qconn_dq_pop(c);
+                    qconn_dq_pop(c, x);
                     c->dq_dropped_budget++;
                 }
                 continue;
@@ -1107,7 +1151,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         if (nw == 0) {
             if (dgram_blocked && (stream_blocked || c->tx_sent >= c->tx_total))
                 break;
-            if (!dgram_blocked && c->dq_len == 0)
+            if (!dgram_blocked && c->dq_len + c->xq_len == 0)
                 break;
             continue;
         }

@@ -1143,7 +1143,10 @@ static void relay_egress(struct relay_peer *p, const uint8_t *frame, size_t len,
                 memcpy(pb->data + LP_OVERLAY_HDR_LEN, frame, len);
                 pb->len = (uint32_t)enc;
             }
-            if (lp_qconn_queue_dgram(&t->q, pb) != 0) {
+            /* a small frame goes ahead of bulk (lp_eth.h) */
+            if ((lp_frame_is_express(len)
+                     ? lp_qconn_queue_dgram_express(&t->q, pb)
+                     : lp_qconn_queue_dgram(&t->q, pb)) != 0) {
                 lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
                 lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
             } else {

@@ -25,6 +25,7 @@
 #define SIM_NODES 12 /* 0 = relay, 1..11 = endpoints */
 #define SIM_QUEUE 8192
 #define SIM_DELAY (2 * LP_MILLISECONDS)
+#define SIM_SMALL 98 /* a ping's frame: the express lane's size */
 
 struct sim_pkt {
     int to, from;
@@ -40,6 +41,7 @@ struct sim_node {
     char disconnect_reason[80], left_reason[80];
     int joined_events, left_events;
     int frames_rx;
+    int small_at; /* frames_rx when the last frame of SIM_SMALL bytes came */
     uint8_t last_frame[1600];
     size_t last_len;
 };
@@ -167,6 +169,8 @@ static void on_frame(struct lp_session *s, uint16_t peer_id,
     (void)peer_id;
     (void)now;
     n->frames_rx++;
+    if (len == SIM_SMALL)
+        n->small_at = n->frames_rx;
     if (len <= sizeof(n->last_frame)) {
         memcpy(n->last_frame, frame, len);
         n->last_len = len;
@@ -760,12 +764,45 @@ static void test_fragments_lossy(void **state)
     }
 }
 
+/*
+ * The express lane: a small frame (a game packet, a ping) queued behind a
+ * download's worth of full-size frames on the gateway leaves the gateway
+ * and the relay ahead of them, instead of waiting for the congestion window
+ * to drain the queue; the bulk frames still arrive after it.
+ */
+static void test_express_lane(void **state)
+{
+    struct sim *sm = *state;
+    static const uint8_t c1_mac[6] = {2, 0, 0, 0, 0, 0x11};
+    static const uint8_t lan_mac[6] = {0, 0x16, 0x3e, 0, 0, 0x99};
+    struct sim_node *gw, *c1, *c2;
+    uint8_t f[1394], small[SIM_SMALL];
+    int bulk = 200;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    udp_frame(f, sizeof(f), c1_mac, lan_mac, 99, 11);
+    udp_frame(small, sizeof(small), c1_mac, lan_mac, 99, 11);
+    for (int i = 0; i < bulk; i++)
+        assert_int_equal(lp_session_send_frame(&gw->s, f, sizeof(f), sm->now),
+                         LP_REASON_NONE);
+    assert_int_equal(
+        lp_session_send_frame(&gw->s, small, sizeof(small), sm->now),
+        LP_REASON_NONE);
+    assert_true(lp_qconn_dgram_queued(&gw->s.q) == (uint32_t)bulk + 1);
+    sim_run(sm, LP_SECONDS);
+    assert_true(c1->small_at > 0);
+    /* it overtook: most of the bulk frames arrived after it */
+    assert_true(c1->small_at < 40);
+    assert_true(c1->frames_rx - c1->small_at > bulk / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_join_and_forward, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragmenting_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_lossy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_express_lane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lossy_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_change, setup, teardown),
