@@ -189,20 +189,28 @@ def p99(xs):
     return xs[min(len(xs) - 1, int(0.99 * len(xs)))] if xs else float("nan")
 
 
-def iperf_json(lp, ns, server_ip, args, seconds):
-    srv = subprocess.Popen(["ip", "netns", "exec", lp.ns["lan"], "iperf3", "-s", "-1", "-B",
-                            server_ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(0.3)
-        out = lpnet.sh("iperf3", "-c", server_ip, "-t", str(seconds), "-J", *args, ns=ns,
-                       timeout=seconds + 30, check=False)
-        return json.loads(out[out.index("{"):])
-    finally:
+def iperf_json(lp, ns, server_ip, args, seconds, tries=3):
+    """One iperf3 run's JSON; a run that fails (a server still busy with the
+    last test, a lost control connection) is retried."""
+    for attempt in range(tries):
+        srv = subprocess.Popen(["ip", "netns", "exec", lp.ns["lan"], "iperf3", "-s", "-1", "-B",
+                                server_ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            srv.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
+            time.sleep(0.3)
+            out = lpnet.sh("iperf3", "-c", server_ip, "-t", str(seconds), "-J", *args, ns=ns,
+                           timeout=seconds + 30, check=False)
+            j = json.loads(out[out.index("{"):]) if "{" in out else {"error": out}
+        finally:
+            try:
+                srv.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                srv.kill()
+                srv.wait()
+        if "error" not in j:
+            return j
+        print("  iperf3 %s failed (%s), retrying" % (" ".join(args), j["error"]), flush=True)
+        time.sleep(1)
+    raise RuntimeError("iperf3 %s failed %d times" % (" ".join(args), tries))
 
 
 def measure(lp, system, a, procs):
@@ -225,8 +233,12 @@ def measure(lp, system, a, procs):
                             stderr=subprocess.DEVNULL)
     time.sleep(0.7)
     load = pings(ns, ip, int(a.seconds / 0.01 * 0.8), 0.01)
-    bulk.wait(timeout=a.seconds + 30)
-    srv.wait(timeout=10)
+    for p in (bulk, srv):
+        try:
+            p.wait(timeout=a.seconds + 30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
     r["load_mean"], r["load_p99"] = statistics.mean(load), p99(load)
     c0, nbytes = cpu_seconds(procs), 0
     for key, args in (("tcp_up", []), ("tcp_down", ["-R"])):
