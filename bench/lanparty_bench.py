@@ -197,9 +197,12 @@ def iperf_json(lp, ns, server_ip, args, seconds, tries=3):
                                 server_ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(0.3)
-            out = lpnet.sh("iperf3", "-c", server_ip, "-t", str(seconds), "-J", *args, ns=ns,
-                           timeout=seconds + 30, check=False)
-            j = json.loads(out[out.index("{"):]) if "{" in out else {"error": out}
+            try:
+                out = lpnet.sh("iperf3", "-c", server_ip, "-t", str(seconds), "-J", *args, ns=ns,
+                               timeout=seconds + 30, check=False)
+                j = json.loads(out[out.index("{"):]) if "{" in out else {"error": out}
+            except (subprocess.TimeoutExpired, ValueError) as e:
+                j = {"error": str(e)}
         finally:
             try:
                 srv.wait(timeout=10)
@@ -246,10 +249,13 @@ def measure(lp, system, a, procs):
         r[key] = j["end"]["sum_received"]["bits_per_second"] / 1e6
         nbytes += j["end"]["sum_received"]["bytes"]
     r["cpu_s_per_gb"] = (cpu_seconds(procs) - c0) / max(nbytes, 1) * 1e9 if procs else 0.0
-    j = iperf_json(lp, ns, ip, ["-u", "-l", "1200", "-b", "2G"], a.udp_seconds)
-    s = j["end"]["sum"]
-    r["udp_up"] = s["bits_per_second"] / 1e6 * (1 - s["lost_percent"] / 100)
-    r["udp_up_loss"] = s["lost_percent"]
+    try:
+        j = iperf_json(lp, ns, ip, ["-u", "-l", "1200", "-b", "2G"], a.udp_seconds)
+        s = j["end"]["sum"]
+        r["udp_up"] = s["bits_per_second"] / 1e6 * (1 - s["lost_percent"] / 100)
+        r["udp_up_loss"] = s["lost_percent"]
+    except RuntimeError:
+        r["udp_up"] = r["udp_up_loss"] = float("nan")  # reported, not fatal
     return r
 
 
