@@ -66,7 +66,7 @@ static void usage(FILE *f)
             "(1000; 0 = off)\n"
             "  --rate-unknown-unicast N client unknown-unicast frames/s "
             "(200; 0 = off)\n"
-            "  --rate-bytes N           client bytes/s (25000000; 0 = off)\n"
+            "  --rate-bytes N           client bytes/s (125000000; 0 = off)\n"
             "  --malformed-threshold N  malformed datagrams per 10 s before "
             "a close (32)\n"
             "  --queue N                datagram queue per peer (256)\n"
