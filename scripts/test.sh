@@ -117,7 +117,7 @@ netns_tests() {
   # the relay listens on the wildcard `PORT/udp` form (lpnet.py's default)
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider \
     tests/system/test_lanparty.py tests/system/test_faults.py \
-    tests/system/test_containment.py tests/system/test_routes.py
+    tests/system/test_containment.py tests/system/test_routes.py \
     tests/system/test_lanparty_frag.py
 }
 # The LAN party again with the relay on one address (198.18.100.1:PORT).
