@@ -37,6 +37,7 @@ static void fwd_pump(int from, int to, struct sockaddr_in *src,
     int n;
 
     memset(m, 0, sizeof(m));
+    memset(peer, 0, sizeof(peer));
     for (int i = 0; i < FWD_BATCH; i++) {
         iov[i].iov_base = bufs[i];
         iov[i].iov_len = FWD_BUFSZ;
