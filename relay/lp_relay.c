@@ -483,7 +483,7 @@ static void relay_reject_for(struct relay_peer *p, const struct lp_admit *a,
                      lp_admit_min_budget(room != NULL ? room->mtu
                                                       : p->r->cfg.frag_mtu,
                                          a->frag),
-                     room != NULL ? room->mtu : p->r->cfg.frag_mtu,
+                     (unsigned)(room != NULL ? room->mtu : p->r->cfg.frag_mtu),
                      a->frag ? ", fragments" : "");
         else
             snprintf(text, sizeof(text),
