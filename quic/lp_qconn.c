@@ -201,6 +201,9 @@ static int qconn_recv_datagram(ngtcp2_conn *conn, uint32_t flags,
 
     (void)conn;
     (void)flags;
+    if (c->ack_hold_until == 0)
+        c->ack_hold_until = c->now + LP_QCONN_ACK_HOLD;
+    c->ack_held++;
     if (c->state == LP_QS_OPEN && c->ops->on_datagram != NULL)
         c->ops->on_datagram(c, data, len, c->now);
     return 0;
@@ -1049,6 +1052,11 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         break;
     }
 
+    if (c->ack_hold_until != 0 &&
+        (now >= c->ack_hold_until || c->ack_held >= LP_QCONN_ACK_HOLD_PKTS)) {
+        c->ack_hold_until = 0;
+        c->ack_held = 0;
+    }
     memset(&b, 0, sizeof(b));
     b.buf = buf;
     b.cap = cap;
@@ -1140,6 +1148,12 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             if (nw == 0 && !accepted)
                 dgram_blocked = 1; /* congestion window or pacing */
         } else {
+            /* Nothing of ours to send: an ACK for a lone datagram waits
+             * (LP_QCONN_ACK_HOLD) to ride on the reply instead of costing
+             * both ends a packet and a wake-up while the reply is on its
+             * way. Timers (PTO, PMTUD, keep-alive) wait at most as long. */
+            if (c->ack_hold_until != 0)
+                break;
             nw = ngtcp2_conn_write_pkt(c->conn, &ps.path, &pi, dest,
                                        LP_QUIC_MAX_UDP_PAYLOAD, now);
         }
@@ -1170,6 +1184,11 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         else if (nw < 0)
             qconn_on_error(c, (int)nw, now);
     }
+    if (npkts > 0) {
+        /* the ACK rode along (or goes when ngtcp2's own timer says) */
+        c->ack_hold_until = 0;
+        c->ack_held = 0;
+    }
     if (rv == 0)
         rv = batch_send(&b);
     if (c->conn != NULL && c->state < LP_QS_CLOSING)
@@ -1196,7 +1215,11 @@ lp_tstamp lp_qconn_expiry(const struct lp_qconn *c)
         t = ngtcp2_conn_get_expiry(c->conn);
         return t < c->close_deadline ? t : c->close_deadline;
     default:
-        return ngtcp2_conn_get_expiry(c->conn);
+        t = ngtcp2_conn_get_expiry(c->conn);
+        /* while an ACK is held, ngtcp2's timers wait for the hold */
+        if (c->ack_hold_until != 0 && t < c->ack_hold_until)
+            t = c->ack_hold_until;
+        return t;
     }
 }
 

@@ -86,6 +86,13 @@ const char *lp_qclose_name(enum lp_qclose why);
  * small-frame floods cannot starve bulk traffic. */
 #define LP_QCONN_XQ     64
 #define LP_QCONN_XQ_RUN 8
+
+/* A standalone ACK for a lone received DATAGRAM waits up to this long for
+ * a datagram of ours to ride on (the reply of a ping or a game); two or
+ * more unacknowledged datagrams are acknowledged as ngtcp2 decides. Well
+ * below the 25 ms max_ack_delay we advertise (RFC 9000 section 13.2.1). */
+#define LP_QCONN_ACK_HOLD      (1000 * 1000ULL) /* 1 ms, in ns */
+#define LP_QCONN_ACK_HOLD_PKTS 2
 /* Bytes around a DATAGRAM payload in a short-header packet, without the
  * DCID: first byte, packet number (4 at most), AEAD tag, frame type, and a
  * 2-byte length varint. */
@@ -174,8 +181,10 @@ struct lp_qconn {
     uint32_t dq_cap, dq_head, dq_len;
     struct lp_pbuf *xq[LP_QCONN_XQ];
     uint32_t xq_head, xq_len;
-    uint32_t xq_run;   /* express datagrams sent in a row while bulk waited */
-    uint32_t *dq_acct; /* owner's counter of queued buffers, or NULL */
+    uint32_t xq_run; /* express datagrams sent in a row while bulk waited */
+    lp_tstamp ack_hold_until;   /* see LP_QCONN_ACK_HOLD; 0: not holding */
+    uint32_t ack_held;          /* datagrams received while holding */
+    uint32_t *dq_acct;          /* owner's counter of queued buffers, or NULL */
     lp_tstamp dq_max_age;       /* older queued datagrams are dropped; 0 off */
     uint64_t dq_dropped_budget; /* dropped at send: no longer fit the path */
     uint64_t dq_dropped_stale;  /* dropped: waited longer than dq_max_age */
