@@ -349,8 +349,7 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
         }
         if (io->stop_deadline != 0 && io->stop_deadline < next)
             next = io->stop_deadline;
-        lp_evloop_arm(&io->loop, next);
-        n = epoll_wait(io->loop.ep, evs, 8, -1);
+        n = lp_evloop_wait(&io->loop, evs, 8, next, now);
         if (n < 0 && errno != EINTR)
             break;
         now = lp_clock_now();

@@ -683,7 +683,10 @@ static enum lp_reason session_queue_frame(struct lp_session *s,
         n = lp_frag_write(b->data, pool->data_size, &plan, i, 0, id, frame);
         if (n > 0) {
             b->len = (uint32_t)n;
-            rv = lp_qconn_queue_dgram(&s->q, b);
+            /* a small whole frame goes ahead of bulk (lp_eth.h) */
+            rv = plan.count == 1 && lp_frame_is_express(len)
+                     ? lp_qconn_queue_dgram_express(&s->q, b)
+                     : lp_qconn_queue_dgram(&s->q, b);
         }
         lp_pool_put(pool, b);
         if (rv != 0)

@@ -74,7 +74,7 @@ static void usage(FILE *f)
             "(1000; 0 = off)\n"
             "  --rate-unknown-unicast N client unknown-unicast frames/s "
             "(200; 0 = off)\n"
-            "  --rate-bytes N           client bytes/s (25000000; 0 = off)\n"
+            "  --rate-bytes N           client bytes/s (125000000; 0 = off)\n"
             "  --malformed-threshold N  malformed datagrams per 10 s before "
             "a close (32)\n"
             "  --queue N                datagram queue per peer (256)\n"
@@ -144,7 +144,6 @@ struct relay_main {
     struct lp_relay relay;
     int have_relay;
     struct lp_evloop loop;
-    int no_pwait2;
     struct lp_logsink logsink; /* stderr, never blocking the loop */
     /* the admin listener (--admin-listen), in this loop */
     const char *admin_listen, *admin_token_file;
@@ -631,9 +630,9 @@ static int relay_setup(struct relay_main *m)
 }
 
 /*
- * relay_wait sleeps until an event or the next timer deadline. With
- * epoll_pwait2 (Linux 5.11) the deadline is a nanosecond timeout and no
- * timer syscall is made per loop; older kernels re-arm the timerfd.
+ * relay_wait sleeps until an event or the next timer deadline
+ * (lp_evloop_wait: a nanosecond timeout, no timer syscall per loop);
+ * while stopping, at most 50 ms.
  */
 static int relay_wait(struct relay_main *m, struct epoll_event *evs, int max,
                       lp_tstamp deadline, int stopping)
@@ -648,22 +647,7 @@ static int relay_wait(struct relay_main *m, struct epoll_event *evs, int max,
     if (stopping &&
         (deadline == UINT64_MAX || deadline > now + 50 * LP_MILLISECONDS))
         deadline = now + 50 * LP_MILLISECONDS;
-    if (!m->no_pwait2) {
-        struct timespec ts, *tsp = NULL;
-        int n;
-        if (deadline != UINT64_MAX) {
-            lp_tstamp d = deadline > now ? deadline - now : 0;
-            ts.tv_sec = (time_t)(d / LP_SECONDS);
-            ts.tv_nsec = (long)(d % LP_SECONDS);
-            tsp = &ts;
-        }
-        n = epoll_pwait2(m->loop.ep, evs, max, tsp, NULL);
-        if (n >= 0 || errno != ENOSYS)
-            return n;
-        m->no_pwait2 = 1;
-    }
-    lp_evloop_arm(&m->loop, deadline);
-    return epoll_wait(m->loop.ep, evs, max, -1);
+    return lp_evloop_wait(&m->loop, evs, max, deadline, now);
 }
 
 /* Reads the socket: at most 16 batches before timers get a turn. */

@@ -19,6 +19,7 @@ int lp_evloop_open(struct lp_evloop *l, const sigset_t *mask,
 
     l->ep = l->tfd = l->sfd = -1;
     l->armed = 0;
+    l->no_pwait2 = 0;
     if (sigprocmask(SIG_BLOCK, mask, NULL) != 0)
         goto fail;
     (void)signal(SIGPIPE, SIG_IGN);
@@ -97,4 +98,26 @@ void lp_evloop_timer_fired(struct lp_evloop *l)
     if (read(l->tfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
         n = 0;
     l->armed = 0;
+}
+
+int lp_evloop_wait(struct lp_evloop *l, struct epoll_event *evs, int max,
+                   lp_tstamp deadline, lp_tstamp now)
+{
+    if (!l->no_pwait2) {
+        struct timespec ts, *tsp = NULL;
+        int n;
+
+        if (deadline != UINT64_MAX) {
+            lp_tstamp d = deadline > now ? deadline - now : 0;
+            ts.tv_sec = (time_t)(d / LP_SECONDS);
+            ts.tv_nsec = (long)(d % LP_SECONDS);
+            tsp = &ts;
+        }
+        n = epoll_pwait2(l->ep, evs, max, tsp, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        l->no_pwait2 = 1;
+    }
+    lp_evloop_arm(l, deadline);
+    return epoll_wait(l->ep, evs, max, -1);
 }

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include "lp_types.h"
 
@@ -18,6 +19,7 @@ struct lp_evloop {
     int tfd;         /* timerfd, CLOCK_MONOTONIC */
     int sfd;         /* signalfd */
     lp_tstamp armed; /* the deadline the timerfd holds (0: none) */
+    int no_pwait2;   /* the kernel lacks epoll_pwait2: use the timerfd */
 };
 
 /*
@@ -39,6 +41,19 @@ void lp_evloop_del(struct lp_evloop *l, int fd);
 /* lp_evloop_arm sets the timer to the absolute time when (UINT64_MAX:
  * never); re-arming the same deadline makes no system call. */
 void lp_evloop_arm(struct lp_evloop *l, lp_tstamp when);
+/*
+ * lp_evloop_wait waits for at most max events until the absolute time
+ * deadline (UINT64_MAX: no deadline; one in the past: just polls), and
+ * returns epoll_wait's result (0 when the deadline passed). With
+ * epoll_pwait2 (Linux 5.11) the deadline is a nanosecond timeout: no timer
+ * system call per turn of the loop, and no timer at all when events are
+ * ready. (On a VM each timerfd_settime reprograms the virtual LAPIC timer,
+ * a VM exit: it was a quarter of an endpoint's CPU time per ping.) Older
+ * kernels re-arm the timerfd, whose tag then reports the deadline.
+ */
+int lp_evloop_wait(struct lp_evloop *l, struct epoll_event *evs, int max,
+                   lp_tstamp deadline, lp_tstamp now);
+
 /* lp_evloop_timer_fired consumes the timer's expiry count. */
 void lp_evloop_timer_fired(struct lp_evloop *l);
 

@@ -299,6 +299,11 @@ static const struct priv_rule priv_common[] = {
     ANY(ppoll),
     ARG_EQ(fcntl, 1, F_GETFL),
     ARG_EQ(fcntl, 1, F_SETFL),
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan builds only: the runtime removes its alternate signal stack
+     * when a thread or the process exits (unit-asan, relay-system-asan) */
+    ANY(sigaltstack),
+#endif
 };
 
 /* Read-only opens: the relay re-reads its room list on SIGHUP

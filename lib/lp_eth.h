@@ -20,6 +20,23 @@
 #define LP_ETH_MAX_TAGS 8
 
 /*
+ * Frames up to this size (Ethernet header included) are latency-sensitive:
+ * game state, pings, DNS, TCP acknowledgements. Endpoints and the relay
+ * queue them in the connection's express lane, ahead of bulk frames
+ * (lp_qconn_queue_dgram_express), so a game packet does not wait behind a
+ * patch download. 320 bytes covers the snapshots of classic LAN games and
+ * keeps a full-size TCP segment out.
+ */
+#define LP_ETH_EXPRESS_MAX 320
+
+/* lp_frame_is_express: whether a frame of len bytes takes the express
+ * lane. */
+static inline int lp_frame_is_express(size_t len)
+{
+    return len <= LP_ETH_EXPRESS_MAX;
+}
+
+/*
  * lp_mac_parse parses exactly 17 characters "xx:xx:xx:xx:xx:xx", hex in
  * either case, ':' separators. Returns 0, or LP_ERR_INVAL (out untouched).
  */

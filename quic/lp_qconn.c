@@ -201,6 +201,9 @@ static int qconn_recv_datagram(ngtcp2_conn *conn, uint32_t flags,
 
     (void)conn;
     (void)flags;
+    if (c->ack_hold_until == 0)
+        c->ack_hold_until = c->now + LP_QCONN_ACK_HOLD;
+    c->ack_held++;
     if (c->state == LP_QS_OPEN && c->ops->on_datagram != NULL)
         c->ops->on_datagram(c, data, len, c->now);
     return 0;
@@ -876,19 +879,43 @@ int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len)
     return 0;
 }
 
-static void qconn_dq_pop(struct lp_qconn *c)
+/* qconn_dq_express: whether the next datagram to send is the express
+ * lane's head (see lp_qconn_queue_dgram_express). */
+static int qconn_dq_express(const struct lp_qconn *c)
 {
-    lp_pool_put(c->pool, c->dq[c->dq_head]);
-    c->dq_head = (c->dq_head + 1) % c->dq_cap;
-    c->dq_len--;
+    if (c->xq_len == 0)
+        return 0;
+    return c->dq_len == 0 || c->xq_run < LP_QCONN_XQ_RUN;
+}
+
+/* qconn_dq_head: the head of the express lane (x) or of the bulk ring. */
+static struct lp_pbuf *qconn_dq_head(const struct lp_qconn *c, int x)
+{
+    return x ? c->xq[c->xq_head] : c->dq[c->dq_head];
+}
+
+/* qconn_dq_pop drops the head of the express lane (x) or the bulk ring. */
+static void qconn_dq_pop(struct lp_qconn *c, int x)
+{
+    if (x) {
+        lp_pool_put(c->pool, c->xq[c->xq_head]);
+        c->xq_head = (c->xq_head + 1) % LP_QCONN_XQ;
+        c->xq_len--;
+        c->xq_run++;
+    } else {
+        lp_pool_put(c->pool, c->dq[c->dq_head]);
+        c->dq_head = (c->dq_head + 1) % c->dq_cap;
+        c->dq_len--;
+        c->xq_run = 0;
+    }
     if (c->dq_acct != NULL)
         (*c->dq_acct)--;
 }
 
-/* qconn_dq_stale: the head waited longer than the age limit at now. */
-static int qconn_dq_stale(const struct lp_qconn *c, lp_tstamp now)
+/* qconn_dq_stale: the head of lane x waited longer than the age limit. */
+static int qconn_dq_stale(const struct lp_qconn *c, int x, lp_tstamp now)
 {
-    const struct lp_pbuf *h = c->dq[c->dq_head];
+    const struct lp_pbuf *h = qconn_dq_head(c, x);
 
     return c->dq_max_age != 0 && now > h->born && now - h->born > c->dq_max_age;
 }
@@ -897,20 +924,24 @@ uint32_t lp_qconn_dgram_expire(struct lp_qconn *c, lp_tstamp now)
 {
     uint32_t n = 0;
 
-    while (c->dq_len > 0 && qconn_dq_stale(c, now)) {
-        qconn_dq_pop(c);
-        c->dq_dropped_stale++;
-        n++;
+    for (int x = 0; x < 2; x++) {
+        while ((x ? c->xq_len : c->dq_len) > 0 && qconn_dq_stale(c, x, now)) {
+            qconn_dq_pop(c, x);
+            c->dq_dropped_stale++;
+            n++;
+        }
     }
     return n;
 }
 
 uint32_t lp_qconn_dgram_clear(struct lp_qconn *c)
 {
-    uint32_t n = c->dq_len;
+    uint32_t n = c->dq_len + c->xq_len;
 
+    while (c->xq_len > 0)
+        qconn_dq_pop(c, 1);
     while (c->dq_len > 0)
-        qconn_dq_pop(c);
+        qconn_dq_pop(c, 0);
     return n;
 }
 
@@ -918,31 +949,46 @@ void lp_qconn_dgram_limit(struct lp_qconn *c, lp_tstamp max_age, uint32_t *acct)
 {
     c->dq_max_age = max_age;
     if (c->dq_acct != NULL)
-        *c->dq_acct -= c->dq_len;
+        *c->dq_acct -= c->dq_len + c->xq_len;
     c->dq_acct = acct;
     if (acct != NULL)
-        *acct += c->dq_len;
+        *acct += c->dq_len + c->xq_len;
 }
 
-int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
+static int qconn_queue(struct lp_qconn *c, struct lp_pbuf *b, int express)
 {
     if (c->state != LP_QS_OPEN)
         return LP_ERR_AGAIN;
-    if (c->dq_len > 0)
+    if (c->dq_len + c->xq_len > 0)
         (void)lp_qconn_dgram_expire(c, b->born);
-    if (c->dq_len == c->dq_cap)
+    if (c->dq_len + c->xq_len >= c->dq_cap)
         return LP_ERR_AGAIN;
     lp_pbuf_ref(b);
-    c->dq[(c->dq_head + c->dq_len) % c->dq_cap] = b;
-    c->dq_len++;
+    if (express && c->xq_len < LP_QCONN_XQ) {
+        c->xq[(c->xq_head + c->xq_len) % LP_QCONN_XQ] = b;
+        c->xq_len++;
+    } else {
+        c->dq[(c->dq_head + c->dq_len) % c->dq_cap] = b;
+        c->dq_len++;
+    }
     if (c->dq_acct != NULL)
         (*c->dq_acct)++;
     return 0;
 }
 
+int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b)
+{
+    return qconn_queue(c, b, 0);
+}
+
+int lp_qconn_queue_dgram_express(struct lp_qconn *c, struct lp_pbuf *b)
+{
+    return qconn_queue(c, b, 1);
+}
+
 uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c)
 {
-    return c->dq_len;
+    return c->dq_len + c->xq_len;
 }
 
 /* qconn_ctrl_vec points v at unsent control bytes (one chunk's worth). */
@@ -1056,6 +1102,11 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         break;
     }
 
+    if (c->ack_hold_until != 0 &&
+        (now >= c->ack_hold_until || c->ack_held >= LP_QCONN_ACK_HOLD_PKTS)) {
+        c->ack_hold_until = 0;
+        c->ack_held = 0;
+    }
     memset(&b, 0, sizeof(b));
     b.buf = buf;
     b.cap = cap;
@@ -1072,7 +1123,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
 
     /* Each turn finishes a packet, adds to the open one (WRITE_MORE), or
      * drops a queued datagram: bounded by the burst and the queue. */
-    guard_max = 4 * QCONN_MAX_BURST + c->dq_len;
+    guard_max = 4 * QCONN_MAX_BURST + c->dq_len + c->xq_len;
     while (npkts < max_pkts && ++guard < guard_max) {
         uint8_t *dest;
         ngtcp2_ssize nw;
@@ -1105,12 +1156,13 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             }
             if (nw == 0)
                 break; /* congestion window or pacing: nothing else fits */
-        } else if (!dgram_blocked && c->dq_len > 0) {
-            struct lp_pbuf *pb = c->dq[c->dq_head];
+        } else if (!dgram_blocked && c->dq_len + c->xq_len > 0) {
+            int x = qconn_dq_express(c);
+            struct lp_pbuf *pb = qconn_dq_head(c, x);
 
-            if (qconn_dq_stale(c, now)) {
+            if (qconn_dq_stale(c, x, now)) {
                 /* a game frame that waited this long is worthless */
-                qconn_dq_pop(c);
+                qconn_dq_pop(c, x);
                 c->dq_dropped_stale++;
                 continue;
             }
@@ -1118,7 +1170,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 /* The path shrank under a queued datagram: drop it rather
                  * than stall the queue (ngtcp2 0.12 would refuse it
                  * silently). */
-                qconn_dq_pop(c);
+                qconn_dq_pop(c, x);
                 c->dq_dropped_budget++;
                 continue;
             }
@@ -1128,7 +1180,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 c->conn, &ps.path, &pi, dest, LP_QUIC_MAX_UDP_PAYLOAD,
                 &accepted, NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &v, 1, now);
             if (accepted) {
-                qconn_dq_pop(c);
+                qconn_dq_pop(c, x);
                 c->dgrams_sent++;
             }
             if (nw == NGTCP2_ERR_WRITE_MORE) {
@@ -1138,7 +1190,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             if (nw == NGTCP2_ERR_INVALID_STATE ||
                 nw == NGTCP2_ERR_INVALID_ARGUMENT) {
                 if (!accepted) {
-                    qconn_dq_pop(c);
+                    qconn_dq_pop(c, x);
                     c->dq_dropped_budget++;
                 }
                 continue;
@@ -1146,6 +1198,12 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             if (nw == 0 && !accepted)
                 dgram_blocked = 1; /* congestion window or pacing */
         } else {
+            /* Nothing of ours to send: an ACK for a lone datagram waits
+             * (LP_QCONN_ACK_HOLD) to ride on the reply instead of costing
+             * both ends a packet and a wake-up while the reply is on its
+             * way. Timers (PTO, PMTUD, keep-alive) wait at most as long. */
+            if (c->ack_hold_until != 0)
+                break;
             nw = ngtcp2_conn_write_pkt(c->conn, &ps.path, &pi, dest,
                                        LP_QUIC_MAX_UDP_PAYLOAD, now);
         }
@@ -1157,7 +1215,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
         if (nw == 0) {
             if (dgram_blocked && (stream_blocked || c->tx_sent >= c->tx_total))
                 break;
-            if (!dgram_blocked && c->dq_len == 0)
+            if (!dgram_blocked && c->dq_len + c->xq_len == 0)
                 break;
             continue;
         }
@@ -1175,6 +1233,11 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             rv = batch_add(&b, (size_t)nw, &ps.path);
         else if (nw < 0)
             qconn_on_error(c, (int)nw, now);
+    }
+    if (npkts > 0) {
+        /* the ACK rode along (or goes when ngtcp2's own timer says) */
+        c->ack_hold_until = 0;
+        c->ack_held = 0;
     }
     if (rv == 0)
         rv = batch_send(&b);
@@ -1204,7 +1267,11 @@ lp_tstamp lp_qconn_expiry(const struct lp_qconn *c)
         t = ngtcp2_conn_get_expiry(c->conn);
         return t < c->close_deadline ? t : c->close_deadline;
     default:
-        return ngtcp2_conn_get_expiry(c->conn);
+        t = ngtcp2_conn_get_expiry(c->conn);
+        /* while an ACK is held, ngtcp2's timers wait for the hold */
+        if (c->ack_hold_until != 0 && t < c->ack_hold_until)
+            t = c->ack_hold_until;
+        return t;
     }
 }
 

@@ -80,6 +80,19 @@ const char *lp_qclose_name(enum lp_qclose why);
 #define LP_QUIC_KEEPALIVE       (10 * LP_SECONDS)
 #define LP_QUIC_CIDLEN          16
 #define LP_QUIC_MAX_UDP_PAYLOAD 1452
+
+/* Slots of the express lane (see lp_qconn_queue_dgram_express), and how
+ * many express datagrams go in a row before one waiting bulk datagram:
+ * small-frame floods cannot starve bulk traffic. */
+#define LP_QCONN_XQ     64
+#define LP_QCONN_XQ_RUN 8
+
+/* A standalone ACK for a lone received DATAGRAM waits up to this long for
+ * a datagram of ours to ride on (the reply of a ping or a game); two or
+ * more unacknowledged datagrams are acknowledged as ngtcp2 decides. Well
+ * below the 25 ms max_ack_delay we advertise (RFC 9000 section 13.2.1). */
+#define LP_QCONN_ACK_HOLD      (1000 * 1000ULL) /* 1 ms, in ns */
+#define LP_QCONN_ACK_HOLD_PKTS 2
 /* Bytes around a DATAGRAM payload in a short-header packet, without the
  * DCID: first byte, packet number (4 at most), AEAD tag, frame type, and a
  * 2-byte length varint. */
@@ -160,10 +173,18 @@ struct lp_qconn {
     struct lp_ctrl_chunk *tx_head, *tx_tail;
     uint64_t tx_total, tx_sent, tx_acked;
 
-    /* datagram queue (ring of pool buffers) */
+    /* Datagram queue: a ring of pool buffers (bulk) and a short express
+     * lane for small frames (games, pings, TCP ACKs) that is sent first,
+     * so that a lone game packet never waits behind a download. Both share
+     * dq_cap slots; dq_len counts the bulk ring, xq_len the lane. */
     struct lp_pool *pool;
     struct lp_pbuf **dq;
     uint32_t dq_cap, dq_head, dq_len;
+    struct lp_pbuf *xq[LP_QCONN_XQ];
+    uint32_t xq_head, xq_len;
+    uint32_t xq_run; /* express datagrams sent in a row while bulk waited */
+    lp_tstamp ack_hold_until;   /* see LP_QCONN_ACK_HOLD; 0: not holding */
+    uint32_t ack_held;          /* datagrams received while holding */
     uint32_t *dq_acct;          /* owner's counter of queued buffers, or NULL */
     lp_tstamp dq_max_age;       /* older queued datagrams are dropped; 0 off */
     uint64_t dq_dropped_budget; /* dropped at send: no longer fit the path */
@@ -268,6 +289,15 @@ int lp_qconn_send_ctrl(struct lp_qconn *c, const uint8_t *data, size_t len);
  * queued datagrams older than b (b->born) by more than the limit are dropped
  * first (counted in dq_dropped_stale). */
 int lp_qconn_queue_dgram(struct lp_qconn *c, struct lp_pbuf *b);
+
+/* lp_qconn_queue_dgram_express is lp_qconn_queue_dgram for a small frame
+ * that must not wait behind bulk datagrams: it joins the express lane,
+ * which flushes before the bulk ring (in order among themselves; after
+ * LP_QCONN_XQ_RUN in a row one bulk datagram goes), or the bulk ring's
+ * tail when the lane's LP_QCONN_XQ slots are taken. Same returns. */
+int lp_qconn_queue_dgram_express(struct lp_qconn *c, struct lp_pbuf *b);
+
+/* Datagrams queued, both lanes. */
 uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c);
 
 /*
@@ -317,7 +347,7 @@ static inline int lp_qconn_ctrl_ready(const struct lp_qconn *c)
 /* The datagram queue has no free slot. */
 static inline int lp_qconn_dgram_full(const struct lp_qconn *c)
 {
-    return c->dq_len >= c->dq_cap;
+    return c->dq_len + c->xq_len >= c->dq_cap;
 }
 
 /* The datagram queue's slots. */

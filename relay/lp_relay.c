@@ -114,7 +114,12 @@ void lp_relay_cfg_default(struct lp_relay_cfg *cfg)
     cfg->frag_mtu = 1500;
     cfg->rate_bcast = 1000;
     cfg->rate_unknown = 200;
-    cfg->rate_bytes = 25 * 1000 * 1000; /* 200 Mbit/s */
+    /* 1 Gbit/s: above what one player's tunnel carries on a 2-core host
+     * (200-550 Mbit/s, bench/lanparty_bench.py), so it never caps a
+     * transfer on a healthy relay, and below half of what one relay core
+     * forwards (about 2-3.6 Gbit/s of 1400-byte frames, relay_bench.py):
+     * one flooding player cannot take the relay. See docs/design.md. */
+    cfg->rate_bytes = 125 * 1000 * 1000;
     cfg->malformed_threshold = 32;
     cfg->malformed_window = 10 * LP_SECONDS;
     cfg->hello_timeout = 5 * LP_SECONDS;
@@ -1145,7 +1150,10 @@ static void relay_egress(struct relay_peer *p, const uint8_t *frame, size_t len,
                 memcpy(pb->data + LP_OVERLAY_HDR_LEN, frame, len);
                 pb->len = (uint32_t)enc;
             }
-            if (lp_qconn_queue_dgram(&t->q, pb) != 0) {
+            /* a small frame goes ahead of bulk (lp_eth.h) */
+            if ((lp_frame_is_express(len)
+                     ? lp_qconn_queue_dgram_express(&t->q, pb)
+                     : lp_qconn_queue_dgram(&t->q, pb)) != 0) {
                 lp_counters_drop(&r->ctr, LP_REASON_QUEUE_FULL);
                 lp_counters_drop(&t->ctr, LP_REASON_QUEUE_FULL);
             } else {

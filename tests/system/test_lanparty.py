@@ -123,6 +123,10 @@ def test_tcp_both_ways(party):
     assert bps_up > 5e6 and bps_down > 5e6
     # no LAN->player TCP frame died as a jumbo frame at the gateway
     assert "reason=jumbo" not in party.gateway.text()
+    # player->LAN: the TAP (IFF_VNET_HDR, TSO offload) handed the client
+    # whole TSO segments, one read each, and the client split them
+    party.clients["p1"].wait_for(r"event=tap_gso .*segments", 5)
+    assert "reason=jumbo" not in party.clients["p1"].text()
 
 
 def test_forged_frames_never_reach_the_lan(party):

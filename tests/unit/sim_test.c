@@ -27,6 +27,7 @@
 #define SIM_NODES 12 /* 0 = relay, 1..11 = endpoints */
 #define SIM_QUEUE 8192
 #define SIM_DELAY (2 * LP_MILLISECONDS)
+#define SIM_SMALL 98 /* a ping's frame: the express lane's size */
 
 struct sim_pkt {
     int to, from;
@@ -42,6 +43,7 @@ struct sim_node {
     char disconnect_reason[80], left_reason[80];
     int joined_events, left_events;
     int frames_rx;
+    int small_at; /* frames_rx when the last frame of SIM_SMALL bytes came */
     uint8_t last_frame[1600];
     size_t last_len;
 };
@@ -61,6 +63,7 @@ struct sim {
     uint8_t txbuf[65536];
     char pin_path[64];
     uint64_t dropped;
+    uint64_t sent[SIM_NODES]; /* UDP packets each endpoint sent */
 };
 
 static struct sim *g_sim;
@@ -120,9 +123,11 @@ static int node_send(void *arg, const ngtcp2_path *path, const uint8_t *data,
     struct sim_node *n = arg;
 
     (void)path;
-    for (size_t off = 0; off < len; off += seg)
+    for (size_t off = 0; off < len; off += seg) {
+        g_sim->sent[n->idx]++;
         sim_push(g_sim, n->idx, 0, data + off,
                  len - off < seg ? len - off : seg);
+    }
     return 0;
 }
 
@@ -169,6 +174,8 @@ static void on_frame(struct lp_session *s, uint16_t peer_id,
     (void)peer_id;
     (void)now;
     n->frames_rx++;
+    if (len == SIM_SMALL)
+        n->small_at = n->frames_rx;
     if (len <= sizeof(n->last_frame)) {
         memcpy(n->last_frame, frame, len);
         n->last_len = len;
@@ -871,6 +878,73 @@ static void test_status_and_kick(void **state)
     free(text);
 }
 
+/*
+ * The express lane: a small frame (a game packet, a ping) queued behind a
+ * download's worth of full-size frames on the gateway leaves the gateway
+ * and the relay ahead of them, instead of waiting for the congestion window
+ * to drain the queue; the bulk frames still arrive after it.
+ */
+static void test_express_lane(void **state)
+{
+    struct sim *sm = *state;
+    static const uint8_t c1_mac[6] = {2, 0, 0, 0, 0, 0x11};
+    static const uint8_t lan_mac[6] = {0, 0x16, 0x3e, 0, 0, 0x99};
+    struct sim_node *gw, *c1, *c2;
+    uint8_t f[1394], small[SIM_SMALL];
+    int bulk = 200;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    udp_frame(f, sizeof(f), c1_mac, lan_mac, 99, 11);
+    udp_frame(small, sizeof(small), c1_mac, lan_mac, 99, 11);
+    for (int i = 0; i < bulk; i++)
+        assert_int_equal(lp_session_send_frame(&gw->s, f, sizeof(f), sm->now),
+                         LP_REASON_NONE);
+    assert_int_equal(
+        lp_session_send_frame(&gw->s, small, sizeof(small), sm->now),
+        LP_REASON_NONE);
+    assert_true(lp_qconn_dgram_queued(&gw->s.q) == (uint32_t)bulk + 1);
+    sim_run(sm, LP_SECONDS);
+    assert_true(c1->small_at > 0);
+    /* it overtook: most of the bulk frames arrived after it */
+    assert_true(c1->small_at < 40);
+    assert_true(c1->frames_rx - c1->small_at > bulk / 2);
+}
+
+/*
+ * The ACK for a lone datagram waits for our reply and rides on it: a ping
+ * through the relay costs the player one packet, not a reply and a
+ * standalone ACK sent while the reply is being made (LP_QCONN_ACK_HOLD).
+ */
+static void test_ack_rides_on_reply(void **state)
+{
+    struct sim *sm = *state;
+    static const uint8_t c1_mac[6] = {2, 0, 0, 0, 0, 0x11};
+    static const uint8_t lan_mac[6] = {0, 0x16, 0x3e, 0, 0, 0x99};
+    struct sim_node *gw, *c1, *c2;
+    uint8_t req[SIM_SMALL], rep[SIM_SMALL];
+    uint64_t sent;
+    int rx;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    sim_run(sm, LP_SECONDS); /* nothing left to acknowledge */
+    udp_frame(req, sizeof(req), c1_mac, lan_mac, 99, 11);
+    udp_frame(rep, sizeof(rep), lan_mac, c1_mac, 11, 99);
+    sent = sm->sent[2];
+    rx = c1->frames_rx;
+    assert_int_equal(lp_session_send_frame(&gw->s, req, sizeof(req), sm->now),
+                     LP_REASON_NONE);
+    /* two hops of SIM_DELAY, then most of the hold */
+    sim_run(sm, 2 * SIM_DELAY + LP_QCONN_ACK_HOLD * 9 / 10);
+    assert_int_equal(c1->frames_rx, rx + 1);
+    assert_int_equal(sm->sent[2], sent); /* no standalone ACK yet */
+    assert_int_equal(lp_session_send_frame(&c1->s, rep, sizeof(rep), sm->now),
+                     LP_REASON_NONE);
+    sim_run(sm, LP_MILLISECONDS / 100);
+    assert_int_equal(sm->sent[2], sent + 1); /* the reply, with the ACK */
+    sim_run(sm, 2 * SIM_DELAY);
+    assert_int_equal(gw->frames_rx, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -878,6 +952,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_status_and_kick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragmenting_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fragments_lossy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_express_lane, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_rides_on_reply, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_lossy_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_change, setup, teardown),
