@@ -41,7 +41,11 @@ class Relay:
              "--listen", "127.0.0.1:0", "--dev-cert-der-out", self.cert,
              "--rate-broadcast", "0", "--rate-unknown-unicast", "0", "--rate-bytes", "0",
              "--max-peers", "5000", "--room-max-peers", "5000", "--max-conns", "6000",
-             "--max-conns-per-ip", "0",
+             "--max-conns-per-ip", "0", "--room-max-per-ip", "0",
+             # every load-generator connection comes from 127.0.0.1: one
+             # source prefix, which the relay otherwise limits
+             "--rate-handshakes", "1000000", "--rate-packets", "100000000",
+             "--fanout-room", "0", "--fanout", "0",
              "--max-mtu", str(max_mtu)],
             stderr=subprocess.PIPE, text=True)
         self.port = None
