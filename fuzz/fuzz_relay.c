@@ -226,8 +226,11 @@ static void check_egress(struct fz *f, struct lp_qconn *sender)
         struct lp_qconn *t = f->peer[i];
         uint32_t n = lp_qconn_dgram_queued(t);
         for (uint32_t k = 0; k < n; k++) {
-            const struct lp_pbuf *b = t->dq[(t->dq_head + k) % t->dq_cap];
-            uint16_t from = (uint16_t)(b->data[2] << 8 | b->data[3]);
+            const struct lp_pbuf *b = lp_qconn_dgram_peek(t, k);
+            uint16_t from;
+            if (b == NULL)
+                abort(); /* the count and the queues disagree */
+            from = (uint16_t)(b->data[2] << 8 | b->data[3]);
             if (!admitted || t == sender)
                 abort(); /* from nobody, or back to its sender */
             if (!lp_relay_peer_info(t, &troom, &tid) ||

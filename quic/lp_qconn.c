@@ -991,6 +991,16 @@ uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c)
     return c->dq_len + c->xq_len;
 }
 
+const struct lp_pbuf *lp_qconn_dgram_peek(const struct lp_qconn *c, uint32_t k)
+{
+    if (k < c->xq_len)
+        return c->xq[(c->xq_head + k) % LP_QCONN_XQ];
+    k -= c->xq_len;
+    if (k < c->dq_len)
+        return c->dq[(c->dq_head + k) % c->dq_cap];
+    return NULL;
+}
+
 /* qconn_ctrl_vec points v at unsent control bytes (one chunk's worth). */
 static int qconn_ctrl_vec(struct lp_qconn *c, ngtcp2_vec *v)
 {

@@ -300,6 +300,10 @@ int lp_qconn_queue_dgram_express(struct lp_qconn *c, struct lp_pbuf *b);
 /* Datagrams queued, both lanes. */
 uint32_t lp_qconn_dgram_queued(const struct lp_qconn *c);
 
+/* lp_qconn_dgram_peek: the k-th queued datagram (the express lane first,
+ * then the bulk ring), or NULL past the end. For tests and fuzzers. */
+const struct lp_pbuf *lp_qconn_dgram_peek(const struct lp_qconn *c, uint32_t k);
+
 /*
  * lp_qconn_dgram_limit sets the queue's age limit (0: none) and an owner
  * counter that follows the number of queued datagrams (it is moved: what is
