@@ -261,6 +261,10 @@ if command -v Xvfb >/dev/null && command -v import >/dev/null; then
     sleep 0.1
   done
   export DISPLAY=:$(head -n 1 "$TMP/xdisp")
+  # a wineserver still running from the headless steps has no display:
+  # a window started under it never shows; start afresh with DISPLAY
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
   joins_before=$(grep -c 'event=peer_joined' "$TMP/relay3.log")
   LP_WINDOW_TRACE=$TMP/ui1.trace wine "$EXE" --window --identity "$ID" \
     "$LINK" >"$TMP/ui1.out" 2>&1 &
