@@ -98,7 +98,7 @@ def iperf(party, seconds, udp_rate=None, player="p1"):
     for attempt in range(3):
         try:
             return iperf_once(party, seconds, udp_rate, player)
-        except (subprocess.TimeoutExpired, subprocess.CalledProcessError,
+        except (subprocess.TimeoutExpired, RuntimeError,
                 ValueError, KeyError) as e:
             print("iperf3 run failed (%s), again" % str(e)[:120])
             if attempt == 2:
