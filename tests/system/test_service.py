@@ -46,9 +46,9 @@ def install(src_pem, src_key, pem, key):
         os.rename(str(d) + ".new", d)
 
 
-def test_sighup_reloads_the_certificate_and_keeps_open_connections(lp, tmp_path):
-    pem1, key1, der1 = make_pair(tmp_path, "one")
-    pem2, key2, der2 = make_pair(tmp_path, "two")
+def live_relay(lp, tmp_path, pem1, key1, der1):
+    """A relay serving the pair installed in a live/ directory (as certbot
+    keeps it), and a gateway pinned to that certificate."""
     live = tmp_path / "live"
     live.mkdir()
     os.chmod(live, 0o755)
@@ -57,6 +57,13 @@ def test_sighup_reloads_the_certificate_and_keeps_open_connections(lp, tmp_path)
     relay = lp.relay(cert_args=["--cert", str(pem), "--key", str(key)])
     gw = lp.peer(relay, pin=str(der1))
     gw.join("gateway", "LAN", GW)
+    return pem, key, relay, gw
+
+
+def test_sighup_reloads_the_certificate_and_keeps_open_connections(lp, tmp_path):
+    pem1, key1, der1 = make_pair(tmp_path, "one")
+    pem2, key2, der2 = make_pair(tmp_path, "two")
+    pem, key, relay, gw = live_relay(lp, tmp_path, pem1, key1, der1)
     alice = lp.peer(relay, pin=str(der1))
     alice.join("client", "LAN", C1)
     gw.ctrl("peer_joined")
@@ -83,14 +90,7 @@ def test_sighup_reloads_the_certificate_and_keeps_open_connections(lp, tmp_path)
 def test_a_broken_pair_is_refused_and_the_old_one_stays(lp, tmp_path):
     pem1, key1, der1 = make_pair(tmp_path, "one")
     pem2, key2, _ = make_pair(tmp_path, "two")
-    live = tmp_path / "live"
-    live.mkdir()
-    os.chmod(live, 0o755)
-    pem, key = live / "cert.pem", live / "key.pem"
-    install(pem1, key1, pem, key)
-    relay = lp.relay(cert_args=["--cert", str(pem), "--key", str(key)])
-    gw = lp.peer(relay, pin=str(der1))
-    gw.join("gateway", "LAN", GW)
+    pem, key, relay, gw = live_relay(lp, tmp_path, pem1, key1, der1)
     # a key that does not belong to the certificate
     install(pem2, key1, pem, key)
     relay.signal(signal.SIGHUP)
