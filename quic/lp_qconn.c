@@ -1076,6 +1076,40 @@ static int batch_add(struct qconn_batch *b, size_t len, const ngtcp2_path *path)
     return 0;
 }
 
+/*
+ * The datagram probe frame. ngtcp2 0.12 (Debian 12's) marks a packet that
+ * carries only DATAGRAM frames ack-eliciting but not PTO-eliciting (its
+ * issue 697, fixed in 0.13). So when every packet in flight is such a packet
+ * and their ACKs are lost (a NAT rebinding sent them to a port that is gone,
+ * a burst of loss on the way back), no loss-detection timer runs, the
+ * congestion window stays full and the connection sends nothing again until
+ * its idle timeout: frames stop for 30 s, then the peer is gone.
+ *
+ * So whenever bytes are in flight or datagrams wait and no timer runs, flush
+ * first queues one small frame that ngtcp2 does treat as PTO-eliciting, and
+ * the next packet carries it with the datagrams: its probe timeout then
+ * covers the whole flight (probes ignore the congestion window). About one
+ * frame per round trip while datagrams flow, none when idle:
+ * - the relay sends NEW_TOKEN with a 1-byte token (0x00, which is neither a
+ *   Retry nor a regular token: endpoints never use it; docs/protocol.md);
+ * - an endpoint raises the relay's unidirectional stream limit by one
+ *   (MAX_STREAMS; the relay never opens one).
+ * Until a packet takes it, no second frame is queued.
+ */
+static void qconn_probe_frame(struct lp_qconn *c)
+{
+    static const uint8_t token[1] = {0};
+
+    if (c->is_server) {
+        if (ngtcp2_conn_submit_new_token(c->conn, token, sizeof(token)) != 0)
+            return;
+    } else {
+        ngtcp2_conn_extend_max_streams_uni(c->conn, 1);
+    }
+    c->probe_pending = 1;
+    c->probe_frames++;
+}
+
 int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                    lp_qconn_send_fn send, void *arg)
 {
@@ -1085,6 +1119,7 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     size_t npkts = 0, max_pkts, guard = 0, guard_max;
     int stream_blocked = 0, dgram_blocked = 0, rv = 0, more = 0;
     size_t quantum;
+    ngtcp2_conn_stat cs;
 
     if (c->conn == NULL) { /* detached: nothing goes anywhere */
         qconn_detached_flush(c);
@@ -1124,6 +1159,11 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     b.arg = arg;
     ngtcp2_path_storage_zero(&b.ps);
     ngtcp2_path_storage_zero(&ps);
+    ngtcp2_conn_get_conn_stat(c->conn, &cs);
+    if (cs.loss_detection_timer == UINT64_MAX && !c->probe_pending &&
+        c->state == LP_QS_OPEN &&
+        (cs.bytes_in_flight > 0 || c->dq_len + c->xq_len > 0))
+        qconn_probe_frame(c);
     quantum = ngtcp2_conn_get_send_quantum(c->conn);
     max_pkts = quantum / LP_QUIC_MAX_UDP_PAYLOAD;
     if (max_pkts < 2)
@@ -1243,6 +1283,13 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             rv = batch_add(&b, (size_t)nw, &ps.path);
         else if (nw < 0)
             qconn_on_error(c, (int)nw, now);
+    }
+    if (npkts > 0 && c->probe_pending) {
+        /* a packet took the probe frame (ngtcp2 writes its pending frames
+         * first) once a timer runs */
+        ngtcp2_conn_get_conn_stat(c->conn, &cs);
+        if (cs.loss_detection_timer != UINT64_MAX)
+            c->probe_pending = 0;
     }
     if (npkts > 0) {
         /* the ACK rode along (or goes when ngtcp2's own timer says) */

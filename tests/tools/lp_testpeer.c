@@ -454,6 +454,23 @@ static int tp_command(struct tp *t, char *line, lp_tstamp now)
         t->quiet = 1;
     } else if (strcmp(line, "loud") == 0) {
         t->quiet = 0;
+    } else if (strcmp(line, "qstate") == 0 && t->q.conn != NULL) {
+        ngtcp2_conn_stat cs;
+        lp_tstamp ex = ngtcp2_conn_get_expiry(t->q.conn);
+        ngtcp2_conn_get_conn_stat(t->q.conn, &cs);
+        out("{\"ev\":\"qstate\",\"state\":%d,\"dq\":%u,\"xq\":%u,"
+            "\"exp_ms\":%lld,\"ngexp_ms\":%lld,\"hold_ms\":%lld,"
+            "\"cwnd\":%llu,\"inflight\":%llu,\"pto\":%zu,"
+            "\"ldt_ms\":%lld,\"maxdg\":%zu,\"srtt_us\":%llu}",
+            (int)t->q.state, t->q.dq_len, t->q.xq_len,
+            (long long)((int64_t)(lp_qconn_expiry(&t->q) - now) / 1000000),
+            (long long)((int64_t)(ex - now) / 1000000),
+            (long long)((int64_t)(t->q.ack_hold_until - now) / 1000000),
+            (unsigned long long)cs.cwnd, (unsigned long long)cs.bytes_in_flight,
+            cs.pto_count,
+            (long long)((int64_t)(cs.loss_detection_timer - now) / 1000000),
+            lp_qconn_max_dgram(&t->q),
+            (unsigned long long)(cs.smoothed_rtt / 1000));
     } else if (strcmp(line, "count") == 0) {
         out("{\"ev\":\"count\",\"dgrams\":%llu}",
             (unsigned long long)t->dgrams_rx);

@@ -58,6 +58,8 @@ struct sim {
     struct sim_pkt *q;
     size_t nq;
     unsigned loss_pct; /* of every packet, both ways */
+    int blackhole;     /* nothing from the relay reaches this node; 0: none */
+    int mute;          /* nothing from this node reaches the relay; 0: none */
     uint32_t rng;
     lp_tstamp now;
     uint8_t txbuf[65536];
@@ -79,7 +81,9 @@ static void sim_push(struct sim *sm, int from, int to, const uint8_t *d,
 {
     struct sim_pkt *p;
 
-    if (sm->loss_pct > 0 && sim_rand(sm) % 100 < sm->loss_pct) {
+    if ((sm->loss_pct > 0 && sim_rand(sm) % 100 < sm->loss_pct) ||
+        (sm->blackhole != 0 && from == 0 && to == sm->blackhole) ||
+        (sm->mute != 0 && to == 0 && from == sm->mute)) {
         sm->dropped++;
         return;
     }
@@ -539,6 +543,81 @@ static void test_path_change(void **state)
     assert_false(c1->closed);
 }
 
+/* Every ACK for a full congestion window is lost (a NAT rebinding sent
+ * them to a port that no longer exists, as lp-testpeer's rebind does in
+ * test_paths.py). With only DATAGRAM packets in flight ngtcp2 0.12 arms no
+ * probe timeout (its issue 697, fixed in 0.13): without lp_qconn's
+ * datagram probe the sender would wait, window full, for ACKs that never
+ * come, until the idle timeout closes the connection. */
+static void test_acks_lost_window_full(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    uint8_t big[1000];
+    int before;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    memset(big, 'x', sizeof(big));
+    memcpy(big, bcast_from_c1, sizeof(bcast_from_c1));
+    big[16] = (uint8_t)((sizeof(big) - 14) >> 8); /* IPv4 total length */
+    big[17] = (uint8_t)(sizeof(big) - 14);
+    big[38] = (uint8_t)((sizeof(big) - 34) >> 8); /* UDP length */
+    big[39] = (uint8_t)(sizeof(big) - 34);
+    sm->blackhole = 2; /* c1 hears nothing from the relay */
+    for (int i = 0; i < 200; i++) {
+        lp_session_send_frame(&c1->s, big, sizeof(big), sm->now);
+        sim_run(sm, LP_MILLISECONDS);
+    }
+    sim_run(sm, 200 * LP_MILLISECONDS);
+    sm->blackhole = 0;
+    before = gw->frames_rx;
+    for (int i = 0; i < 20; i++) {
+        lp_session_send_frame(&c1->s, big, sizeof(big), sm->now);
+        sim_run(sm, 10 * LP_MILLISECONDS);
+    }
+    sim_run(sm, 300 * LP_MILLISECONDS);
+    /* well before the keep-alive (10 s) and idle timeout (30 s) */
+    assert_true(gw->frames_rx - before >= 10);
+    assert_false(c1->closed);
+    assert_int_equal(gw->left_events, 0);
+    /* the probe frames ride with datagrams only: none on an idle link */
+    sim_run(sm, 2 * LP_SECONDS);
+    before = (int)c1->s.q.probe_frames;
+    sim_run(sm, 5 * LP_SECONDS);
+    assert_int_equal((int)c1->s.q.probe_frames, before);
+}
+
+/* The same the other way: the relay's window towards c1 fills with frames
+ * from the gateway while nothing from c1 reaches the relay; the relay's
+ * connection must recover too (its probe frame is NEW_TOKEN). */
+static void test_acks_lost_relay_window_full(void **state)
+{
+    struct sim *sm = *state;
+    struct sim_node *gw, *c1, *c2;
+    uint8_t big[1000];
+    int before;
+
+    check_room_of_three(sm, &gw, &c1, &c2);
+    memset(big, 'y', sizeof(big));
+    memcpy(big, "\x02\x00\x00\x00\x00\x11\x02\x00\x00\x00\x00\x01\x88\xb5", 14);
+    sm->mute = 2; /* c1's ACKs never reach the relay */
+    for (int i = 0; i < 200; i++) {
+        lp_session_send_frame(&gw->s, big, sizeof(big), sm->now);
+        sim_run(sm, LP_MILLISECONDS);
+    }
+    sim_run(sm, 200 * LP_MILLISECONDS);
+    sm->mute = 0;
+    before = c1->frames_rx;
+    for (int i = 0; i < 20; i++) {
+        lp_session_send_frame(&gw->s, big, sizeof(big), sm->now);
+        sim_run(sm, 10 * LP_MILLISECONDS);
+    }
+    sim_run(sm, 300 * LP_MILLISECONDS);
+    assert_true(c1->frames_rx - before >= 10);
+    assert_false(c1->closed);
+    assert_int_equal(gw->left_events, 0);
+}
+
 /* A burst of total loss (a Wi-Fi dropout) shorter than the idle timeout:
  * everyone stays, and traffic flows again afterwards. */
 static void test_loss_burst(void **state)
@@ -959,6 +1038,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relay_shutdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loss_burst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acks_lost_window_full, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_acks_lost_relay_window_full, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_relay_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_peers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_gateway_rejected, setup,
