@@ -33,6 +33,7 @@
 #include "lp_eth.h"
 #include "lp_identity.h"
 #include "lp_log.h"
+#include "lp_firewall.h"
 #include "lp_netprofile.h"
 #include "lp_pool.h"
 #include "lp_resolve.h"
@@ -151,6 +152,18 @@ static void wcl_on_welcome(struct lp_session *s, const struct lp_msg_welcome *w,
             lp_logf(LP_LOG_WARN, "tap_setup", "%s", err);
         }
     }
+    if (c->protect) {
+        /* after every welcome: Windows may have reset the metric */
+        uint32_t winner = 0;
+        if (lp_winroute_bcast_if(c->wr.api, c->tap_ifindex, &winner) == 0)
+            lp_logf(LP_LOG_WARN, "broadcast_route",
+                    "Windows sends broadcasts to 255.255.255.255 through "
+                    "interface %u, not the LAN party adapter, so games that "
+                    "search that way will not see the party: disconnect "
+                    "other network adapters (or set a higher metric on "
+                    "them) while playing",
+                    winner);
+    }
     if (c->protect && c->wr.have_pin) {
         c->route_ok = lp_winroute_verify(&c->wr, err, sizeof(err)) == 0;
         if (!c->route_ok)
@@ -265,6 +278,20 @@ static int wcl_connect(struct wcl *c, lp_tstamp now)
     return 0;
 }
 
+/* wcl_firewall_check: after the network's category settled (every
+ * welcome), one line when Windows Firewall would still block the games'
+ * discovery on it, saying what to click (lp_firewall). */
+static void wcl_firewall_check(struct wcl *c)
+{
+    enum lp_netcat cat;
+    char line[320];
+
+    if (!c->np_ready || c->np.ops->get(c->np.arg, &c->np.adapter, &cat) != 0)
+        return;
+    if (lp_firewall_hint(&lp_firewall_com_ops, NULL, cat, line, sizeof(line)))
+        lp_logf(LP_LOG_WARN, "firewall", "%s", line);
+}
+
 static void wcl_tick(struct wcl *c, lp_tstamp now)
 {
     struct lp_session *s =
@@ -307,6 +334,8 @@ static void wcl_tick(struct wcl *c, lp_tstamp now)
                     "games can find each other");
         else if (rv == LP_ERR_IO)
             lp_logf(LP_LOG_WARN, "network_profile", "%s", err);
+        if (rv != LP_ERR_AGAIN)
+            wcl_firewall_check(c);
     }
     if (c->check_only || now < c->next_diag)
         return;

@@ -557,3 +557,20 @@ int lp_winroute_tap_luid(const struct lp_winapi *api, const char *guid,
     *ifindex = idx;
     return 0;
 }
+
+int lp_winroute_bcast_if(const struct lp_winapi *api, uint32_t tap_ifindex,
+                         uint32_t *winner)
+{
+    struct sockaddr_in dst;
+    DWORD idx = 0;
+
+    if (api->GetBestInterfaceEx == NULL)
+        return LP_ERR_IO;
+    memset(&dst, 0, sizeof(dst));
+    dst.sin_family = AF_INET;
+    dst.sin_addr.s_addr = INADDR_BROADCAST;
+    if (api->GetBestInterfaceEx((struct sockaddr *)&dst, &idx) != NO_ERROR)
+        return LP_ERR_IO;
+    *winner = (uint32_t)idx;
+    return idx == tap_ifindex ? 1 : 0;
+}

@@ -86,6 +86,17 @@ int lp_winroute_tap_setup(struct lp_winroute *r, uint64_t tap_luid,
                           uint32_t tap_ifindex, uint32_t mtu, int *ddr_was_off,
                           char *err, size_t errlen);
 
+/*
+ * lp_winroute_bcast_if asks Windows which interface sends a limited
+ * broadcast (255.255.255.255): the best route wins, and a limited
+ * broadcast leaves through one interface only. Games that search with it
+ * reach the party only when that is the TAP (its low metric, set by
+ * lp_winroute_tap_setup, normally makes it so). Returns 1 (the TAP), 0
+ * (another interface, *winner) or LP_ERR_IO (cannot ask).
+ */
+int lp_winroute_bcast_if(const struct lp_winapi *api, uint32_t tap_ifindex,
+                         uint32_t *winner);
+
 /* lp_winroute_restore undoes every journaled change and deletes the
  * journal. Returns the number of steps that failed (logged). */
 int lp_winroute_restore(struct lp_winroute *r);

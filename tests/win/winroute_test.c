@@ -162,10 +162,16 @@ static DWORD WINAPI f_best_route2(NET_LUID *luid, NET_IFINDEX idx,
     return NO_ERROR;
 }
 
+static DWORD best_if = 5; /* GetBestInterfaceEx's answer; 0: it fails */
+static struct sockaddr_in best_if_asked;
+
 static DWORD WINAPI f_best_if(struct sockaddr *dst, PDWORD idx)
 {
-    (void)dst;
-    *idx = 5;
+    if (dst->sa_family == AF_INET)
+        memcpy(&best_if_asked, dst, sizeof(best_if_asked));
+    if (best_if == 0)
+        return ERROR_NOT_FOUND;
+    *idx = best_if;
     return NO_ERROR;
 }
 
@@ -603,6 +609,27 @@ static void test_planted_journal(void)
 
 /* A journal file everyone may write (what a user's process can leave) is
  * refused before it is parsed. */
+/* Which interface sends 255.255.255.255: the TAP (its metric won), another
+ * one (the player is told), or Windows cannot say. */
+static void test_bcast_if(void)
+{
+    struct lp_winapi a = fake_api();
+    uint32_t winner = 0;
+
+    best_if = 7;
+    CHECK_INT(lp_winroute_bcast_if(&a, 7, &winner), 1);
+    CHECK_INT(winner, 7);
+    CHECK_INT(best_if_asked.sin_addr.s_addr, INADDR_BROADCAST);
+    best_if = 3;
+    CHECK_INT(lp_winroute_bcast_if(&a, 7, &winner), 0);
+    CHECK_INT(winner, 3);
+    best_if = 0;
+    CHECK_INT(lp_winroute_bcast_if(&a, 7, &winner), LP_ERR_IO);
+    a.GetBestInterfaceEx = NULL;
+    CHECK_INT(lp_winroute_bcast_if(&a, 7, &winner), LP_ERR_IO);
+    best_if = 5;
+}
+
 static void test_untrusted_file(void)
 {
     struct lp_winapi api = fake_api();
@@ -667,6 +694,7 @@ int main(void)
         {"bad_journal", test_bad_journal},
         {"planted_journal", test_planted_journal},
         {"untrusted_file", test_untrusted_file},
+        {"bcast_if", test_bcast_if},
     };
     char dir[MAX_PATH];
     DWORD n = GetTempPathA(sizeof(dir), dir);
