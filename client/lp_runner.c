@@ -28,8 +28,7 @@ enum runner_ev {
     RUNNER_EV_DEV,     /* the device: AF_PACKET socket or TAP */
 };
 
-#define RUNNER_TICK      LP_SECONDS
-#define RUNNER_STOP_WAIT (2 * LP_SECONDS)
+#define RUNNER_TICK LP_SECONDS
 
 struct runner_io {
     struct lp_udp udp;
@@ -40,7 +39,7 @@ struct runner_io {
     uint8_t txbuf[65536];
     struct lp_evloop loop;
     int devfd;
-    lp_tstamp next_tick, stop_deadline;
+    lp_tstamp next_tick;
     lp_tstamp last_rx;     /* last packet from the relay */
     uint64_t refused_seen; /* io->udp.refused already looked at */
 };
@@ -126,12 +125,11 @@ static void runner_on_frame(struct lp_session *s, uint16_t peer_id,
     struct lp_runner *r = s->app;
 
     (void)peer_id;
-    (void)now;
-    if (r->dev->write_frame != NULL &&
+    if (r->dev->write_frame != NULL && !r->run.stopping &&
         r->dev->write_frame(r->dev->arg, frame, len) < 0) {
         lp_logf(LP_LOG_ERROR, "device_error",
                 "cannot write to the local device: %s", strerror(errno));
-        lp_client_stop(&r->run, LP_EXIT_DEVICE);
+        lp_client_device_failed(&r->run, s, now);
     }
 }
 
@@ -337,18 +335,13 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
     io->next_tick = r->run.next_attempt + RUNNER_TICK;
 
     for (;;) {
-        lp_tstamp now = lp_clock_now(), next = io->next_tick;
+        lp_tstamp now = lp_clock_now(), next;
         int n;
 
-        if (r->have_session) {
-            lp_tstamp e = lp_session_expiry(&r->s);
-            if (e < next)
-                next = e;
-        } else if (!r->run.stopping && r->run.next_attempt < next) {
-            next = r->run.next_attempt;
-        }
-        if (io->stop_deadline != 0 && io->stop_deadline < next)
-            next = io->stop_deadline;
+        next = lp_client_next_wakeup(&r->run, r->have_session,
+                                     r->have_session ? lp_session_expiry(&r->s)
+                                                     : UINT64_MAX,
+                                     io->next_tick);
         n = lp_evloop_wait(&io->loop, evs, 8, next, now);
         if (n < 0 && errno != EINTR)
             break;
@@ -377,14 +370,10 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
             case RUNNER_EV_SIGNAL: {
                 struct signalfd_siginfo si;
                 while (read(io->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
-                    if (r->run.stopping)
-                        continue;
-                    lp_logf(LP_LOG_INFO, "shutdown",
-                            "signal %u: leaving the room", si.ssi_signo);
-                    r->run.stopping = 1;
-                    io->stop_deadline = now + RUNNER_STOP_WAIT;
-                    if (r->have_session)
-                        lp_session_disconnect(&r->s, "shutdown", now);
+                    char what[32];
+                    snprintf(what, sizeof(what), "signal %u", si.ssi_signo);
+                    (void)lp_client_user_stop(
+                        &r->run, r->have_session ? &r->s : NULL, now, what);
                 }
                 break;
             }
@@ -393,10 +382,8 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                     dev->readable(dev->arg, r, now) < 0) {
                     lp_logf(LP_LOG_ERROR, "device_error",
                             "the local device failed: %s", strerror(errno));
-                    lp_client_stop(&r->run, LP_EXIT_DEVICE);
-                    io->stop_deadline = now + RUNNER_STOP_WAIT;
-                    if (r->have_session)
-                        lp_session_disconnect(&r->s, "device_error", now);
+                    lp_client_device_failed(
+                        &r->run, r->have_session ? &r->s : NULL, now);
                 }
                 break;
             }
@@ -418,18 +405,12 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
             r->run.attempt = 0;
             runner_end_session(r, now);
         }
-        if (r->have_session && lp_qconn_is_finished(&r->s.q))
+        if (r->have_session && lp_client_session_over(&r->s))
             runner_end_session(r, now);
-        if (r->run.stopping && (!r->have_session || now >= io->stop_deadline)) {
-            if (io->stop_deadline == 0 && r->have_session) {
-                /* a reject: the relay closes; give it a moment */
-                io->stop_deadline = now + RUNNER_STOP_WAIT;
-                continue;
-            }
+        if (lp_client_done(&r->run, r->have_session, now))
             break;
-        }
-        if (!r->have_session && !r->run.stopping &&
-            now >= r->run.next_attempt && runner_connect(r, now) != 0) {
+        if (lp_client_connect_due(&r->run, r->have_session, now) &&
+            runner_connect(r, now) != 0) {
             uint32_t rnd = 0;
             (void)lp_tls_random(&rnd, sizeof(rnd));
             lp_client_connect_failed(&r->run, now, rnd);
