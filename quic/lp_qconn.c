@@ -1077,38 +1077,36 @@ static int batch_add(struct qconn_batch *b, size_t len, const ngtcp2_path *path)
 }
 
 /*
- * The datagram probe frame. ngtcp2 0.12 (Debian 12's) marks a packet that
- * carries only DATAGRAM frames ack-eliciting but not PTO-eliciting (its
- * issue 697, fixed in 0.13). So when every packet in flight is such a packet
- * and their ACKs are lost (a NAT rebinding sent them to a port that is gone,
- * a burst of loss on the way back), no loss-detection timer runs, the
- * congestion window stays full and the connection sends nothing again until
- * its idle timeout: frames stop for 30 s, then the peer is gone.
+ * Probe frames for datagram flights. ngtcp2 0.12 (Debian 12's) marks a
+ * packet that carries only DATAGRAM frames ack-eliciting but not
+ * PTO-eliciting (its issue 697, fixed in 0.13). So when every packet in
+ * flight is such a packet and their ACKs are lost (a NAT rebinding sent
+ * them to a port that is gone, a burst of loss on the way back), no
+ * loss-detection timer runs, the congestion window stays full and the
+ * connection sends nothing again until its idle timeout: frames stop for
+ * 30 s, then the peer is gone.
  *
- * So whenever bytes are in flight or datagrams wait and no timer runs, flush
- * first queues one small frame that ngtcp2 does treat as PTO-eliciting, and
- * the next packet carries it with the datagrams: its probe timeout then
- * covers the whole flight (probes ignore the congestion window). About one
- * frame per round trip while datagrams flow, none when idle:
- * - the relay sends NEW_TOKEN with a 1-byte token (0x00, which is neither a
- *   Retry nor a regular token: endpoints never use it; docs/protocol.md);
- * - an endpoint raises the relay's unidirectional stream limit by one
- *   (MAX_STREAMS; the relay never opens one).
- * Until a packet takes it, no second frame is queued.
+ * So a datagram packet also carries a MAX_DATA frame, which ngtcp2 does
+ * count as PTO-eliciting, and the probe timeout covers the flight again
+ * (probes ignore the congestion window). The frame is made by raising the
+ * peer's connection-level credit by QCONN_PROBE_CREDIT (more than half the
+ * window, so ngtcp2 sends MAX_DATA at once). That credit is harmless: the
+ * peer may use one stream, whose own window still bounds what it sends.
+ * - A datagram that leaves QCONN_PROBE_ROOM bytes in its packet takes the
+ *   frame along (games, TCP ACKs, most frames).
+ * - Before a datagram that does not (a full-size frame) while no timer
+ *   runs, the frame goes first in a small packet of its own: one per round
+ *   trip at most during a bulk transfer.
+ * - Datagrams never take the last packet's worth of the congestion window,
+ *   so that small packet always fits.
  */
-static void qconn_probe_frame(struct lp_qconn *c)
-{
-    static const uint8_t token[1] = {0};
-
-    if (c->is_server) {
-        if (ngtcp2_conn_submit_new_token(c->conn, token, sizeof(token)) != 0)
-            return;
-    } else {
-        ngtcp2_conn_extend_max_streams_uni(c->conn, 1);
-    }
-    c->probe_pending = 1;
-    c->probe_frames++;
-}
+#define QCONN_PROBE_CREDIT (2u * 1024 * 1024 + 1)
+#define QCONN_PROBE_ROOM   9 /* MAX_DATA: type and an 8-byte varint */
+/* Window a datagram of len bytes takes (packet overhead included), plus
+ * one byte that stays free. */
+#define QCONN_DGRAM_ROOM(c, len)                                               \
+    ((uint64_t)(len) + LP_QUIC_DGRAM_OVERHEAD +                                \
+     ngtcp2_conn_get_dcid((c)->conn)->datalen + 1)
 
 int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                    lp_qconn_send_fn send, void *arg)
@@ -1120,6 +1118,8 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     int stream_blocked = 0, dgram_blocked = 0, rv = 0, more = 0;
     size_t quantum;
     ngtcp2_conn_stat cs;
+    uint64_t room; /* congestion window left for datagrams */
+    int timer;     /* a PTO covers what is in flight */
 
     if (c->conn == NULL) { /* detached: nothing goes anywhere */
         qconn_detached_flush(c);
@@ -1160,10 +1160,8 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
     ngtcp2_path_storage_zero(&b.ps);
     ngtcp2_path_storage_zero(&ps);
     ngtcp2_conn_get_conn_stat(c->conn, &cs);
-    if (cs.loss_detection_timer == UINT64_MAX && !c->probe_pending &&
-        c->state == LP_QS_OPEN &&
-        (cs.bytes_in_flight > 0 || c->dq_len + c->xq_len > 0))
-        qconn_probe_frame(c);
+    room = cs.cwnd > cs.bytes_in_flight ? cs.cwnd - cs.bytes_in_flight : 0;
+    timer = cs.loss_detection_timer != UINT64_MAX;
     quantum = ngtcp2_conn_get_send_quantum(c->conn);
     max_pkts = quantum / LP_QUIC_MAX_UDP_PAYLOAD;
     if (max_pkts < 2)
@@ -1224,12 +1222,44 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
                 c->dq_dropped_budget++;
                 continue;
             }
+            if (room < QCONN_DGRAM_ROOM(c, pb->len)) {
+                /* the rest of the window is for a probe frame's packet */
+                dgram_blocked = 1;
+                continue;
+            }
+            if (!more) { /* a new packet: give it a probe frame */
+                int fits = pb->len + QCONN_PROBE_ROOM <= lp_qconn_max_dgram(c);
+
+                if (fits || !timer) {
+                    ngtcp2_conn_extend_max_offset(c->conn, QCONN_PROBE_CREDIT);
+                    c->probe_frames++;
+                }
+                if (!fits && !timer) {
+                    /* no room beside the datagram: alone, first */
+                    timer = 1;
+                    nw = ngtcp2_conn_write_pkt(c->conn, &ps.path, &pi, dest,
+                                               LP_QUIC_MAX_UDP_PAYLOAD, now);
+                    if (nw < 0) {
+                        qconn_on_error(c, (int)nw, now);
+                        break;
+                    }
+                    if (nw > 0) {
+                        npkts++;
+                        room -= room < (uint64_t)nw ? room : (uint64_t)nw;
+                        if ((rv = batch_add(&b, (size_t)nw, &ps.path)) != 0)
+                            break;
+                        continue;
+                    }
+                }
+                timer = 1;
+            }
             v.base = pb->data;
             v.len = pb->len;
             nw = ngtcp2_conn_writev_datagram(
                 c->conn, &ps.path, &pi, dest, LP_QUIC_MAX_UDP_PAYLOAD,
                 &accepted, NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &v, 1, now);
             if (accepted) {
+                room -= QCONN_DGRAM_ROOM(c, pb->len) - 1;
                 qconn_dq_pop(c, x);
                 c->dgrams_sent++;
             }
@@ -1283,13 +1313,6 @@ int lp_qconn_flush(struct lp_qconn *c, lp_tstamp now, uint8_t *buf, size_t cap,
             rv = batch_add(&b, (size_t)nw, &ps.path);
         else if (nw < 0)
             qconn_on_error(c, (int)nw, now);
-    }
-    if (npkts > 0 && c->probe_pending) {
-        /* a packet took the probe frame (ngtcp2 writes its pending frames
-         * first) once a timer runs */
-        ngtcp2_conn_get_conn_stat(c->conn, &cs);
-        if (cs.loss_detection_timer != UINT64_MAX)
-            c->probe_pending = 0;
     }
     if (npkts > 0) {
         /* the ACK rode along (or goes when ngtcp2's own timer says) */

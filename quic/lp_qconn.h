@@ -190,8 +190,7 @@ struct lp_qconn {
     uint64_t dq_dropped_budget; /* dropped at send: no longer fit the path */
     uint64_t dq_dropped_stale;  /* dropped: waited longer than dq_max_age */
     uint64_t dgrams_sent;
-    uint64_t probe_frames; /* see qconn_probe_frame in lp_qconn.c */
-    int probe_pending;
+    uint64_t probe_frames; /* MAX_DATA probes (see lp_qconn.c) */
 
     /* closing */
     uint64_t close_code;
