@@ -52,12 +52,16 @@ static void winrun_on_welcome(struct lp_session *s,
 
     if (!lp_client_on_welcome(&c->run, s, w, now))
         return;
-    if (!c->tap_setup_done && c->protect) {
+    if (c->protect) {
+        /* after every welcome: Windows may reset the metric when the
+         * adapter reconnects (the journal keeps the first old values) */
         int ddr_was_off = 0, rv;
         rv = lp_winroute_tap_setup(&c->wr, c->tap_luid, c->tap_ifindex,
                                    w->effective_mtu, &ddr_was_off, err,
                                    sizeof(err));
-        if (rv == 0) {
+        if (rv == 0 && c->tap_setup_done) {
+            /* applied again, quietly */
+        } else if (rv == 0) {
             c->tap_setup_done = 1;
             lp_logf(LP_LOG_INFO, "tap_setup",
                     "TAP interface %u: metric %d, IP MTU %u, default routes "

@@ -283,6 +283,18 @@ int lp_winroute_verify(struct lp_winroute *r, char *err, size_t errlen)
 /* winroute_if_set changes one interface setting of one family, journaling
  * the old value first. Returns 0, 1 (family not bound: skipped) or
  * LP_ERR_IO. */
+/* winroute_journaled: this run already journaled op on the interface, so
+ * restoring brings back the value found first. */
+static int winroute_journaled(const struct lp_winroute *r, enum lp_jop op,
+                              int family, uint64_t luid)
+{
+    for (size_t i = 0; i < r->j.n; i++)
+        if (r->j.e[i].op == op && r->j.e[i].family == family &&
+            r->j.e[i].luid == luid)
+            return 1;
+    return 0;
+}
+
 static int winroute_if_set(struct lp_winroute *r, int family, uint64_t luid,
                            uint32_t ifindex, enum lp_jop op, uint32_t value,
                            uint32_t *old, char *err, size_t errlen)
@@ -291,6 +303,7 @@ static int winroute_if_set(struct lp_winroute *r, int family, uint64_t luid,
     struct lp_jentry e;
     DWORD rc;
     char m[160];
+    int same;
 
     memset(&row, 0, sizeof(row));
     row.Family = family == 4 ? AF_INET : AF_INET6;
@@ -312,22 +325,33 @@ static int winroute_if_set(struct lp_winroute *r, int family, uint64_t luid,
     case LP_JOP_IF_METRIC:
         e.old = row.Metric;
         e.old_auto = row.UseAutomaticMetric ? 1 : 0;
+        same = row.Metric == value && !row.UseAutomaticMetric;
         row.Metric = value;
         row.UseAutomaticMetric = FALSE;
         break;
     case LP_JOP_IF_MTU:
         e.old = row.NlMtu;
+        same = row.NlMtu == value;
         row.NlMtu = value;
         break;
     default:
         e.old = row.DisableDefaultRoutes ? 1 : 0;
+        same = e.old == (value ? 1u : 0u);
         row.DisableDefaultRoutes = value ? TRUE : FALSE;
         break;
     }
     if (old != NULL)
         *old = e.old;
-    if (winroute_journal(r, &e, err, errlen) != 0)
+    if (winroute_journaled(r, op, family, luid)) {
+        /* applied again after a reconnect (Windows may reset it): the
+         * journal keeps the first old value */
+        if (old != NULL)
+            *old = value;
+        if (same)
+            return 0;
+    } else if (winroute_journal(r, &e, err, errlen) != 0) {
         return LP_ERR_IO;
+    }
     /* IPv4 rows are refused unless SitePrefixLength is 0 (MS docs). */
     if (family == 4)
         row.SitePrefixLength = 0;

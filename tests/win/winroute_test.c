@@ -427,6 +427,21 @@ static void test_tap_setup(void)
     CHECK_INT(unjournaled, 0);
     CHECK_INT(bad_site_len, 0);
     CHECK_INT(r.j.n, 6);
+    /* after a reconnect: applied again, journaled once */
+    CHECK_INT(lp_winroute_tap_setup(&r, TAP_LUID, TAP_INDEX, 1380, &ddr_was_off,
+                                    err, sizeof(err)),
+              0);
+    CHECK_INT(r.j.n, 6);
+    CHECK_INT(ddr_was_off, 0); /* warned once */
+    ifs[0].metric = 35;        /* Windows reset the metric */
+    ifs[0].automatic = TRUE;
+    CHECK_INT(lp_winroute_tap_setup(&r, TAP_LUID, TAP_INDEX, 1380, &ddr_was_off,
+                                    err, sizeof(err)),
+              0);
+    CHECK_INT(ifs[0].metric, LP_WINROUTE_TAP_METRIC);
+    CHECK_INT(ifs[0].automatic, FALSE);
+    CHECK_INT(r.j.n, 6);
+    CHECK_INT(unjournaled, 0);
     CHECK_INT(lp_winroute_restore(&r), 0);
     CHECK_INT(ifs[0].metric, 35);
     CHECK_INT(ifs[0].automatic, TRUE);
