@@ -96,7 +96,7 @@ static void winrun_on_welcome(struct lp_session *s,
     if (!c->media_on) {
         if (lp_wintap_set_media(&c->tap, 1) != 0) {
             lp_logf(LP_LOG_ERROR, "tap", "cannot set the TAP media connected");
-            lp_client_stop(&c->run, LP_EXIT_DEVICE);
+            lp_client_device_failed(&c->run, s, now);
             return;
         }
         c->media_on = 1;
@@ -104,7 +104,7 @@ static void winrun_on_welcome(struct lp_session *s,
                 c->ad.name);
         if (lp_wintap_read_start(&c->tap, err, sizeof(err)) < 0) {
             lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
-            lp_client_stop(&c->run, LP_EXIT_DEVICE);
+            lp_client_device_failed(&c->run, s, now);
         }
     }
     /* Windows may have reset the category with the reconnect. */
@@ -129,12 +129,11 @@ static void winrun_on_frame(struct lp_session *s, uint16_t peer_id,
     char err[256];
 
     (void)peer_id;
-    (void)now;
-    if (!c->tap_open || !c->media_on)
+    if (!c->tap_open || !c->media_on || c->run.stopping)
         return;
     if (lp_wintap_write(&c->tap, frame, len, err, sizeof(err)) == LP_ERR_IO) {
         lp_logf(LP_LOG_ERROR, "device_error", "%s", err);
-        lp_client_stop(&c->run, LP_EXIT_DEVICE);
+        lp_client_device_failed(&c->run, s, now);
     }
 }
 

@@ -30,52 +30,53 @@ static int f_get(void *arg, enum lp_netcat cat, struct lp_fwstate *st)
 
 static const struct lp_firewall_ops fake_ops = {f_get};
 
+/* One case: the profile's settings, the network's category, and the line
+ * expected (NULL: none), two of its words. */
+struct hint_case {
+    int enabled, block_all, fail;
+    enum lp_netcat cat;
+    const char *word1, *word2;
+};
+
 static void test_hints(void)
 {
+    static const struct hint_case cases[] = {
+        /* the usual case: Private, firewall on, games allowed per app */
+        {1, 0, 0, LP_NETCAT_PRIVATE, NULL, NULL},
+        /* "Block all incoming connections" on the private profile */
+        {1, 1, 0, LP_NETCAT_PRIVATE, "Block all incoming connections",
+         "Private network"},
+        /* ... but not when the firewall is off on that profile */
+        {0, 1, 0, LP_NETCAT_PRIVATE, NULL, NULL},
+        /* the network stayed Public with the firewall on */
+        {1, 0, 0, LP_NETCAT_PUBLIC, "Public", "choose Private network"},
+        /* Public with the firewall off: nothing blocks */
+        {0, 0, 0, LP_NETCAT_PUBLIC, NULL, NULL},
+        /* a policy that cannot be read: no guess */
+        {1, 0, 1, LP_NETCAT_PUBLIC, NULL, NULL},
+    };
     struct fake f;
     char line[400];
 
-    memset(&f, 0, sizeof(f));
-    /* the usual case: Private, firewall on, games allowed per app */
-    f.st[LP_NETCAT_PRIVATE].enabled = 1;
-    CHECK_INT(
-        lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PRIVATE, line, sizeof(line)),
-        0);
-    CHECK_INT(f.asked, LP_NETCAT_PRIVATE);
-    CHECK_INT((int)strlen(line), 0);
-    /* "Block all incoming connections" on the private profile */
-    f.st[LP_NETCAT_PRIVATE].block_all = 1;
-    CHECK_INT(
-        lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PRIVATE, line, sizeof(line)),
-        1);
-    CHECK(strstr(line, "Block all incoming connections") != NULL);
-    CHECK(strstr(line, "Private network") != NULL);
-    /* ... but not when the firewall is off on that profile */
-    f.st[LP_NETCAT_PRIVATE].enabled = 0;
-    CHECK_INT(
-        lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PRIVATE, line, sizeof(line)),
-        0);
-    /* the network stayed Public with the firewall on */
-    f.st[LP_NETCAT_PUBLIC].enabled = 1;
-    CHECK_INT(
-        lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PUBLIC, line, sizeof(line)),
-        1);
-    CHECK(strstr(line, "Public") != NULL);
-    CHECK(strstr(line, "choose Private network") != NULL);
-    /* Public with the firewall off: nothing blocks */
-    f.st[LP_NETCAT_PUBLIC].enabled = 0;
-    CHECK_INT(
-        lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PUBLIC, line, sizeof(line)),
-        0);
-    /* a policy that cannot be read: no guess */
-    f.fail = 1;
-    f.st[LP_NETCAT_PUBLIC].enabled = 1;
-    CHECK_INT(
-        lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PUBLIC, line, sizeof(line)),
-        0);
-    CHECK_INT((int)strlen(line), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct hint_case *k = &cases[i];
+        memset(&f, 0, sizeof(f));
+        f.fail = k->fail;
+        f.st[k->cat].enabled = k->enabled;
+        f.st[k->cat].block_all = k->block_all;
+        CHECK_INT(lp_firewall_hint(&fake_ops, &f, k->cat, line, sizeof(line)),
+                  k->word1 != NULL);
+        CHECK_INT(f.asked, k->cat);
+        if (k->word1 == NULL) {
+            CHECK_INT((int)strlen(line), 0);
+        } else {
+            CHECK(strstr(line, k->word1) != NULL);
+            CHECK(strstr(line, k->word2) != NULL);
+        }
+    }
     /* a short buffer is cut, not overrun */
-    f.fail = 0;
+    memset(&f, 0, sizeof(f));
+    f.st[LP_NETCAT_PUBLIC].enabled = 1;
     memset(line, 'z', sizeof(line));
     CHECK_INT(lp_firewall_hint(&fake_ops, &f, LP_NETCAT_PUBLIC, line, 16), 1);
     CHECK_INT((int)strlen(line), 15);
