@@ -477,14 +477,11 @@ static int relay_priv(struct relay_main *m)
 static void relay_http_meta(void *arg, struct lp_status_meta *sm)
 {
     struct relay_main *m = arg;
-    struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
     sm->version = LP_VERSION;
     sm->started = m->started;
-    sm->wall_now_ms =
-        (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    sm->wall_start_ms = m->wall_start_ms;
+    sm->wall_now_ms = lp_http_wall_ms();
+    sm->proc.start_ms = m->wall_start_ms;
     sm->log_dropped = m->logsink.dropped;
 }
 
@@ -503,19 +500,21 @@ static int relay_admin_http(struct relay_main *m)
         return -1;
     }
     m->have_http = 1;
-    if (lp_evloop_add(&m->loop, relay_http_fd(&m->http), RELAY_EV_HTTP) != 0) {
+    if (lp_evloop_add(&m->loop, lp_http_fd(&m->http.http), RELAY_EV_HTTP) !=
+        0) {
         fprintf(stderr, PROG ": admin listener: %s\n", strerror(errno));
         return -1;
     }
     if (lp_log_begin(&b, LP_LOG_INFO, "admin_listening")) {
-        lp_log_str(&b, "url", m->http.url);
-        lp_log_str(&b, "metrics_auth", m->http.loopback ? "none" : "token");
+        lp_log_str(&b, "url", m->http.http.url);
+        lp_log_str(&b, "metrics_auth",
+                   m->http.http.loopback ? "none" : "token");
         if (m->admin_token_file != NULL)
             lp_log_str(&b, "token_file", m->admin_token_file);
         /* the token is printed once, when it is made: afterwards it is in
          * --admin-token-file (owner only) */
         if (made)
-            lp_log_str(&b, "token", m->http.token);
+            lp_log_str(&b, "token", m->http.http.token);
         lp_log_end(&b);
     }
     return 0;
@@ -640,7 +639,7 @@ static int relay_wait(struct relay_main *m, struct epoll_event *evs, int max,
     lp_tstamp now = lp_clock_now();
 
     if (m->have_http) {
-        lp_tstamp h = relay_http_deadline(&m->http, now);
+        lp_tstamp h = lp_http_deadline(&m->http.http, now);
         if (h < deadline)
             deadline = h;
     }
@@ -705,7 +704,7 @@ static int relay_loop(struct relay_main *m)
                 lp_evloop_timer_fired(&m->loop);
                 break;
             case RELAY_EV_HTTP:
-                relay_http_run(&m->http);
+                lp_http_run(&m->http.http);
                 break;
             case RELAY_EV_SIGNAL:
                 while (read(m->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -729,8 +728,8 @@ static int relay_loop(struct relay_main *m)
         lp_service_watchdog(now);
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
-        if (m->have_http && relay_http_deadline(&m->http, now) <= now)
-            relay_http_run(&m->http); /* idle connections time out */
+        if (m->have_http && lp_http_deadline(&m->http.http, now) <= now)
+            lp_http_run(&m->http.http); /* idle connections time out */
         if (m->logsink.len > 0 || m->logsink.dropped > 0)
             (void)lp_logsink_flush(&m->logsink);
         if (stop_deadline != 0 &&
@@ -773,7 +772,7 @@ int main(int argc, char **argv)
         lp_logf(LP_LOG_INFO, "exit", "relay stopped");
         lp_relay_free(&m.relay);
     }
-    relay_http_close(&m.http);
+    lp_http_close(&m.http.http);
     if (m.have_tls)
         lp_tls_server_free(&m.tls);
     lp_udp_rxbatch_free(&m.rxb);
