@@ -491,7 +491,6 @@ static int relay_admin_http(struct relay_main *m)
 {
     char err[512];
     int made = 0;
-    struct lp_logbuf b;
 
     if (relay_http_open(&m->http, m->admin_listen, m->admin_token_file,
                         m->admin_timeout ? m->admin_timeout : 10, &m->relay,
@@ -505,18 +504,7 @@ static int relay_admin_http(struct relay_main *m)
         fprintf(stderr, PROG ": admin listener: %s\n", strerror(errno));
         return -1;
     }
-    if (lp_log_begin(&b, LP_LOG_INFO, "admin_listening")) {
-        lp_log_str(&b, "url", m->http.http.url);
-        lp_log_str(&b, "metrics_auth",
-                   m->http.http.loopback ? "none" : "token");
-        if (m->admin_token_file != NULL)
-            lp_log_str(&b, "token_file", m->admin_token_file);
-        /* the token is printed once, when it is made: afterwards it is in
-         * --admin-token-file (owner only) */
-        if (made)
-            lp_log_str(&b, "token", m->http.http.token);
-        lp_log_end(&b);
-    }
+    lp_http_log_listening(&m->http.http, made);
     return 0;
 }
 

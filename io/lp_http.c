@@ -390,6 +390,21 @@ int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
     return 0;
 }
 
+void lp_http_log_listening(const struct lp_http *h, int made)
+{
+    struct lp_logbuf b;
+
+    if (lp_log_begin(&b, LP_LOG_INFO, "admin_listening")) {
+        lp_log_str(&b, "url", h->url);
+        lp_log_str(&b, "metrics_auth", h->loopback ? "none" : "token");
+        if (h->cfg.token_file != NULL)
+            lp_log_str(&b, "token_file", h->cfg.token_file);
+        if (made)
+            lp_log_str(&b, "token", h->token);
+        lp_log_end(&b);
+    }
+}
+
 int lp_http_fd(const struct lp_http *h)
 {
     const union MHD_DaemonInfo *info =

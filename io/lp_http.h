@@ -111,6 +111,11 @@ struct lp_http {
 int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
                  char *err, size_t errlen);
 
+/* lp_http_log_listening logs event=admin_listening with the URL, whether
+ * /metrics needs the token, the token file, and the token itself when it
+ * was just made (made): afterwards it lives only in the file. */
+void lp_http_log_listening(const struct lp_http *h, int made);
+
 /* lp_http_fd: the descriptor to watch for reading (epoll). */
 int lp_http_fd(const struct lp_http *h);
 

@@ -10,26 +10,12 @@
  */
 "use strict";
 
-const POLL_MS = 2000;
+const PAGE = { name: "relay", tokenKey: "lanparty-token" };
 const HISTORY = 150; /* samples: 5 minutes at POLL_MS */
 const RTT_WARN = 150, RTT_BAD = 400; /* ms */
 const SVG = "http://www.w3.org/2000/svg";
 
-let token = null;
-let timer = null;
 const samples = new Map(); /* "room/id" -> [{t, bytes, drops, rtt}] */
-
-function $(id) { return document.getElementById(id); }
-
-function el(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const k of kids) if (k) e.appendChild(k);
-  return e;
-}
 
 function fmtBytes(n) {
   const u = ["B", "kB", "MB", "GB", "TB"];
@@ -47,12 +33,6 @@ function fmtDur(s) {
 }
 
 function fmtPct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + " %"; }
-
-function setError(msg) {
-  const e = $("error");
-  e.textContent = msg || "";
-  e.hidden = !msg;
-}
 
 /* A sparkline: an SVG polyline per series, each scaled to its own max. */
 function sparkline(series) {
@@ -230,49 +210,3 @@ function render(st) {
   $("version").textContent = "lanparty " + st.version;
   $("updated").textContent = "updated " + new Date(now).toLocaleTimeString();
 }
-
-async function poll() {
-  clearTimeout(timer);
-  try {
-    const r = await fetch("/api/v1/status", { headers: { Authorization: "Bearer " + token }, cache: "no-store" });
-    if (r.status === 401) {
-      sessionStorage.removeItem("lanparty-token");
-      token = null;
-      setError("The token was refused.");
-      $("login").hidden = false;
-      return;
-    }
-    if (!r.ok) throw new Error("HTTP " + r.status);
-    render(await r.json());
-    setError("");
-  } catch (e) {
-    setError("Cannot reach the relay: " + e.message);
-  }
-  timer = setTimeout(poll, POLL_MS);
-}
-
-function start() {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    sessionStorage.setItem("lanparty-token", decodeURIComponent(m[1]));
-    /* keep the token out of the address bar and the history */
-    window.history.replaceState(null, "", location.pathname);
-  }
-  token = sessionStorage.getItem("lanparty-token");
-  $("login").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    token = $("token").value.trim();
-    if (!token) return;
-    sessionStorage.setItem("lanparty-token", token);
-    $("login").hidden = true;
-    poll();
-  });
-  if (!token) {
-    $("login").hidden = false;
-    $("summary").textContent = "needs the admin token";
-    return;
-  }
-  poll();
-}
-
-document.addEventListener("DOMContentLoaded", start);

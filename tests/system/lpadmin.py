@@ -22,6 +22,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA = os.path.join(ROOT, "docs", "status-schema.json")
+GATEWAY_SCHEMA = os.path.join(ROOT, "docs", "gateway-status-schema.json")
 LOGDIR = os.path.join(ROOT, "build-logs")
 CLONE_NEWNET = 0x40000000
 
@@ -36,7 +37,7 @@ def need(tool, package):
 
 
 def admin_of(log_text):
-    """(url, token) from the relay's event=admin_listening line."""
+    """(url, token) from an event=admin_listening line (relay or gateway)."""
     m = re.search(r"event=admin_listening url=(\S+) .*?(?:token=(\S+))?$", log_text, re.M)
     if not m:
         raise AssertionError("no event=admin_listening in the relay's log:\n" + log_text[-3000:])
@@ -65,13 +66,14 @@ def status(url, token):
     return json.loads(body)
 
 
-def validate(doc):
-    """Validates a status document against docs/status-schema.json."""
+def validate(doc, schema_path=SCHEMA):
+    """Validates a status document against docs/status-schema.json (or
+    schema_path)."""
     try:
         import jsonschema
     except ImportError:
         raise AssertionError("python3-jsonschema is missing (scripts/install-deps.sh)")
-    with open(SCHEMA) as f:
+    with open(schema_path) as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator(schema).validate(doc)
 
