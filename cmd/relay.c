@@ -485,6 +485,54 @@ static void relay_http_meta(void *arg, struct lp_status_meta *sm)
     sm->log_dropped = m->logsink.dropped;
 }
 
+/*
+ * The dashboard's revoke (relay_http_revoke_fn): the credential leaves the
+ * room list file, written as `lanparty-relay invite revoke` writes it
+ * (atomically, owner only; the relay runs as --user, so the list's
+ * directory must be writable by it, as /var/lib/lanparty is), and the new
+ * list is put in force as SIGHUP would: every peer admitted with it is
+ * disconnected (`revoked`). The file is read afresh, so changes made to it
+ * since the last SIGHUP take effect too.
+ */
+static int relay_revoke(void *arg, const char *room, const char *label,
+                        size_t *npeers, char *err, size_t errlen)
+{
+    struct relay_main *m = arg;
+    struct lp_roomlist rl;
+    char e[300], *text = NULL;
+    size_t len = 0;
+    int rv;
+
+    if (m->rooms == NULL) {
+        snprintf(err, errlen, "an open relay has no invites to revoke");
+        return LP_ERR_INVAL;
+    }
+    if (relay_load_rooms(m->rooms, &rl, err, errlen) != 0)
+        return LP_ERR_IO;
+    if (lp_roomlist_remove_cred(&rl, room, label, e, sizeof(e)) != 0) {
+        snprintf(err, errlen, "%s (changed in %s since it was loaded?)", e,
+                 m->rooms);
+        lp_roomlist_free(&rl);
+        return LP_ERR_INVAL;
+    }
+    rv = lp_roomlist_format(&rl, &text, &len);
+    if (rv != 0)
+        snprintf(err, errlen, "out of memory");
+    else if ((rv = lp_file_write_atomic(m->rooms, text, len, 1, e,
+                                        sizeof(e))) != 0)
+        snprintf(err, errlen,
+                 "%s (the relay runs as its --user: keep the room "
+                 "list in a directory that user can write)",
+                 e);
+    free(text);
+    if (rv != 0) {
+        lp_roomlist_free(&rl);
+        return LP_ERR_IO;
+    }
+    *npeers = lp_relay_set_rooms(&m->relay, &rl, lp_clock_now());
+    return 0;
+}
+
 /* relay_admin_http binds the admin listener (--admin-listen) before the
  * privilege drop, adds it to the loop and says where it is. */
 static int relay_admin_http(struct relay_main *m)
@@ -494,7 +542,8 @@ static int relay_admin_http(struct relay_main *m)
 
     if (relay_http_open(&m->http, m->admin_listen, m->admin_token_file,
                         m->admin_timeout ? m->admin_timeout : 10, &m->relay,
-                        relay_http_meta, m, &made, err, sizeof(err)) != 0) {
+                        relay_http_meta, relay_revoke, m, &made, err,
+                        sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         return -1;
     }

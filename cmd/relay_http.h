@@ -6,6 +6,10 @@
  *   GET  /dashboard.js, /dashboard.css
  *   GET  /api/v1/status       lp_status_json (bearer token)
  *   POST /api/v1/rooms/ROOM/peers/ID/kick     lp_relay_kick (bearer token)
+ *   POST /api/v1/rooms/ROOM/peers/ID/revoke   the peer's invite leaves the
+ *                             room list (relay_http_revoke_fn): every peer
+ *                             admitted with it is disconnected (bearer
+ *                             token)
  *   GET  /metrics             Prometheus text (bearer token unless the
  *                             listener is bound to a loopback address)
  *
@@ -24,11 +28,23 @@
 /* relay_http_meta_fn fills the clocks and counters of *m (not m->proc). */
 typedef void (*relay_http_meta_fn)(void *arg, struct lp_status_meta *m);
 
+/*
+ * relay_http_revoke_fn removes the credential `label` of room `room` from
+ * the relay's room list, on disk and in force, and stores in *npeers how
+ * many peers that disconnected. Returns 0, LP_ERR_INVAL (an open relay, no
+ * such credential: 409) or LP_ERR_IO (the list cannot be read or written:
+ * 500), with a message in err.
+ */
+typedef int (*relay_http_revoke_fn)(void *arg, const char *room,
+                                    const char *label, size_t *npeers,
+                                    char *err, size_t errlen);
+
 struct relay_http {
     struct lp_http http;
     struct lp_relay *relay;
     relay_http_meta_fn meta;
-    void *meta_arg;
+    relay_http_revoke_fn revoke;
+    void *meta_arg; /* for meta and revoke */
 };
 
 /*
@@ -40,6 +56,7 @@ struct relay_http {
 int relay_http_open(struct relay_http *h, const char *listen,
                     const char *token_file, unsigned timeout_s,
                     struct lp_relay *relay, relay_http_meta_fn meta,
-                    void *meta_arg, int *made, char *err, size_t errlen);
+                    relay_http_revoke_fn revoke, void *meta_arg, int *made,
+                    char *err, size_t errlen);
 
 #endif /* RELAY_HTTP_H */

@@ -339,6 +339,25 @@ static const struct priv_rule priv_admin_http[] = {
     ANY(setsockopt), ANY(shutdown),  ANY(sendto),
 };
 
+/* The relay's dashboard revokes an invite (cmd/relay.c relay_revoke): the
+ * room list is written again as lp_file_write_atomic writes it, a new
+ * temporary file (exactly O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC: never
+ * an existing file opened for writing) named with the pid, fchmod 0600,
+ * geteuid (only root gives a file its old owner back), fsync, rename over
+ * the list, and unlink of the temporary file when a step fails. */
+static const struct priv_rule priv_relay_revoke[] = {
+    ARG_EQ(openat, 2, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC),
+    ANY(fchmod),
+    ANY(geteuid),
+    ANY(getpid),
+    ANY(fsync),
+    ANY(rename),
+    ANY(renameat),
+    ANY(renameat2),
+    ANY(unlink),
+    ANY(unlinkat),
+};
+
 /* The endpoints' runner (client/lp_runner.c) opens, connects and tunes a
  * new UDP socket on every reconnect (lp_udp_connect), and polls it. */
 static const struct priv_rule priv_runner[] = {
@@ -440,6 +459,8 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
         rv = priv_add(ctx, priv_relay, NELEM(priv_relay));
     if (rv == 0 && admin)
         rv = priv_add(ctx, priv_admin_http, NELEM(priv_admin_http));
+    if (rv == 0 && role == LP_PRIV_RELAY_ADMIN)
+        rv = priv_add(ctx, priv_relay_revoke, NELEM(priv_relay_revoke));
     if (rv == 0 && !relay)
         rv = priv_add(ctx, priv_runner, NELEM(priv_runner));
     if (rv == 0 && gateway)

@@ -6,14 +6,16 @@ browser are in test_dashboard_netns.py."""
 
 import json
 import os
+import signal
 import socket
+import subprocess
 import time
 
 import pytest
 
 import lpadmin
 from lpadmin import request
-from lpharness import frame
+from lpharness import RELAY, frame
 
 GW_MAC = "02:00:00:00:00:01"
 C1_MAC = "02:00:00:00:00:11"
@@ -223,3 +225,117 @@ def test_runs_under_its_seccomp_list(lp):
     s.close()
     time.sleep(0.2)
     assert r.proc.poll() is None, r.log()[-2000:]
+
+
+def closed_relay(lp, tmp_path, listen="127.0.0.1:0"):
+    """A closed relay whose room list lives in a directory its --user can
+    write (as /var/lib/lanparty is), with invites gateway, players and
+    alice; returns (relay, url, token, rooms path, auth tokens)."""
+    from test_rooms import admin, tokens
+    state = tmp_path / "state"
+    state.mkdir()
+    rooms = str(state / "rooms.txt")
+    t = tokens(admin(rooms, "room", "create", "PARTY"))
+    t.update(tokens(admin(rooms, "invite", "add", "PARTY", "alice")))
+    if os.geteuid() == 0:
+        import pwd
+        pw = pwd.getpwnam("lanparty")
+        os.chown(str(state), pw.pw_uid, pw.pw_gid)
+        os.chown(rooms, pw.pw_uid, pw.pw_gid)
+    r, url, token = start(lp, "--rooms", rooms, listen=listen)
+    return r, url, token, rooms, t
+
+
+def invites(rooms):
+    out = subprocess.run([RELAY, "invite", "list", "PARTY", "--rooms", rooms],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out
+    return [line.split()[1] for line in out.stdout.splitlines()[1:]]
+
+
+
+
+def test_revoke(lp, tmp_path):
+    """The dashboard's revoke: the invite leaves the room list (on disk),
+    the peer gets disconnect `revoked` and the others peer_left, and the
+    link no longer admits anyone; the other invites stay."""
+    r, url, token, rooms, t = closed_relay(lp, tmp_path)
+    gw = lp.peer(r)
+    gw.join("gateway", "PARTY", GW_MAC, extra="auth=" + t["gateway"])
+    alice = lp.peer(r)
+    alice.join("client", "PARTY", C1_MAC, extra="auth=" + t["alice"])
+    bob = lp.peer(r)
+    bob.join("client", "PARTY", C2_MAC, extra="auth=" + t["players"])
+    aid = alice.seen_welcome()["peer_id"]
+    path = "/api/v1/rooms/PARTY/peers/%d/revoke" % aid
+    st, _, _ = request(url, path, "POST", token="wrong")
+    assert st == 401
+    st, _, _ = request(url, path, "GET", token=token)
+    assert st == 405
+    assert "alice" in invites(rooms)
+    st, _, body = request(url, path, "POST", token=token)
+    assert st == 200, body
+    assert json.loads(body) == {"revoked": {"room": "PARTY", "id": aid, "label": "alice",
+                                            "peers": 1}}
+    assert alice.ctrl("disconnect")["reason"] == "revoked"
+    alice.closed()
+    for other in (gw, bob):
+        left = other.ctrl("peer_left")
+        assert left["peer_id"] == aid and left["reason"] == "revoked"
+    r.wait_log(r"event=admin_revoke room=PARTY peer_id=%d label=alice peers_revoked=1" % aid)
+    # on disk: alice's invite is gone, the others stay, the file stays
+    # owner-only
+    assert sorted(invites(rooms)) == ["gateway", "players"]
+    assert os.stat(rooms).st_mode & 0o777 == 0o600
+    # the link no longer admits, even after a reload
+    r.signal(signal.SIGHUP)
+    r.wait_log(r"event=reload .*reloaded")
+    again = lp.peer(r)
+    again.hello("client", "PARTY", C1_MAC, extra="auth=" + t["alice"])
+    assert again.ctrl("reject")["reason"] == "unauthorized"
+    doc = lpadmin.status(url, token)
+    lpadmin.validate(doc)
+    assert sorted(p["label"] for p in lpadmin.peers(doc)) == ["gateway", "players"]
+    assert doc["relay"]["revoked"] == 1
+    # gone: 404
+    st, _, _ = request(url, path, "POST", token=token)
+    assert st == 404
+    assert r.proc.poll() is None
+
+
+def test_revoke_shared_invite_and_refusals(lp, tmp_path):
+    """Revoking a shared invite disconnects everyone who joined with it;
+    an open relay has nothing to revoke (409); a list the relay cannot
+    write is a 500 that changes nothing."""
+    r, url, token, rooms, t = closed_relay(lp, tmp_path)
+    gw = lp.peer(r)
+    gw.join("gateway", "PARTY", GW_MAC, extra="auth=" + t["gateway"])
+    c1 = lp.peer(r)
+    c1.join("client", "PARTY", C1_MAC, extra="auth=" + t["players"])
+    c2 = lp.peer(r)
+    c2.join("client", "PARTY", C2_MAC, extra="auth=" + t["players"])
+    st, _, body = request(url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
+                          c1.seen_welcome()["peer_id"], "POST", token=token)
+    assert st == 200 and json.loads(body)["revoked"]["peers"] == 2, body
+    for c in (c1, c2):
+        assert c.ctrl("disconnect")["reason"] == "revoked"
+    assert sorted(invites(rooms)) == ["alice", "gateway"]
+
+    open_r, open_url, open_token = start(lp)
+    p = lp.peer(open_r)
+    p.join("client", "PARTY", C1_MAC)
+    st, _, body = request(open_url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
+                          p.seen_welcome()["peer_id"], "POST", token=open_token)
+    assert st == 409 and b"open relay" in body, body
+
+    if os.geteuid() == 0:
+        # the list's directory belongs to root: the relay (now `lanparty`)
+        # cannot replace the file
+        os.chown(str(tmp_path / "state"), 0, 0)
+        st, _, body = request(url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
+                              gw.seen_welcome()["peer_id"], "POST", token=token)
+        assert st == 500 and b"cannot write" in body, body
+        assert sorted(invites(rooms)) == ["alice", "gateway"]
+        assert not [f for f in os.listdir(str(tmp_path / "state")) if ".tmp." in f]
+        st, _, _ = request(url, "/api/v1/status", token=token)
+        assert st == 200 and r.proc.poll() is None
