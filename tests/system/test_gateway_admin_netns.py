@@ -152,3 +152,30 @@ def test_runs_under_its_seccomp_list(party):
     assert party.gateway.p.poll() is None, party.gateway.text()[-3000:]
     # and it still bridges
     sh("ping", "-c", "2", "-i", "0.2", "-W", "2", LAN_HOST, ns=party.ns["p1"])
+
+
+def test_page_in_chromium(party):
+    """Headless Chromium shows the gateway's page: the LAN interface, the
+    link, the relay connected; a screenshot goes to build-logs/."""
+    from selenium.webdriver.common.by import By
+    os.makedirs(lpadmin.LOGDIR, exist_ok=True)
+    shot = os.path.join(lpadmin.LOGDIR, "gateway.png")
+    drv = party.nsx(lpadmin.chromium)
+    try:
+        party.nsx(drv.set_window_size, 1280, 900)
+        party.nsx(drv.get, party.gw_url + "#token=" + party.gw_token)
+        deadline = time.monotonic() + 20
+        text = ""
+        while time.monotonic() < deadline:
+            text = party.nsx(lambda: drv.find_element(By.TAG_NAME, "body").text)
+            if "LAN lan0" in text and "connected" in text:
+                break
+            time.sleep(0.3)
+        assert "LAN lan0" in text and "link up" in text and "connected" in text, text
+        assert "PARTY" in text
+        assert "token" not in party.nsx(lambda: drv.current_url)
+        assert party.nsx(lambda: drv.title) == "lanparty gateway"
+        party.nsx(drv.save_screenshot, shot)
+    finally:
+        party.nsx(drv.quit)
+    assert os.path.getsize(shot) > 10000
