@@ -149,29 +149,46 @@ int lp_gwstatus_metrics(const struct lp_gwstatus *g,
                  "1 when the LAN interface has carrier.");
     lp_prom_printf(&b, "lanparty_gateway_lan_link_up{interface=\"%s\"} %d\n",
                    ifname, g->link_up ? 1 : 0);
-    lp_prom_u64(&b, "lanparty_gateway_lan_link_downs_total", "counter",
-                "Times the LAN link went down.", g->link_downs);
+    {
+        /* the plain counters and gauges, one series each */
+        const struct {
+            const char *name, *type, *help;
+            uint64_t v;
+        } one[] = {
+            {"lanparty_gateway_lan_link_downs_total", "counter",
+             "Times the LAN link went down.", g->link_downs},
+            {"lanparty_gateway_lan_tx_errors_total", "counter",
+             "Frames the LAN interface refused.", g->lan_tx_errors},
+            {"lanparty_gateway_super_frames_total", "counter",
+             "GRO/TSO super-frames read from the LAN and split.",
+             g->super_frames},
+            {"lanparty_gateway_split_frames_total", "counter",
+             "Wire-sized frames made by splitting super-frames.",
+             g->split_frames},
+            {"lanparty_gateway_split_errors_total", "counter",
+             "Super-frames that could not be split (dropped).",
+             g->split_errors},
+            {"lanparty_gateway_checksums_completed_total", "counter",
+             "Frames whose unfinished checksum the gateway completed.",
+             g->csum_completed},
+            {"lanparty_gateway_cam_refreshes_total", "counter",
+             "Frames sent to remind the switch where players' MACs live.",
+             g->cam_refreshes},
+            {"lanparty_gateway_relay_connected", "gauge",
+             "1 while the gateway is welcomed into its room.",
+             g->state == LP_GWSTATUS_CONNECTED},
+            {"lanparty_gateway_relay_sessions_total", "counter",
+             "Connections to the relay begun since start.", g->sessions},
+            {"lanparty_gateway_players", "gauge",
+             "Players in the gateway's room.", g->players},
+        };
+        for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+            lp_prom_u64(&b, one[i].name, one[i].type, one[i].help, one[i].v);
+    }
     gws_dir(&b, "lanparty_gateway_lan_frames_total",
             "Ethernet frames on the LAN interface: in read from it, out "
             "written to it.",
             g->lan_rx, g->lan_tx);
-    lp_prom_u64(&b, "lanparty_gateway_lan_tx_errors_total", "counter",
-                "Frames the LAN interface refused.", g->lan_tx_errors);
-    lp_prom_u64(&b, "lanparty_gateway_super_frames_total", "counter",
-                "GRO/TSO super-frames read from the LAN and split.",
-                g->super_frames);
-    lp_prom_u64(&b, "lanparty_gateway_split_frames_total", "counter",
-                "Wire-sized frames made by splitting super-frames.",
-                g->split_frames);
-    lp_prom_u64(&b, "lanparty_gateway_split_errors_total", "counter",
-                "Super-frames that could not be split (dropped).",
-                g->split_errors);
-    lp_prom_u64(&b, "lanparty_gateway_checksums_completed_total", "counter",
-                "Frames whose unfinished checksum the gateway completed.",
-                g->csum_completed);
-    lp_prom_u64(&b, "lanparty_gateway_cam_refreshes_total", "counter",
-                "Frames sent to remind the switch where players' MACs live.",
-                g->cam_refreshes);
     gws_dir(&b, "lanparty_gateway_relay_frames_total",
             "Ethernet frames to and from the relay: in from it, out to it.",
             c->frames_rx, c->frames_tx);
@@ -185,13 +202,6 @@ int lp_gwstatus_metrics(const struct lp_gwstatus *g,
         lp_prom_printf(&b, "lanparty_gateway_drops_total{reason=\"%s\"} %llu\n",
                        lp_reason_name((enum lp_reason)i),
                        (unsigned long long)c->drops[i]);
-    lp_prom_u64(&b, "lanparty_gateway_relay_connected", "gauge",
-                "1 while the gateway is welcomed into its room.",
-                g->state == LP_GWSTATUS_CONNECTED);
-    lp_prom_u64(&b, "lanparty_gateway_relay_sessions_total", "counter",
-                "Connections to the relay begun since start.", g->sessions);
-    lp_prom_u64(&b, "lanparty_gateway_players", "gauge",
-                "Players in the gateway's room.", g->players);
     if (g->state != LP_GWSTATUS_DISCONNECTED && g->rtt_smoothed != 0) {
         lp_prom_head(&b, "lanparty_gateway_relay_rtt_seconds", "gauge",
                      "Smoothed QUIC round-trip time to the relay.");

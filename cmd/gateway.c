@@ -65,8 +65,7 @@ struct gw {
     uint64_t split_out; /* of those, made by splitting super-frames */
     uint64_t csum_done; /* frames whose checksum was completed here */
     /* the admin listener (--admin-listen), in the runner's loop */
-    const char *admin_listen, *admin_token_file;
-    unsigned admin_timeout;
+    struct lp_http_opts admin;
     struct gateway_http http;
     int have_http;
     lp_tstamp started;
@@ -509,10 +508,10 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
         go->g->cam_interval = (lp_tstamp)v * LP_SECONDS;
         return 0;
     case GW_OPT_ADMIN_LISTEN:
-        go->g->admin_listen = val;
+        go->g->admin.listen = val;
         return 0;
     case GW_OPT_ADMIN_TOKEN_FILE:
-        go->g->admin_token_file = val;
+        go->g->admin.token_file = val;
         return 0;
     case GW_OPT_ADMIN_TIMEOUT:
         if (lp_num_parse_u64(val, 1, 3600, &v) != 0) {
@@ -522,7 +521,7 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
                     val);
             return LP_EXIT_USAGE;
         }
-        go->g->admin_timeout = (unsigned)v;
+        go->g->admin.timeout_s = (unsigned)v;
         return 0;
     default:
         return LP_EXIT_USAGE;
@@ -619,9 +618,8 @@ static int gw_admin_http(struct gw *g, struct lp_runner_dev *dev)
     char err[512];
     int made = 0;
 
-    if (gateway_http_open(&g->http, g->admin_listen, g->admin_token_file,
-                          g->admin_timeout ? g->admin_timeout : 10, gw_fill, g,
-                          &made, err, sizeof(err)) != 0) {
+    if (gateway_http_open(&g->http, &g->admin, gw_fill, g, &made, err,
+                          sizeof(err)) != 0) {
         fprintf(stderr, "lanparty-gateway: %s\n", err);
         return LP_EXIT_ERROR;
     }
@@ -712,7 +710,7 @@ int main(int argc, char **argv)
     dev.on_tick = gw_on_tick;
     dev.after_setup = gw_after_setup;
     dev.aux_fd = -1;
-    if (g.admin_listen != NULL && (rc = gw_admin_http(&g, &dev)) != 0)
+    if (g.admin.listen != NULL && (rc = gw_admin_http(&g, &dev)) != 0)
         return rc;
     rc = lp_runner_run(&cfg, &dev);
     lp_http_close(&g.http.http);

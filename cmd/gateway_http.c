@@ -31,21 +31,13 @@ static void gw_fill(struct gateway_http *h, struct lp_gwstatus *s)
     h->fill(h->arg, s);
 }
 
-static int gw_status(void *arg, const struct lp_procinfo *proc, char **out,
-                     size_t *outlen)
+static json_t *gw_status(void *arg, const struct lp_procinfo *proc)
 {
     struct lp_gwstatus s;
-    json_t *doc;
 
     (void)proc;
     gw_fill(arg, &s);
-    doc = lp_gwstatus_json(&s);
-    *out = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (*out == NULL)
-        return LP_ERR_NOMEM;
-    *outlen = strlen(*out);
-    return 0;
+    return lp_gwstatus_json(&s);
 }
 
 static int gw_metrics(void *arg, const struct lp_procinfo *proc, char **out,
@@ -57,23 +49,16 @@ static int gw_metrics(void *arg, const struct lp_procinfo *proc, char **out,
     return lp_gwstatus_metrics(&s, proc, out, outlen);
 }
 
-int gateway_http_open(struct gateway_http *h, const char *listen,
-                      const char *token_file, unsigned timeout_s,
+int gateway_http_open(struct gateway_http *h, const struct lp_http_opts *opts,
                       gateway_http_fill_fn fill, void *arg, int *made,
                       char *err, size_t errlen)
 {
-    struct lp_http_cfg cfg;
+    const struct lp_http_cfg cfg = {
+        *opts,     gw_assets,  sizeof(gw_assets) / sizeof(gw_assets[0]),
+        gw_status, gw_metrics, NULL,
+        h};
 
     h->fill = fill;
     h->arg = arg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.listen = listen;
-    cfg.token_file = token_file;
-    cfg.timeout_s = timeout_s;
-    cfg.assets = gw_assets;
-    cfg.nassets = sizeof(gw_assets) / sizeof(gw_assets[0]);
-    cfg.status = gw_status;
-    cfg.metrics = gw_metrics;
-    cfg.arg = h;
     return lp_http_open(&h->http, &cfg, made, err, errlen);
 }

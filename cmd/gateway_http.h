@@ -28,12 +28,11 @@ struct gateway_http {
 };
 
 /*
- * gateway_http_open starts the listener (lp_http_open: listen, the token
- * of token_file, *made when it was made, idle timeout_s). Returns 0, or
- * -1 with a message in err.
+ * gateway_http_open starts the listener as the flags in opts say
+ * (lp_http_open; *made when the token was made). Returns 0, or -1 with a
+ * message in err.
  */
-int gateway_http_open(struct gateway_http *h, const char *listen,
-                      const char *token_file, unsigned timeout_s,
+int gateway_http_open(struct gateway_http *h, const struct lp_http_opts *opts,
                       gateway_http_fill_fn fill, void *arg, int *made,
                       char *err, size_t errlen);
 

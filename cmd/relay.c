@@ -146,8 +146,7 @@ struct relay_main {
     struct lp_evloop loop;
     struct lp_logsink logsink; /* stderr, never blocking the loop */
     /* the admin listener (--admin-listen), in this loop */
-    const char *admin_listen, *admin_token_file;
-    unsigned admin_timeout;
+    struct lp_http_opts admin;
     struct relay_http http;
     int have_http;
     lp_tstamp started;
@@ -299,14 +298,14 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
             m->user = optarg;
             break;
         case 1011:
-            m->admin_listen = optarg;
+            m->admin.listen = optarg;
             break;
         case 1012:
-            m->admin_token_file = optarg;
+            m->admin.token_file = optarg;
             break;
         case 1013:
             if ((rc = num_opt("--admin-timeout", optarg, 1, 3600, &v)) == 0)
-                m->admin_timeout = (unsigned)v;
+                m->admin.timeout_s = (unsigned)v;
             break;
         case 1001:
             if ((rc = num_opt("--room-max-per-ip", optarg, 0, 65535, &v)) == 0)
@@ -540,10 +539,8 @@ static int relay_admin_http(struct relay_main *m)
     char err[512];
     int made = 0;
 
-    if (relay_http_open(&m->http, m->admin_listen, m->admin_token_file,
-                        m->admin_timeout ? m->admin_timeout : 10, &m->relay,
-                        relay_http_meta, relay_revoke, m, &made, err,
-                        sizeof(err)) != 0) {
+    if (relay_http_open(&m->http, &m->admin, &m->relay, relay_http_meta,
+                        relay_revoke, m, &made, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         return -1;
     }
@@ -640,7 +637,7 @@ static int relay_setup(struct relay_main *m)
             return LP_EXIT_ERROR;
         }
     }
-    if (m->admin_listen != NULL && relay_admin_http(m) != 0)
+    if (m->admin.listen != NULL && relay_admin_http(m) != 0)
         return LP_EXIT_ERROR;
     lp_sockaddr_format((const struct sockaddr *)&m->udp.local, 1, a, sizeof(a));
     if (lp_log_begin(&b, LP_LOG_INFO, "listening")) {

@@ -36,21 +36,13 @@ static void http_meta(struct relay_http *h, const struct lp_procinfo *proc,
     h->meta(h->meta_arg, m);
 }
 
-static int http_status(void *arg, const struct lp_procinfo *proc, char **out,
-                       size_t *outlen)
+static json_t *http_status(void *arg, const struct lp_procinfo *proc)
 {
     struct relay_http *h = arg;
     struct lp_status_meta m;
-    json_t *st;
 
     http_meta(h, proc, &m);
-    st = lp_status_json(h->relay, &m, lp_clock_now());
-    *out = st != NULL ? json_dumps(st, JSON_COMPACT) : NULL;
-    json_decref(st);
-    if (*out == NULL)
-        return LP_ERR_NOMEM;
-    *outlen = strlen(*out);
-    return 0;
+    return lp_status_json(h->relay, &m, lp_clock_now());
 }
 
 static int http_metrics(void *arg, const struct lp_procinfo *proc, char **out,
@@ -198,27 +190,23 @@ static enum MHD_Result http_route(void *arg, struct lp_http *lh,
     return http_peer_action(h, c, url + sizeof(rooms_prefix) - 1);
 }
 
-int relay_http_open(struct relay_http *h, const char *listen,
-                    const char *token_file, unsigned timeout_s,
+int relay_http_open(struct relay_http *h, const struct lp_http_opts *opts,
                     struct lp_relay *relay, relay_http_meta_fn meta,
                     relay_http_revoke_fn revoke, void *meta_arg, int *made,
                     char *err, size_t errlen)
 {
-    struct lp_http_cfg cfg;
+    const struct lp_http_cfg cfg = {*opts,
+                                    relay_assets,
+                                    sizeof(relay_assets) /
+                                        sizeof(relay_assets[0]),
+                                    http_status,
+                                    http_metrics,
+                                    http_route,
+                                    h};
 
     h->relay = relay;
     h->meta = meta;
     h->revoke = revoke;
     h->meta_arg = meta_arg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.listen = listen;
-    cfg.token_file = token_file;
-    cfg.timeout_s = timeout_s;
-    cfg.assets = relay_assets;
-    cfg.nassets = sizeof(relay_assets) / sizeof(relay_assets[0]);
-    cfg.status = http_status;
-    cfg.metrics = http_metrics;
-    cfg.route = http_route;
-    cfg.arg = h;
     return lp_http_open(&h->http, &cfg, made, err, errlen);
 }

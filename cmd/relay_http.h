@@ -48,13 +48,11 @@ struct relay_http {
 };
 
 /*
- * relay_http_open starts the listener on listen (an address as for
- * --listen, TCP) with an idle timeout of timeout_s seconds and the token
- * of token_file (lp_http_open: read, or made and written; *made tells).
+ * relay_http_open starts the listener as the flags in opts say
+ * (lp_http_open: the token read, or made and written; *made tells).
  * Returns 0, or -1 with a message in err.
  */
-int relay_http_open(struct relay_http *h, const char *listen,
-                    const char *token_file, unsigned timeout_s,
+int relay_http_open(struct relay_http *h, const struct lp_http_opts *opts,
                     struct lp_relay *relay, relay_http_meta_fn meta,
                     relay_http_revoke_fn revoke, void *meta_arg, int *made,
                     char *err, size_t errlen);

@@ -158,22 +158,33 @@ void lp_http_proc(const struct lp_http *h, struct lp_procinfo *p)
     p->resident_bytes = (int64_t)(v[20] * (unsigned long long)h->page_size);
 }
 
-/* http_doc answers GET of a document the daemon writes. */
+/* http_doc answers GET of a document the daemon writes: the metrics
+ * (text), or the status (JSON, made compact here). */
 static enum MHD_Result http_doc(struct lp_http *h, struct MHD_Connection *c,
-                                lp_http_doc_fn fn, const char *type)
+                                int status)
 {
     struct lp_procinfo p;
     char *s = NULL;
     size_t len = 0;
     enum MHD_Result ret;
+    int rv = 0;
 
     lp_http_proc(h, &p);
-    if (fn == NULL)
-        return lp_http_error(c, MHD_HTTP_NOT_FOUND, "no such resource");
-    if (fn(h->cfg.arg, &p, &s, &len) != 0 || s == NULL)
+    if (status) {
+        json_t *doc = h->cfg.status(h->cfg.arg, &p);
+        s = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        len = s != NULL ? strlen(s) : 0;
+    } else {
+        rv = h->cfg.metrics(h->cfg.arg, &p, &s, &len);
+    }
+    if (rv != 0 || s == NULL)
         return lp_http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                              "out of memory");
-    ret = lp_http_send(c, MHD_HTTP_OK, type, s, len, 0);
+    ret = lp_http_send(c, MHD_HTTP_OK,
+                       status ? "application/json"
+                              : "text/plain; version=0.0.4; charset=utf-8",
+                       s, len, 0);
     free(s);
     return ret;
 }
@@ -231,15 +242,14 @@ static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c,
             return lp_http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
         if (!h->loopback && !lp_http_authorized(h, c))
             return lp_http_unauthorized(h, c);
-        return http_doc(h, c, h->cfg.metrics,
-                        "text/plain; version=0.0.4; charset=utf-8");
+        return http_doc(h, c, 0);
     }
     if (strcmp(url, "/api/v1/status") == 0) {
         if (!lp_http_authorized(h, c))
             return lp_http_unauthorized(h, c);
         if (!get)
             return lp_http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
-        return http_doc(h, c, h->cfg.status, "application/json");
+        return http_doc(h, c, 1);
     }
     if (h->cfg.route != NULL)
         return h->cfg.route(h->cfg.arg, h, c, method, url);
@@ -344,15 +354,15 @@ int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
             ? (int64_t)rl.rlim_cur
             : -1;
     h->start_ms = lp_http_wall_ms();
-    if (lp_endpoint_parse_listen(&ep, cfg->listen, err, errlen) != 0 ||
+    if (lp_endpoint_parse_listen(&ep, cfg->opts.listen, err, errlen) != 0 ||
         lp_resolve_endpoint(&ep, &addr, &alen, 1, &n, err, errlen) != 0 ||
         n == 0) {
         size_t l = strlen(err);
         snprintf(err + l, errlen > l ? errlen - l : 0, " (--admin-listen '%s')",
-                 cfg->listen);
+                 cfg->opts.listen);
         return -1;
     }
-    if (http_token(h, cfg->token_file, made, err, errlen) != 0)
+    if (http_token(h, cfg->opts.token_file, made, err, errlen) != 0)
         return -1;
     if (addr.ss_family == AF_INET6) {
         const struct in6_addr *a6 = &((struct sockaddr_in6 *)&addr)->sin6_addr;
@@ -369,14 +379,15 @@ int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)LP_HTTP_MAX_CONNS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)LP_HTTP_MAX_PER_IP,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LP_HTTP_MEMORY,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->opts.timeout_s != 0 ? cfg->opts.timeout_s : LP_HTTP_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
         MHD_OPTION_EXTERNAL_LOGGER, http_log, h, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         64u, MHD_OPTION_END);
     if (h->d == NULL) {
         lp_sockaddr_format((struct sockaddr *)&addr, 1, a, sizeof(a));
         snprintf(err, errlen, "--admin-listen %s: cannot listen on %s: %s",
-                 cfg->listen, a, strerror(errno));
+                 cfg->opts.listen, a, strerror(errno));
         return -1;
     }
     /* the port actually bound (port 0 picks one) */
@@ -397,8 +408,8 @@ void lp_http_log_listening(const struct lp_http *h, int made)
     if (lp_log_begin(&b, LP_LOG_INFO, "admin_listening")) {
         lp_log_str(&b, "url", h->url);
         lp_log_str(&b, "metrics_auth", h->loopback ? "none" : "token");
-        if (h->cfg.token_file != NULL)
-            lp_log_str(&b, "token_file", h->cfg.token_file);
+        if (h->cfg.opts.token_file != NULL)
+            lp_log_str(&b, "token_file", h->cfg.opts.token_file);
         if (made)
             lp_log_str(&b, "token", h->token);
         lp_log_end(&b);

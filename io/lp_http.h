@@ -10,7 +10,7 @@
  *
  * What it serves itself:
  *   GET  the static assets of cfg (the page, its script and style)
- *   GET  /api/v1/status   cfg->status (bearer token)
+ *   GET  /api/v1/status   cfg->status, as compact JSON (bearer token)
  *   GET  /metrics         cfg->metrics (bearer token unless the listener
  *                         is bound to a loopback address)
  * and every other request goes to cfg->route (NULL: 404).
@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "lp_prom.h"
@@ -66,6 +67,10 @@ struct lp_http;
 typedef int (*lp_http_doc_fn)(void *arg, const struct lp_procinfo *proc,
                               char **out, size_t *outlen);
 
+/* lp_http_json_fn builds the status document (the caller, lp_http,
+ * releases it); NULL when out of memory (500). */
+typedef json_t *(*lp_http_json_fn)(void *arg, const struct lp_procinfo *proc);
+
 /*
  * lp_http_route_fn answers a request lp_http does not serve itself:
  * method and url as libmicrohttpd gives them, the body already checked
@@ -77,13 +82,22 @@ typedef enum MHD_Result (*lp_http_route_fn)(void *arg, struct lp_http *h,
                                             const char *method,
                                             const char *url);
 
-struct lp_http_cfg {
+/* The daemon's flags: --admin-listen, --admin-token-file, --admin-timeout
+ * (0: the default, LP_HTTP_TIMEOUT_S). */
+struct lp_http_opts {
     const char *listen;     /* an address as for --listen, TCP */
     const char *token_file; /* NULL: a new token at every start */
     unsigned timeout_s;     /* idle connections are closed after it */
+};
+
+#define LP_HTTP_TIMEOUT_S 10
+
+struct lp_http_cfg {
+    struct lp_http_opts opts;
     const struct lp_http_asset *assets;
     size_t nassets;
-    lp_http_doc_fn status, metrics;
+    lp_http_json_fn status;
+    lp_http_doc_fn metrics;
     lp_http_route_fn route; /* NULL: everything else is 404 */
     void *arg;              /* for the callbacks */
 };

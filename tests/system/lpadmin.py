@@ -66,6 +66,19 @@ def status(url, token):
     return json.loads(body)
 
 
+def wait_status(call, url, token, pred, timeout=20):
+    """GET /api/v1/status through call (an NsExecutor, or a plain call)
+    until pred(doc); returns that doc."""
+    deadline = time.monotonic() + timeout
+    doc = None
+    while time.monotonic() < deadline:
+        doc = call(status, url, token)
+        if pred(doc):
+            return doc
+        time.sleep(0.3)
+    raise AssertionError("status never matched: %s" % json.dumps(doc)[:3000])
+
+
 def validate(doc, schema_path=SCHEMA):
     """Validates a status document against docs/status-schema.json (or
     schema_path)."""

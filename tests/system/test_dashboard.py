@@ -246,6 +246,18 @@ def closed_relay(lp, tmp_path, listen="127.0.0.1:0"):
     return r, url, token, rooms, t
 
 
+def closed_room_of_three(lp, r, t, c1_invite, c2_invite="players"):
+    """room_of_three on a closed relay: the gateway's invite, then two
+    clients with the invites named."""
+    peers = []
+    for role, mac, invite in (("gateway", GW_MAC, "gateway"), ("client", C1_MAC, c1_invite),
+                              ("client", C2_MAC, c2_invite)):
+        p = lp.peer(r)
+        p.join(role, "PARTY", mac, extra="auth=" + t[invite])
+        peers.append(p)
+    return peers
+
+
 def invites(rooms):
     out = subprocess.run([RELAY, "invite", "list", "PARTY", "--rooms", rooms],
                          capture_output=True, text=True, timeout=10)
@@ -260,12 +272,7 @@ def test_revoke(lp, tmp_path):
     the peer gets disconnect `revoked` and the others peer_left, and the
     link no longer admits anyone; the other invites stay."""
     r, url, token, rooms, t = closed_relay(lp, tmp_path)
-    gw = lp.peer(r)
-    gw.join("gateway", "PARTY", GW_MAC, extra="auth=" + t["gateway"])
-    alice = lp.peer(r)
-    alice.join("client", "PARTY", C1_MAC, extra="auth=" + t["alice"])
-    bob = lp.peer(r)
-    bob.join("client", "PARTY", C2_MAC, extra="auth=" + t["players"])
+    gw, alice, bob = closed_room_of_three(lp, r, t, "alice")
     aid = alice.seen_welcome()["peer_id"]
     path = "/api/v1/rooms/PARTY/peers/%d/revoke" % aid
     st, _, _ = request(url, path, "POST", token="wrong")
@@ -308,12 +315,7 @@ def test_revoke_shared_invite_and_refusals(lp, tmp_path):
     an open relay has nothing to revoke (409); a list the relay cannot
     write is a 500 that changes nothing."""
     r, url, token, rooms, t = closed_relay(lp, tmp_path)
-    gw = lp.peer(r)
-    gw.join("gateway", "PARTY", GW_MAC, extra="auth=" + t["gateway"])
-    c1 = lp.peer(r)
-    c1.join("client", "PARTY", C1_MAC, extra="auth=" + t["players"])
-    c2 = lp.peer(r)
-    c2.join("client", "PARTY", C2_MAC, extra="auth=" + t["players"])
+    gw, c1, c2 = closed_room_of_three(lp, r, t, "players")
     st, _, body = request(url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
                           c1.seen_welcome()["peer_id"], "POST", token=token)
     assert st == 200 and json.loads(body)["revoked"]["peers"] == 2, body

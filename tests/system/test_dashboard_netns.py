@@ -49,14 +49,7 @@ def status(party):
 
 
 def wait_status(party, pred, timeout=20):
-    deadline = time.monotonic() + timeout
-    doc = None
-    while time.monotonic() < deadline:
-        doc = status(party)
-        if pred(doc):
-            return doc
-        time.sleep(0.3)
-    raise AssertionError("status never matched: %s" % json.dumps(doc)[:3000])
+    return lpadmin.wait_status(party.nsx, party.admin_url, party.admin_token, pred, timeout)
 
 
 def iperf_once(party, seconds, udp_rate=None, player="p1"):

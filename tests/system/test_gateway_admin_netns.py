@@ -37,19 +37,8 @@ def party():
             lp.nsx.close()
 
 
-def status(party):
-    return party.nsx(lpadmin.status, party.gw_url, party.gw_token)
-
-
 def wait_status(party, pred, timeout=20):
-    deadline = time.monotonic() + timeout
-    doc = None
-    while time.monotonic() < deadline:
-        doc = status(party)
-        if pred(doc):
-            return doc
-        time.sleep(0.3)
-    raise AssertionError("gateway status never matched: %s" % doc)
+    return lpadmin.wait_status(party.nsx, party.gw_url, party.gw_token, pred, timeout)
 
 
 def test_status_shows_the_lan_and_frames_moving(party):
