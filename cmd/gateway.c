@@ -46,6 +46,8 @@ enum {
     GW_OPT_ADMIN_LISTEN = 0x1200,
     GW_OPT_ADMIN_TOKEN_FILE,
     GW_OPT_ADMIN_TIMEOUT,
+    GW_OPT_ADMIN_TLS_CERT,
+    GW_OPT_ADMIN_TLS_KEY,
 };
 
 struct gw {
@@ -475,7 +477,10 @@ static void usage(FILE *f)
                "and written (owner\n"
                "                            only) at the first start\n"
                "  --admin-timeout S         idle HTTP connections are closed "
-               "after S seconds (10)\n");
+               "after S seconds (10)\n"
+               "  --admin-tls-cert FILE, --admin-tls-key FILE\n"
+               "                            serve it over HTTPS with this "
+               "certificate and key (PEM)\n");
 }
 
 /* The gateway's own options; ifname is checked once all are read. */
@@ -522,6 +527,12 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
             return LP_EXIT_USAGE;
         }
         go->g->admin.timeout_s = (unsigned)v;
+        return 0;
+    case GW_OPT_ADMIN_TLS_CERT:
+        go->g->admin.tls_cert_file = val;
+        return 0;
+    case GW_OPT_ADMIN_TLS_KEY:
+        go->g->admin.tls_key_file = val;
         return 0;
     default:
         return LP_EXIT_USAGE;
@@ -655,6 +666,8 @@ int main(int argc, char **argv)
         {"admin-listen", required_argument, NULL, GW_OPT_ADMIN_LISTEN},
         {"admin-token-file", required_argument, NULL, GW_OPT_ADMIN_TOKEN_FILE},
         {"admin-timeout", required_argument, NULL, GW_OPT_ADMIN_TIMEOUT},
+        {"admin-tls-cert", required_argument, NULL, GW_OPT_ADMIN_TLS_CERT},
+        {"admin-tls-key", required_argument, NULL, GW_OPT_ADMIN_TLS_KEY},
         {NULL, 0, NULL, 0},
     };
     static struct gw g;

@@ -120,6 +120,8 @@ static void usage(FILE *f)
             "                           each start. Printed when made.\n"
             "  --admin-timeout S        idle HTTP connections are closed "
             "after S seconds (10)\n"
+            "  --admin-tls              serve it over HTTPS with the relay's "
+            "certificate\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -147,6 +149,7 @@ struct relay_main {
     struct lp_logsink logsink; /* stderr, never blocking the loop */
     /* the admin listener (--admin-listen), in this loop */
     struct lp_http_opts admin;
+    int admin_tls; /* --admin-tls: HTTPS with the relay's certificate */
     struct relay_http http;
     int have_http;
     lp_tstamp started;
@@ -215,6 +218,7 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"admin-listen", required_argument, NULL, 1011},
         {"admin-token-file", required_argument, NULL, 1012},
         {"admin-timeout", required_argument, NULL, 1013},
+        {"admin-tls", no_argument, NULL, 1014},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -306,6 +310,9 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         case 1013:
             if ((rc = num_opt("--admin-timeout", optarg, 1, 3600, &v)) == 0)
                 m->admin.timeout_s = (unsigned)v;
+            break;
+        case 1014:
+            m->admin_tls = 1;
             break;
         case 1001:
             if ((rc = num_opt("--room-max-per-ip", optarg, 0, 65535, &v)) == 0)
@@ -539,6 +546,14 @@ static int relay_admin_http(struct relay_main *m)
     char err[512];
     int made = 0;
 
+    if (m->admin_tls && m->cert != NULL) {
+        m->admin.tls_cert_file = m->cert;
+        m->admin.tls_key_file = m->key;
+    } else if (m->admin_tls) {
+        /* the development identity, from memory */
+        m->admin.tls_cert_pem = m->tls.dev_cert_pem;
+        m->admin.tls_key_pem = m->tls.dev_key_pem;
+    }
     if (relay_http_open(&m->http, &m->admin, &m->relay, relay_http_meta,
                         relay_revoke, m, &made, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s\n", err);

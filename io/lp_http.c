@@ -327,9 +327,57 @@ static int http_token(struct lp_http *h, const char *file, int *made, char *err,
     return 0;
 }
 
+/* http_tls_pem loads the certificate and key for HTTPS into h (from the
+ * files, or copies of the PEM in memory). 0, or -1 with err. */
+static int http_tls_pem(struct lp_http *h, const struct lp_http_opts *o,
+                        char *err, size_t errlen)
+{
+    char e[300];
+    size_t len = 0;
+
+    if (o->tls_cert_file != NULL || o->tls_key_file != NULL) {
+        if (o->tls_cert_file == NULL || o->tls_key_file == NULL) {
+            snprintf(err, errlen, "admin TLS needs a certificate and a key");
+            return -1;
+        }
+        if (lp_file_read(o->tls_cert_file, 1 << 20, &h->tls_cert, &len, e,
+                         sizeof(e)) != 0 ||
+            lp_file_read(o->tls_key_file, 1 << 20, &h->tls_key, &len, e,
+                         sizeof(e)) != 0) {
+            snprintf(err, errlen, "admin TLS: %s", e);
+            return -1;
+        }
+    } else {
+        h->tls_cert = strdup(o->tls_cert_pem);
+        h->tls_key = strdup(o->tls_key_pem);
+        if (h->tls_cert == NULL || h->tls_key == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen,
+                 "admin TLS: this libmicrohttpd was built without TLS");
+        return -1;
+    }
+    return 0;
+}
+
+static void http_tls_free(struct lp_http *h)
+{
+    if (h->tls_key != NULL)
+        memset(h->tls_key, 0, strlen(h->tls_key));
+    free(h->tls_key);
+    free(h->tls_cert);
+    h->tls_key = h->tls_cert = NULL;
+}
+
 int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
                  char *err, size_t errlen)
 {
+    const struct lp_http_opts *o = &cfg->opts;
+    int tls = o->tls_cert_file != NULL || o->tls_key_file != NULL ||
+              (o->tls_cert_pem != NULL && o->tls_key_pem != NULL);
     struct lp_endpoint ep;
     struct sockaddr_storage addr;
     socklen_t alen = sizeof(addr);
@@ -364,6 +412,10 @@ int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
     }
     if (http_token(h, cfg->opts.token_file, made, err, errlen) != 0)
         return -1;
+    if (tls && http_tls_pem(h, o, err, errlen) != 0) {
+        http_tls_free(h);
+        return -1;
+    }
     if (addr.ss_family == AF_INET6) {
         const struct in6_addr *a6 = &((struct sockaddr_in6 *)&addr)->sin6_addr;
         flags |=
@@ -374,20 +426,27 @@ int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
                        24) == 127;
     }
     h->d = MHD_start_daemon(
-        flags, ntohs(((struct sockaddr_in *)&addr)->sin_port), NULL, NULL,
-        http_handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags | (tls ? MHD_USE_TLS : 0),
+        ntohs(((struct sockaddr_in *)&addr)->sin_port), NULL, NULL,
+        http_handler, h, MHD_OPTION_EXTERNAL_LOGGER, http_log, h,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)LP_HTTP_MAX_CONNS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)LP_HTTP_MAX_PER_IP,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LP_HTTP_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT,
         cfg->opts.timeout_s != 0 ? cfg->opts.timeout_s : LP_HTTP_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, http_completed, h,
-        MHD_OPTION_EXTERNAL_LOGGER, http_log, h, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        64u, MHD_OPTION_END);
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 64u,
+        /* the key and certificate only with MHD_USE_TLS: libmicrohttpd
+         * refuses them without it */
+        tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, h->tls_key,
+        MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert, MHD_OPTION_END);
     if (h->d == NULL) {
         lp_sockaddr_format((struct sockaddr *)&addr, 1, a, sizeof(a));
-        snprintf(err, errlen, "--admin-listen %s: cannot listen on %s: %s",
-                 cfg->opts.listen, a, strerror(errno));
+        snprintf(err, errlen, "--admin-listen %s: cannot listen on %s: %s%s",
+                 cfg->opts.listen, a, strerror(errno),
+                 tls ? " (or the certificate and key do not load)" : "");
+        http_tls_free(h);
         return -1;
     }
     /* the port actually bound (port 0 picks one) */
@@ -397,7 +456,7 @@ int lp_http_open(struct lp_http *h, const struct lp_http_cfg *cfg, int *made,
     if (fd >= 0)
         (void)getsockname(fd, (struct sockaddr *)&addr, &alen);
     lp_sockaddr_format((struct sockaddr *)&addr, 1, a, sizeof(a));
-    snprintf(h->url, sizeof(h->url), "http://%s/", a);
+    snprintf(h->url, sizeof(h->url), "%s://%s/", tls ? "https" : "http", a);
     return 0;
 }
 
@@ -444,5 +503,6 @@ void lp_http_close(struct lp_http *h)
     if (h != NULL && h->d != NULL) {
         MHD_stop_daemon(h->d);
         h->d = NULL;
+        http_tls_free(h);
     }
 }

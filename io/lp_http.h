@@ -88,6 +88,12 @@ struct lp_http_opts {
     const char *listen;     /* an address as for --listen, TCP */
     const char *token_file; /* NULL: a new token at every start */
     unsigned timeout_s;     /* idle connections are closed after it */
+    /* HTTPS (GnuTLS inside libmicrohttpd) with this certificate chain
+     * and key, PEM: from files, or (the relay's development identity)
+     * from memory. All NULL: plain HTTP. Read once, at open: a renewed
+     * certificate takes a restart. */
+    const char *tls_cert_file, *tls_key_file;
+    const char *tls_cert_pem, *tls_key_pem;
 };
 
 #define LP_HTTP_TIMEOUT_S 10
@@ -107,7 +113,8 @@ struct lp_http {
     struct lp_http_cfg cfg;
     char token[LP_HTTP_TOKEN_LEN + 1];
     int loopback; /* bound to a loopback address: /metrics needs no token */
-    char url[80]; /* http://ADDR:PORT/ */
+    char url[80]; /* http://ADDR:PORT/ or https:// */
+    char *tls_cert, *tls_key; /* PEM, kept while the daemon runs */
     uint64_t requests, unauthorized;
     long clk_tck, page_size; /* for /proc/self/stat */
     int64_t max_fds;

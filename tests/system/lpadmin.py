@@ -44,10 +44,15 @@ def admin_of(log_text):
     return m.group(1), m.group(2)
 
 
-def request(url, path, method="GET", token=None, body=None, headers=None, timeout=10):
-    """One HTTP request: (status, headers dict (lower-case), body bytes)."""
+def request(url, path, method="GET", token=None, body=None, headers=None, timeout=10,
+            context=None):
+    """One HTTP request: (status, headers dict (lower-case), body bytes).
+    An https:// url uses context (an ssl.SSLContext)."""
     u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    if u.scheme == "https":
+        c = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=context)
+    else:
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     h = dict(headers or {})
     if token is not None:
         h["Authorization"] = "Bearer " + token

@@ -4,6 +4,7 @@ docs/status-schema.json, the token, kick, request limits and cut-offs,
 and /metrics checked by promtool. The LAN party, Prometheus and the
 browser are in test_dashboard_netns.py."""
 
+import http.client
 import json
 import os
 import signal
@@ -22,8 +23,8 @@ C1_MAC = "02:00:00:00:00:11"
 C2_MAC = "02:00:00:00:00:12"
 
 
-def start(lp, *extra, listen="127.0.0.1:0"):
-    r = lp.relay("--admin-listen", listen, "--admin-timeout", "2", *extra)
+def start(lp, *extra, listen="127.0.0.1:0", cert_args=None):
+    r = lp.relay("--admin-listen", listen, "--admin-timeout", "2", *extra, cert_args=cert_args)
     url, token = lpadmin.admin_of(r.wait_log(r"event=admin_listening"))
     if listen.startswith("0.0.0.0"):
         url = url.replace("0.0.0.0", "127.0.0.1")
@@ -341,3 +342,50 @@ def test_revoke_shared_invite_and_refusals(lp, tmp_path):
         assert not [f for f in os.listdir(str(tmp_path / "state")) if ".tmp." in f]
         st, _, _ = request(url, "/api/v1/status", token=token)
         assert st == 200 and r.proc.poll() is None
+
+
+@pytest.mark.parametrize("identity", ["files", "development"])
+def test_admin_tls(lp, tmp_path, identity):
+    """--admin-tls: the listener speaks HTTPS with the relay's own
+    certificate (from --cert/--key, or the development identity), the
+    token rules unchanged; plain HTTP gets no answer."""
+    import ssl
+    pem, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    if identity == "files":
+        maker = lp.relay("--dev-cert-pem-out", pem, "--dev-key-pem-out", key)
+        maker.stop()
+        r, url, token = start(lp, "--admin-tls", cert_args=["--cert", pem, "--key", key])
+    else:
+        r, url, token = start(lp, "--admin-tls", cert_args=[
+            "--dev-cert-der-out", str(tmp_path / "c.der"), "--dev-cert-pem-out", pem,
+            "--dev-key-pem-out", key])
+    assert url.startswith("https://127.0.0.1:"), url
+    ctx = ssl.create_default_context(cafile=pem)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    st, _, body = request(url, "/api/v1/status", token=token, context=ctx)
+    assert st == 200
+    lpadmin.validate(json.loads(body))
+    st, _, _ = request(url, "/api/v1/status", token="wrong", context=ctx)
+    assert st == 401
+    st, _, body = request(url, "/metrics", context=ctx)
+    assert st == 200 and b"lanparty_peers" in body
+    # the certificate served is the relay's
+    u = url.rstrip("/").rsplit(":", 1)
+    port = int(u[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw) as s:
+            served = s.getpeercert(binary_form=True)
+    with open(pem) as f:
+        assert served == ssl.PEM_cert_to_DER_cert(f.read())
+    # plain HTTP on the TLS port: no HTTP answer
+    plain = "http://127.0.0.1:%d/" % port
+    try:
+        st, _, _ = request(plain, "/api/v1/status", token=token, timeout=5)
+    except (OSError, http.client.HTTPException):
+        st = None
+    assert st is None
+    if os.geteuid() == 0 and not os.environ.get("LP_SANITIZED"):
+        r.wait_log(r"event=privileges .*seccomp=relay_admin")
+    time.sleep(0.2)
+    assert r.proc.poll() is None, r.log()[-2000:]

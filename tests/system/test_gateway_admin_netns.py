@@ -6,6 +6,7 @@ Prometheus server scrapes it; the token; the page; and every call the
 listener makes is on the gateway_admin seccomp list (a missing one kills
 the gateway)."""
 
+import json
 import os
 import time
 
@@ -168,3 +169,45 @@ def test_page_in_chromium(party):
     finally:
         party.nsx(drv.quit)
     assert os.path.getsize(shot) > 10000
+
+
+def test_tls_and_a_relay_that_does_not_answer(party, tmp_path):
+    """A second gateway on the same LAN port whose relay never answers:
+    its listener speaks HTTPS (--admin-tls-cert/--admin-tls-key, here the
+    relay's development pair) and its status says it is not connected."""
+    import ssl
+    from lpnet import GATEWAY, Proc
+    pem = os.path.join(party.logdir, "relay-cert.pem")
+    key = os.path.join(party.logdir, "relay-key.pem")
+    g = Proc(party.ns["gw"], [
+        GATEWAY, "--relay", "198.18.100.99:4433", "--relay-ca-cert",
+        os.path.join(party.logdir, "relay-cert.der"), "--room", "NOWHERE",
+        "--interface", "lan0", "--identity", str(tmp_path / "identity.json"),
+        "--admin-listen", "127.0.0.1:0", "--admin-tls-cert", pem, "--admin-tls-key", key],
+        "gateway-tls", party.logdir)
+    try:
+        url, token = lpadmin.admin_of(g.wait_for("event=admin_listening"))
+        assert url.startswith("https://127.0.0.1:"), url
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        doc = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            st, _, body = party.nsx(request, url, "/api/v1/status", token=token, context=ctx)
+            assert st == 200
+            doc = json.loads(body)
+            if doc["relay"]["sessions"] >= 1:
+                break
+            time.sleep(0.3)
+        lpadmin.validate(doc, lpadmin.GATEWAY_SCHEMA)
+        assert doc["relay"]["state"] in ("connecting", "disconnected"), doc
+        assert doc["relay"]["peer_id"] is None and doc["relay"]["connected_s"] is None
+        assert doc["relay"]["room"] == "NOWHERE" and doc["lan"]["interface"] == "lan0"
+        st, _, body = party.nsx(request, url, "/metrics", context=ctx)
+        assert st == 200 and b"lanparty_gateway_relay_connected 0" in body
+        st, _, _ = party.nsx(request, url, "/api/v1/status", context=ctx)
+        assert st == 401
+        assert g.p.poll() is None
+    finally:
+        g.stop()
