@@ -65,7 +65,8 @@ struct gw {
         cam_sent, link_downs, link_drops;
     uint64_t emitted;   /* frames handed to the session (split or not) */
     uint64_t split_out; /* of those, made by splitting super-frames */
-    uint64_t csum_done; /* frames whose checksum was completed here */
+    uint64_t csum_done; /* frames read with an unfinished checksum (completed
+                           here; a super-frame counts once) */
     /* the admin listener (--admin-listen), in the runner's loop */
     struct lp_http_opts admin;
     struct gateway_http http;
@@ -292,10 +293,11 @@ static int gw_readable(void *arg, struct lp_runner *r, lp_tstamp now)
             if (lp_gso_split(&vh, p, len, g->scratch, gw_emit, g) < 0) {
                 g->split_errors++;
                 lp_counters_drop(&s->ctr, LP_REASON_JUMBO);
-            } else if (vh.gso_type != LP_VNET_GSO_NONE) {
-                g->split_out += g->emitted - before;
-            } else if (vh.flags & LP_VNET_F_NEEDS_CSUM) {
-                g->csum_done++;
+            } else {
+                if (vh.gso_type != LP_VNET_GSO_NONE)
+                    g->split_out += g->emitted - before;
+                if (vh.flags & LP_VNET_F_NEEDS_CSUM)
+                    g->csum_done++; /* a super-frame counts once */
             }
         }
         if (n < GW_BATCH)
