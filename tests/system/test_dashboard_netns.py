@@ -268,6 +268,12 @@ def test_dashboard_in_chromium(party):
         text = party.nsx(lambda: drv.find_element(By.TAG_NAME, "body").text)
         assert party.leases["p1"] in text and party.leases["p2"] in text
         assert "gateway up" in text
+        # a closed relay: every peer has an invite, so a revoke button too
+        revokes = party.nsx(drv.execute_script,
+                            "return Array.from(document.querySelectorAll('button[data-revoke]'))"
+                            ".map(b => [b.dataset.revoke, b.title]);")
+        assert len(revokes) == 3, revokes
+        assert all("invite '" in title for _, title in revokes), revokes
         # player 2 leaves, and comes back
         party.clients["p2"].stop()
         wait_rows(lambda r: P2_MAC not in r and P1_MAC in r, "player 2 leaving")
