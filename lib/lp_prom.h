@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lp_types.h"
+
 struct lp_prom {
     char *p;
     size_t len, cap;
@@ -34,7 +36,7 @@ int lp_prom_init(struct lp_prom *b);
 
 /* lp_prom_printf appends formatted text. */
 void lp_prom_printf(struct lp_prom *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    LP_PRINTF_LIKE(2, 3);
 
 /* lp_prom_head appends "# HELP name help" and "# TYPE name type". */
 void lp_prom_head(struct lp_prom *b, const char *name, const char *type,
