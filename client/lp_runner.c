@@ -26,6 +26,7 @@ enum runner_ev {
     RUNNER_EV_TIMER,   /* the timerfd: QUIC timers, ticks, reconnects */
     RUNNER_EV_SIGNAL,  /* the signalfd: SIGINT, SIGTERM */
     RUNNER_EV_DEV,     /* the device: AF_PACKET socket or TAP */
+    RUNNER_EV_AUX,     /* dev->aux_fd (the gateway's admin listener) */
 };
 
 #define RUNNER_TICK LP_SECONDS
@@ -158,6 +159,7 @@ static void runner_end_session(struct lp_runner *r, lp_tstamp now)
 
     if (!r->have_session)
         return;
+    lp_counters_add(&r->gone, &r->s.ctr);
     lp_session_free(&r->s);
     r->have_session = 0;
     if (io->have_udp) {
@@ -202,6 +204,7 @@ static int runner_connect(struct lp_runner *r, lp_tstamp now)
     }
     r->have_session = 1;
     r->connected_at = now;
+    r->sessions++;
     r->run.welcome_at = 0;
     if (lp_evloop_add(&io->loop, io->udp.fd, RUNNER_EV_UDP) != 0) {
         lp_logf(LP_LOG_ERROR, "connect", "cannot poll the UDP socket: %s",
@@ -325,6 +328,12 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                 strerror(errno));
         return LP_EXIT_ERROR;
     }
+    if (dev->aux_run != NULL &&
+        lp_evloop_add(&io->loop, dev->aux_fd, RUNNER_EV_AUX) != 0) {
+        fprintf(stderr, "%s: cannot poll the admin listener: %s\n", cfg->prog,
+                strerror(errno));
+        return LP_EXIT_ERROR;
+    }
     if (dev->after_setup != NULL &&
         dev->after_setup(dev->arg, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s: %s\n", cfg->prog, err);
@@ -342,6 +351,11 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                                      r->have_session ? lp_session_expiry(&r->s)
                                                      : UINT64_MAX,
                                      io->next_tick);
+        if (dev->aux_run != NULL && dev->aux_deadline != NULL) {
+            lp_tstamp a = dev->aux_deadline(dev->arg, now);
+            if (a < next)
+                next = a;
+        }
         n = lp_evloop_wait(&io->loop, evs, 8, next, now);
         if (n < 0 && errno != EINTR)
             break;
@@ -386,9 +400,15 @@ static int runner_main(struct lp_runner *r, struct runner_io *io,
                         &r->run, r->have_session ? &r->s : NULL, now);
                 }
                 break;
+            case RUNNER_EV_AUX:
+                dev->aux_run(dev->arg);
+                break;
             }
         }
         now = lp_clock_now();
+        if (dev->aux_run != NULL && dev->aux_deadline != NULL &&
+            dev->aux_deadline(dev->arg, now) <= now)
+            dev->aux_run(dev->arg); /* e.g. idle HTTP connections */
         if (r->have_session && lp_session_expiry(&r->s) <= now)
             lp_session_handle_expiry(&r->s, now);
         if (now >= io->next_tick) {

@@ -42,6 +42,13 @@ struct lp_runner_dev {
     void (*on_tick)(void *arg, struct lp_runner *r, lp_tstamp now);
     /* The session ended; the runner will reconnect unless stopping. */
     void (*on_disconnected)(void *arg, struct lp_runner *r, lp_tstamp now);
+    /* Another input of the loop (the gateway's admin listener), when
+     * aux_run is set: aux_fd is polled for reading, and aux_run is called
+     * when it is readable or when aux_deadline (if set; UINT64_MAX for
+     * none) has passed. */
+    int aux_fd;
+    void (*aux_run)(void *arg);
+    lp_tstamp (*aux_deadline)(void *arg, lp_tstamp now);
 };
 
 struct lp_runner_cfg {
@@ -63,6 +70,9 @@ struct lp_runner {
     int have_session;
     struct lp_client_run run; /* stop or try again, exit status */
     lp_tstamp connected_at;
+    /* the counters of the sessions that ended, and how many began */
+    struct lp_counters gone;
+    uint64_t sessions;
     struct sockaddr_storage relay_addr;
     socklen_t relay_addrlen;
     char relay_str[80];

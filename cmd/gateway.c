@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gateway_http.h"
 #include "lp_client.h"
+#include "lp_clock.h"
 #include "lp_confargs.h"
 #include "lp_err.h"
 #include "lp_eth.h"
@@ -39,6 +41,15 @@
 #define GW_BUFSZ   (LP_VNET_HDR_LEN + 65536)
 #define GW_CAM_MAX 1024
 
+/* The gateway's own long options (beyond the endpoints'). */
+enum {
+    GW_OPT_ADMIN_LISTEN = 0x1200,
+    GW_OPT_ADMIN_TOKEN_FILE,
+    GW_OPT_ADMIN_TIMEOUT,
+    GW_OPT_ADMIN_TLS_CERT,
+    GW_OPT_ADMIN_TLS_KEY,
+};
+
 struct gw {
     char ifname[IFNAMSIZ];
     const char *user; /* --user: who to run as after setup */
@@ -52,6 +63,15 @@ struct gw {
     lp_tstamp cam_interval, next_cam, next_counters;
     uint64_t rx_frames, rx_super, rx_echo, tx_frames, tx_errors, split_errors,
         cam_sent, link_downs, link_drops;
+    uint64_t emitted;   /* frames handed to the session (split or not) */
+    uint64_t split_out; /* of those, made by splitting super-frames */
+    uint64_t csum_done; /* frames read with an unfinished checksum (completed
+                           here; a super-frame counts once) */
+    /* the admin listener (--admin-listen), in the runner's loop */
+    struct lp_http_opts admin;
+    struct gateway_http http;
+    int have_http;
+    lp_tstamp started;
     /* The LAN link went down (ENETDOWN: the socket resumes by itself when
      * it comes back) or its device went away (the socket is closed, fd -1,
      * and reopened when an interface of that name is back). */
@@ -215,6 +235,7 @@ static void gw_emit(void *arg, const uint8_t *frame, size_t len)
 {
     struct gw *g = arg;
 
+    g->emitted++;
     (void)lp_runner_send_frame(g->r, frame, len, g->now);
 }
 
@@ -266,11 +287,17 @@ static int gw_readable(void *arg, struct lp_runner *r, lp_tstamp now)
             g->rx_frames++;
             if (s == NULL)
                 continue; /* not connected: nothing to bridge to */
+            uint64_t before = g->emitted;
             if (vh.gso_type != LP_VNET_GSO_NONE)
                 g->rx_super++;
             if (lp_gso_split(&vh, p, len, g->scratch, gw_emit, g) < 0) {
                 g->split_errors++;
                 lp_counters_drop(&s->ctr, LP_REASON_JUMBO);
+            } else {
+                if (vh.gso_type != LP_VNET_GSO_NONE)
+                    g->split_out += g->emitted - before;
+                if (vh.flags & LP_VNET_F_NEEDS_CSUM)
+                    g->csum_done++; /* a super-frame counts once */
             }
         }
         if (n < GW_BATCH)
@@ -314,7 +341,7 @@ static void gw_on_welcome(void *arg, struct lp_runner *r, lp_tstamp now)
 {
     struct gw *g = arg;
 
-    (void)r;
+    g->r = r;
     g->next_cam = now + g->cam_interval;
     lp_logf(LP_LOG_INFO, "bridging", "bridging %s to the relay", g->ifname);
 }
@@ -444,7 +471,18 @@ static void usage(FILE *f)
                "(" LP_GATEWAY_IDENTITY_FILE ")\n"
                "  --user NAME               run as NAME after setup, keeping "
                "only CAP_NET_RAW\n"
-               "                            (default when root: lanparty)\n");
+               "                            (default when root: lanparty)\n"
+               "  --admin-listen ADDR       status page, status API and "
+               "/metrics over HTTP\n"
+               "                            (off; e.g. 127.0.0.1:8081)\n"
+               "  --admin-token-file FILE   its bearer token: read, or made "
+               "and written (owner\n"
+               "                            only) at the first start\n"
+               "  --admin-timeout S         idle HTTP connections are closed "
+               "after S seconds (10)\n"
+               "  --admin-tls-cert FILE, --admin-tls-key FILE\n"
+               "                            serve it over HTTPS with this "
+               "certificate and key (PEM)\n");
 }
 
 /* The gateway's own options; ifname is checked once all are read. */
@@ -476,6 +514,28 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
         }
         go->g->cam_interval = (lp_tstamp)v * LP_SECONDS;
         return 0;
+    case GW_OPT_ADMIN_LISTEN:
+        go->g->admin.listen = val;
+        return 0;
+    case GW_OPT_ADMIN_TOKEN_FILE:
+        go->g->admin.token_file = val;
+        return 0;
+    case GW_OPT_ADMIN_TIMEOUT:
+        if (lp_num_parse_u64(val, 1, 3600, &v) != 0) {
+            fprintf(stderr,
+                    "lanparty-gateway: --admin-timeout '%s': 1 to 3600 "
+                    "seconds\n",
+                    val);
+            return LP_EXIT_USAGE;
+        }
+        go->g->admin.timeout_s = (unsigned)v;
+        return 0;
+    case GW_OPT_ADMIN_TLS_CERT:
+        go->g->admin.tls_cert_file = val;
+        return 0;
+    case GW_OPT_ADMIN_TLS_KEY:
+        go->g->admin.tls_key_file = val;
+        return 0;
     default:
         return LP_EXIT_USAGE;
     }
@@ -487,11 +547,101 @@ static int gw_opt(void *arg, struct lp_client_opts *o, int opt, const char *val)
 static int gw_after_setup(void *arg, char *err, size_t errlen)
 {
     const struct gw *g = arg;
-    int rv = lp_priv_enter(LP_PRIV_GATEWAY, g->user, NULL, err, errlen);
+    int rv =
+        lp_priv_enter(g->have_http ? LP_PRIV_GATEWAY_ADMIN : LP_PRIV_GATEWAY,
+                      g->user, NULL, err, errlen);
 
     if (rv == 0)
         lp_service_notify("READY=1");
     return rv;
+}
+
+/* gw_fill: what the admin listener shows (client/lp_gwstatus). */
+static void gw_fill(void *arg, struct lp_gwstatus *st)
+{
+    struct gw *g = arg;
+    struct lp_runner *r = g->r;
+    struct lp_session *s = r != NULL ? lp_runner_session(r) : NULL;
+    lp_tstamp now = lp_clock_now();
+
+    st->version = LP_VERSION;
+    st->uptime_s = (now - g->started) / LP_SECONDS;
+    st->wall_now_ms = lp_http_wall_ms();
+    st->ifname = g->ifname;
+    st->ifindex = g->ifindex;
+    memcpy(st->mac, g->mac, 6);
+    st->link_up = !g->link_down;
+    st->link_downs = g->link_downs;
+    st->link_drops = g->link_drops;
+    st->lan_rx = g->rx_frames;
+    st->lan_tx = g->tx_frames;
+    st->lan_tx_errors = g->tx_errors;
+    st->lan_echoes = g->rx_echo;
+    st->super_frames = g->rx_super;
+    st->split_frames = g->split_out;
+    st->split_errors = g->split_errors;
+    st->csum_completed = g->csum_done;
+    st->cam_refreshes = g->cam_sent;
+    if (r == NULL)
+        return;
+    st->relay = r->relay_str;
+    st->room = r->cfg->session.room;
+    st->sessions = r->sessions;
+    st->traffic = r->gone;
+    if (!r->have_session)
+        return;
+    lp_counters_add(&st->traffic, &r->s.ctr);
+    st->state = s != NULL ? LP_GWSTATUS_CONNECTED : LP_GWSTATUS_CONNECTING;
+    if (r->s.q.conn != NULL) {
+        ngtcp2_conn_stat cs;
+        ngtcp2_conn_get_conn_stat(r->s.q.conn, &cs);
+        if (cs.min_rtt != UINT64_MAX && cs.latest_rtt != 0) {
+            st->rtt_smoothed = cs.smoothed_rtt;
+            st->rtt_min = cs.min_rtt;
+            st->rtt_latest = cs.latest_rtt;
+        }
+    }
+    if (s == NULL)
+        return;
+    st->peer_id = s->peer_id;
+    st->mtu = s->mtu;
+    st->connected_s = (now - r->connected_at) / LP_SECONDS;
+    for (size_t i = 0; i < s->npeers; i++)
+        st->players += s->peers[i].role == LP_ROLE_CLIENT;
+}
+
+static void gw_http_run(void *arg)
+{
+    struct gw *g = arg;
+
+    lp_http_run(&g->http.http);
+}
+
+static lp_tstamp gw_http_deadline(void *arg, lp_tstamp now)
+{
+    struct gw *g = arg;
+
+    return lp_http_deadline(&g->http.http, now);
+}
+
+/* gw_admin_http opens the admin listener (--admin-listen) before the
+ * privilege drop; the runner polls it. Returns 0 or an exit status. */
+static int gw_admin_http(struct gw *g, struct lp_runner_dev *dev)
+{
+    char err[512];
+    int made = 0;
+
+    if (gateway_http_open(&g->http, &g->admin, gw_fill, g, &made, err,
+                          sizeof(err)) != 0) {
+        fprintf(stderr, "lanparty-gateway: %s\n", err);
+        return LP_EXIT_ERROR;
+    }
+    g->have_http = 1;
+    dev->aux_fd = lp_http_fd(&g->http.http);
+    dev->aux_run = gw_http_run;
+    dev->aux_deadline = gw_http_deadline;
+    lp_http_log_listening(&g->http.http, made);
+    return 0;
 }
 
 /* gw_log_open: the LAN side is open (one line with its MAC). */
@@ -515,6 +665,11 @@ int main(int argc, char **argv)
         {"interface", required_argument, NULL, 'i'},
         {"cam-refresh-interval", required_argument, NULL, 'C'},
         {"user", required_argument, NULL, 'u'},
+        {"admin-listen", required_argument, NULL, GW_OPT_ADMIN_LISTEN},
+        {"admin-token-file", required_argument, NULL, GW_OPT_ADMIN_TOKEN_FILE},
+        {"admin-timeout", required_argument, NULL, GW_OPT_ADMIN_TIMEOUT},
+        {"admin-tls-cert", required_argument, NULL, GW_OPT_ADMIN_TLS_CERT},
+        {"admin-tls-key", required_argument, NULL, GW_OPT_ADMIN_TLS_KEY},
         {NULL, 0, NULL, 0},
     };
     static struct gw g;
@@ -528,6 +683,7 @@ int main(int argc, char **argv)
     memset(&dev, 0, sizeof(dev));
     g.cam_interval = 30 * LP_SECONDS;
     g.fd = -1;
+    g.started = lp_clock_now();
     lp_log_set_component("gateway");
     lp_service_init(); /* before the privilege drop */
     if ((rc = lp_confargs("lanparty-gateway", opts, LP_CONFARGS_REPEATABLE,
@@ -568,5 +724,10 @@ int main(int argc, char **argv)
     dev.on_peer_joined = gw_on_peer_joined;
     dev.on_tick = gw_on_tick;
     dev.after_setup = gw_after_setup;
-    return lp_runner_run(&cfg, &dev);
+    dev.aux_fd = -1;
+    if (g.admin.listen != NULL && (rc = gw_admin_http(&g, &dev)) != 0)
+        return rc;
+    rc = lp_runner_run(&cfg, &dev);
+    lp_http_close(&g.http.http);
+    return rc;
 }

@@ -120,6 +120,8 @@ static void usage(FILE *f)
             "                           each start. Printed when made.\n"
             "  --admin-timeout S        idle HTTP connections are closed "
             "after S seconds (10)\n"
+            "  --admin-tls              serve it over HTTPS with the relay's "
+            "certificate\n"
             "  --log-level LEVEL        error, warn, info (default), debug\n");
 }
 
@@ -146,8 +148,8 @@ struct relay_main {
     struct lp_evloop loop;
     struct lp_logsink logsink; /* stderr, never blocking the loop */
     /* the admin listener (--admin-listen), in this loop */
-    const char *admin_listen, *admin_token_file;
-    unsigned admin_timeout;
+    struct lp_http_opts admin;
+    int admin_tls; /* --admin-tls: HTTPS with the relay's certificate */
     struct relay_http http;
     int have_http;
     lp_tstamp started;
@@ -216,6 +218,7 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
         {"admin-listen", required_argument, NULL, 1011},
         {"admin-token-file", required_argument, NULL, 1012},
         {"admin-timeout", required_argument, NULL, 1013},
+        {"admin-tls", no_argument, NULL, 1014},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -299,14 +302,17 @@ static int relay_options(struct relay_main *m, int argc, char **argv)
             m->user = optarg;
             break;
         case 1011:
-            m->admin_listen = optarg;
+            m->admin.listen = optarg;
             break;
         case 1012:
-            m->admin_token_file = optarg;
+            m->admin.token_file = optarg;
             break;
         case 1013:
             if ((rc = num_opt("--admin-timeout", optarg, 1, 3600, &v)) == 0)
-                m->admin_timeout = (unsigned)v;
+                m->admin.timeout_s = (unsigned)v;
+            break;
+        case 1014:
+            m->admin_tls = 1;
             break;
         case 1001:
             if ((rc = num_opt("--room-max-per-ip", optarg, 0, 65535, &v)) == 0)
@@ -477,15 +483,60 @@ static int relay_priv(struct relay_main *m)
 static void relay_http_meta(void *arg, struct lp_status_meta *sm)
 {
     struct relay_main *m = arg;
-    struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
     sm->version = LP_VERSION;
     sm->started = m->started;
-    sm->wall_now_ms =
-        (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    sm->wall_start_ms = m->wall_start_ms;
+    sm->wall_now_ms = lp_http_wall_ms();
+    sm->proc.start_ms = m->wall_start_ms;
     sm->log_dropped = m->logsink.dropped;
+}
+
+/*
+ * The dashboard's revoke (relay_http_revoke_fn): the credential leaves the
+ * room list file, written as `lanparty-relay invite revoke` writes it
+ * (atomically, owner only; the relay runs as --user, so the list's
+ * directory must be writable by it, as /var/lib/lanparty is), and the new
+ * list is put in force as SIGHUP would: every peer admitted with it is
+ * disconnected (`revoked`). The file is read afresh, so changes made to it
+ * since the last SIGHUP take effect too.
+ */
+static int relay_revoke(void *arg, const char *room, const char *label,
+                        size_t *npeers, char *err, size_t errlen)
+{
+    struct relay_main *m = arg;
+    struct lp_roomlist rl;
+    char e[300], *text = NULL;
+    size_t len = 0;
+    int rv;
+
+    if (m->rooms == NULL) {
+        snprintf(err, errlen, "an open relay has no invites to revoke");
+        return LP_ERR_INVAL;
+    }
+    if (relay_load_rooms(m->rooms, &rl, err, errlen) != 0)
+        return LP_ERR_IO;
+    if (lp_roomlist_remove_cred(&rl, room, label, e, sizeof(e)) != 0) {
+        snprintf(err, errlen, "%s (changed in %s since it was loaded?)", e,
+                 m->rooms);
+        lp_roomlist_free(&rl);
+        return LP_ERR_INVAL;
+    }
+    rv = lp_roomlist_format(&rl, &text, &len);
+    if (rv != 0)
+        snprintf(err, errlen, "out of memory");
+    else if ((rv = lp_file_write_atomic(m->rooms, text, len, 1, e,
+                                        sizeof(e))) != 0)
+        snprintf(err, errlen,
+                 "%s (the relay runs as its --user: keep the room "
+                 "list in a directory that user can write)",
+                 e);
+    free(text);
+    if (rv != 0) {
+        lp_roomlist_free(&rl);
+        return LP_ERR_IO;
+    }
+    *npeers = lp_relay_set_rooms(&m->relay, &rl, lp_clock_now());
+    return 0;
 }
 
 /* relay_admin_http binds the admin listener (--admin-listen) before the
@@ -494,30 +545,27 @@ static int relay_admin_http(struct relay_main *m)
 {
     char err[512];
     int made = 0;
-    struct lp_logbuf b;
 
-    if (relay_http_open(&m->http, m->admin_listen, m->admin_token_file,
-                        m->admin_timeout ? m->admin_timeout : 10, &m->relay,
-                        relay_http_meta, m, &made, err, sizeof(err)) != 0) {
+    if (m->admin_tls && m->cert != NULL) {
+        m->admin.tls_cert_file = m->cert;
+        m->admin.tls_key_file = m->key;
+    } else if (m->admin_tls) {
+        /* the development identity, from memory */
+        m->admin.tls_cert_pem = m->tls.dev_cert_pem;
+        m->admin.tls_key_pem = m->tls.dev_key_pem;
+    }
+    if (relay_http_open(&m->http, &m->admin, &m->relay, relay_http_meta,
+                        relay_revoke, m, &made, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
         return -1;
     }
     m->have_http = 1;
-    if (lp_evloop_add(&m->loop, relay_http_fd(&m->http), RELAY_EV_HTTP) != 0) {
+    if (lp_evloop_add(&m->loop, lp_http_fd(&m->http.http), RELAY_EV_HTTP) !=
+        0) {
         fprintf(stderr, PROG ": admin listener: %s\n", strerror(errno));
         return -1;
     }
-    if (lp_log_begin(&b, LP_LOG_INFO, "admin_listening")) {
-        lp_log_str(&b, "url", m->http.url);
-        lp_log_str(&b, "metrics_auth", m->http.loopback ? "none" : "token");
-        if (m->admin_token_file != NULL)
-            lp_log_str(&b, "token_file", m->admin_token_file);
-        /* the token is printed once, when it is made: afterwards it is in
-         * --admin-token-file (owner only) */
-        if (made)
-            lp_log_str(&b, "token", m->http.token);
-        lp_log_end(&b);
-    }
+    lp_http_log_listening(&m->http.http, made);
     return 0;
 }
 
@@ -604,7 +652,7 @@ static int relay_setup(struct relay_main *m)
             return LP_EXIT_ERROR;
         }
     }
-    if (m->admin_listen != NULL && relay_admin_http(m) != 0)
+    if (m->admin.listen != NULL && relay_admin_http(m) != 0)
         return LP_EXIT_ERROR;
     lp_sockaddr_format((const struct sockaddr *)&m->udp.local, 1, a, sizeof(a));
     if (lp_log_begin(&b, LP_LOG_INFO, "listening")) {
@@ -640,7 +688,7 @@ static int relay_wait(struct relay_main *m, struct epoll_event *evs, int max,
     lp_tstamp now = lp_clock_now();
 
     if (m->have_http) {
-        lp_tstamp h = relay_http_deadline(&m->http, now);
+        lp_tstamp h = lp_http_deadline(&m->http.http, now);
         if (h < deadline)
             deadline = h;
     }
@@ -705,7 +753,7 @@ static int relay_loop(struct relay_main *m)
                 lp_evloop_timer_fired(&m->loop);
                 break;
             case RELAY_EV_HTTP:
-                relay_http_run(&m->http);
+                lp_http_run(&m->http.http);
                 break;
             case RELAY_EV_SIGNAL:
                 while (read(m->loop.sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -729,8 +777,8 @@ static int relay_loop(struct relay_main *m)
         lp_service_watchdog(now);
         if (lp_relay_next_expiry(&m->relay) <= now)
             lp_relay_timers(&m->relay, now);
-        if (m->have_http && relay_http_deadline(&m->http, now) <= now)
-            relay_http_run(&m->http); /* idle connections time out */
+        if (m->have_http && lp_http_deadline(&m->http.http, now) <= now)
+            lp_http_run(&m->http.http); /* idle connections time out */
         if (m->logsink.len > 0 || m->logsink.dropped > 0)
             (void)lp_logsink_flush(&m->logsink);
         if (stop_deadline != 0 &&
@@ -773,7 +821,7 @@ int main(int argc, char **argv)
         lp_logf(LP_LOG_INFO, "exit", "relay stopped");
         lp_relay_free(&m.relay);
     }
-    relay_http_close(&m.http);
+    lp_http_close(&m.http.http);
     if (m.have_tls)
         lp_tls_server_free(&m.tls);
     lp_udp_rxbatch_free(&m.rxb);

@@ -47,6 +47,7 @@ size_t lp_priv_role_caps(enum lp_priv_role role, const int **caps)
 {
     switch (role) {
     case LP_PRIV_GATEWAY:
+    case LP_PRIV_GATEWAY_ADMIN:
         *caps = priv_gateway_caps;
         return 1;
     case LP_PRIV_CLIENT:
@@ -319,9 +320,10 @@ static const struct priv_rule priv_relay[] = {
     ANY(lseek),
 };
 
-/* The relay's admin listener (cmd/relay_http.c, libmicrohttpd in the
- * relay's loop, MHD_USE_EPOLL without a thread): only with --admin-listen
- * (role LP_PRIV_RELAY_ADMIN), so a relay without it keeps the list above.
+/* The admin listener (io/lp_http.c, libmicrohttpd in the daemon's loop,
+ * MHD_USE_EPOLL without a thread): only with --admin-listen (roles
+ * LP_PRIV_RELAY_ADMIN and LP_PRIV_GATEWAY_ADMIN), so a daemon without it
+ * keeps its list.
  * Measured with scripts/seccomp-trace.sh over test_dashboard.py:
  * accept4 (non-blocking and close-on-exec in one call, so no fcntl),
  * epoll_ctl on libmicrohttpd's own epoll set, recvfrom (requests),
@@ -332,9 +334,32 @@ static const struct priv_rule priv_relay[] = {
  * reply it cannot hand to one sendmsg, a path these small replies do not
  * take. No socket, bind, listen or clone: the listener is bound before
  * the drop and no thread is started. */
-static const struct priv_rule priv_relay_admin[] = {
+static const struct priv_rule priv_admin_http[] = {
     ANY(accept4),    ANY(epoll_ctl), ANY(recvfrom),
     ANY(setsockopt), ANY(shutdown),  ANY(sendto),
+};
+
+/* The relay's dashboard revokes an invite (cmd/relay.c relay_revoke): the
+ * room list is written again as lp_file_write_atomic writes it, a new
+ * temporary file (exactly O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC: never
+ * an existing file opened for writing) named with the pid, fchmod 0600,
+ * geteuid (only root gives a file its old owner back), fsync, rename over
+ * the list, and unlink of the temporary file when a step fails. Measured
+ * with scripts/seccomp-trace.sh over test_dashboard.py (unlink is the
+ * failure path); renameat, renameat2 and unlinkat are the same calls on
+ * architectures without rename and unlink (arm64). The gateway's trace
+ * over test_gateway_admin_netns.py made no call beyond its lists. */
+static const struct priv_rule priv_relay_revoke[] = {
+    ARG_EQ(openat, 2, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC),
+    ANY(fchmod),
+    ANY(geteuid),
+    ANY(getpid),
+    ANY(fsync),
+    ANY(rename),
+    ANY(renameat),
+    ANY(renameat2),
+    ANY(unlink),
+    ANY(unlinkat),
 };
 
 /* The endpoints' runner (client/lp_runner.c) opens, connects and tunes a
@@ -415,8 +440,10 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
 {
     scmp_filter_ctx ctx;
     int rv, relay = role == LP_PRIV_RELAY || role == LP_PRIV_RELAY_ADMIN;
+    int gateway = role == LP_PRIV_GATEWAY || role == LP_PRIV_GATEWAY_ADMIN;
+    int admin = role == LP_PRIV_RELAY_ADMIN || role == LP_PRIV_GATEWAY_ADMIN;
 
-    if (!relay && role != LP_PRIV_GATEWAY && role != LP_PRIV_CLIENT) {
+    if (!relay && !gateway && role != LP_PRIV_CLIENT) {
         snprintf(err, errlen, "seccomp: unknown role %d", (int)role);
         return LP_ERR_INVAL;
     }
@@ -434,11 +461,13 @@ int lp_priv_seccomp(enum lp_priv_role role, char *err, size_t errlen)
     rv = priv_add(ctx, priv_common, NELEM(priv_common));
     if (rv == 0 && relay)
         rv = priv_add(ctx, priv_relay, NELEM(priv_relay));
+    if (rv == 0 && admin)
+        rv = priv_add(ctx, priv_admin_http, NELEM(priv_admin_http));
     if (rv == 0 && role == LP_PRIV_RELAY_ADMIN)
-        rv = priv_add(ctx, priv_relay_admin, NELEM(priv_relay_admin));
+        rv = priv_add(ctx, priv_relay_revoke, NELEM(priv_relay_revoke));
     if (rv == 0 && !relay)
         rv = priv_add(ctx, priv_runner, NELEM(priv_runner));
-    if (rv == 0 && role == LP_PRIV_GATEWAY)
+    if (rv == 0 && gateway)
         rv = priv_add(ctx, priv_gateway, NELEM(priv_gateway));
     if (rv == 0 && role == LP_PRIV_CLIENT)
         rv = priv_add(ctx, priv_client, NELEM(priv_client));
@@ -463,7 +492,7 @@ int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
                   char *err, size_t errlen)
 {
     static const char *const names[] = {"relay", "gateway", "client",
-                                        "relay_admin"};
+                                        "relay_admin", "gateway_admin"};
     const char *name = user != NULL ? user : LP_PRIV_DEFAULT_USER;
     const int *caps;
     size_t ncaps = lp_priv_role_caps(role, &caps);
@@ -509,13 +538,14 @@ int lp_priv_enter(enum lp_priv_role role, const char *user, const char *rooms,
         lp_log_u64(&b, "uid", uid);
         lp_log_u64(&b, "gid", gid);
         lp_log_str(&b, "capabilities",
-                   ncaps == 0                ? "none"
-                   : role == LP_PRIV_GATEWAY ? "net_raw"
-                                             : "net_admin");
+                   ncaps == 0 ? "none"
+                   : role == LP_PRIV_GATEWAY || role == LP_PRIV_GATEWAY_ADMIN
+                       ? "net_raw"
+                       : "net_admin");
         lp_log_str(&b, "no_new_privs", "1");
         lp_log_str(&b, "seccomp",
                    !lp_priv_seccomp_enforced() ? "off_sanitizer_build"
-                   : (unsigned)role < 4        ? names[role]
+                   : (unsigned)role < 5        ? names[role]
                                                : "unknown");
         lp_log_end(&b);
     }

@@ -31,6 +31,9 @@ enum lp_priv_role {
     /* the relay with its admin listener (--admin-listen): the relay's list
      * and the calls libmicrohttpd makes serving HTTP in the relay's loop */
     LP_PRIV_RELAY_ADMIN,
+    /* the gateway with its admin listener: the gateway's list and the
+     * same calls for libmicrohttpd */
+    LP_PRIV_GATEWAY_ADMIN,
 };
 
 /* The user a daemon started as root switches to unless told otherwise. */

@@ -2,13 +2,13 @@
 #include "lp_status.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lp_err.h"
 #include "lp_eth.h"
+#include "lp_prom.h"
 
 #define MS (1000 * 1000) /* ns per ms */
 
@@ -306,130 +306,51 @@ json_t *lp_status_json(const struct lp_relay *r, const struct lp_status_meta *m,
 
 /* ------------------------------------------------------------ Prometheus */
 
-struct status_buf {
-    char *p;
-    size_t len, cap;
-    int bad;
-};
-
-static void buf_printf(struct status_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void buf_printf(struct status_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (b->bad)
-        return;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->bad = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        {
-            size_t cap = b->cap * 2 + (size_t)n;
-            char *q = realloc(b->p, cap);
-            if (q == NULL) {
-                b->bad = 1;
-                return;
-            }
-            b->p = q;
-            b->cap = cap;
-        }
-    }
-}
-
-/* A label value, escaped as the text format wants (backslash, quote,
- * newline). Room names are restricted, labels are printable ASCII; this
- * keeps the output valid whatever they hold. */
-static const char *prom_escape(char *out, size_t outlen, const char *in)
-{
-    size_t n = 0;
-
-    for (; *in != '\0' && n + 3 < outlen; in++) {
-        if (*in == '\\' || *in == '"') {
-            out[n++] = '\\';
-            out[n++] = *in;
-        } else if (*in == '\n') {
-            out[n++] = '\\';
-            out[n++] = 'n';
-        } else {
-            out[n++] = *in;
-        }
-    }
-    out[n] = '\0';
-    return out;
-}
-
-static void prom_head(struct status_buf *b, const char *name, const char *type,
-                      const char *help)
-{
-    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void prom_u64(struct status_buf *b, const char *name, const char *type,
-                     const char *help, uint64_t v)
-{
-    prom_head(b, name, type, help);
-    buf_printf(b, "%s %llu\n", name, (unsigned long long)v);
-}
-
 int lp_status_metrics(const struct lp_relay *r, const struct lp_status_meta *m,
                       lp_tstamp now, char **out, size_t *outlen)
 {
-    struct status_buf b = {NULL, 0, 0, 0};
+    struct lp_prom b;
     const struct relay_room *room;
     char esc[2 * LP_ROOM_MAX + 4];
     size_t nroom, npeer;
     int truncated = 0;
 
     (void)now;
-    b.cap = 8192;
-    b.p = malloc(b.cap);
-    if (b.p == NULL)
+    if (lp_prom_init(&b) != 0)
         return LP_ERR_NOMEM;
-    b.p[0] = '\0';
 
-    prom_head(&b, "lanparty_build_info", "gauge",
-              "The relay's version (always 1).");
-    buf_printf(&b, "lanparty_build_info{version=\"%s\"} 1\n", m->version);
-    prom_u64(&b, "lanparty_rooms", "gauge", "Rooms with at least one peer.",
-             r->nrooms);
-    prom_u64(&b, "lanparty_connections", "gauge",
-             "QUIC connections in any state.", r->qs.nconns);
-    prom_u64(&b, "lanparty_pool_free_buffers", "gauge",
-             "Free frame buffers in the relay's pool.", r->pool.nfree);
-    prom_u64(&b, "lanparty_retries_total", "counter",
-             "QUIC Retry packets sent.", r->qs.st.retries);
-    prom_u64(&b, "lanparty_stateless_resets_total", "counter",
-             "QUIC stateless resets sent.", r->qs.st.resets);
-    prom_u64(&b, "lanparty_unauthorized_total", "counter",
-             "Hellos refused for a missing, wrong or revoked credential.",
-             r->unauthorized);
-    prom_u64(&b, "lanparty_revoked_total", "counter",
-             "Peers disconnected because their invite was revoked.",
-             r->revoked);
+    lp_prom_head(&b, "lanparty_build_info", "gauge",
+                 "The relay's version (always 1).");
+    lp_prom_printf(&b, "lanparty_build_info{version=\"%s\"} 1\n", m->version);
+    lp_prom_u64(&b, "lanparty_rooms", "gauge", "Rooms with at least one peer.",
+                r->nrooms);
+    lp_prom_u64(&b, "lanparty_connections", "gauge",
+                "QUIC connections in any state.", r->qs.nconns);
+    lp_prom_u64(&b, "lanparty_pool_free_buffers", "gauge",
+                "Free frame buffers in the relay's pool.", r->pool.nfree);
+    lp_prom_u64(&b, "lanparty_retries_total", "counter",
+                "QUIC Retry packets sent.", r->qs.st.retries);
+    lp_prom_u64(&b, "lanparty_stateless_resets_total", "counter",
+                "QUIC stateless resets sent.", r->qs.st.resets);
+    lp_prom_u64(&b, "lanparty_unauthorized_total", "counter",
+                "Hellos refused for a missing, wrong or revoked credential.",
+                r->unauthorized);
+    lp_prom_u64(&b, "lanparty_revoked_total", "counter",
+                "Peers disconnected because their invite was revoked.",
+                r->revoked);
 
-    prom_head(&b, "lanparty_drops_total", "counter",
-              "Frames or datagrams the relay dropped, by reason.");
+    lp_prom_head(&b, "lanparty_drops_total", "counter",
+                 "Frames or datagrams the relay dropped, by reason.");
     for (unsigned i = 1; i < LP_REASON_MAX; i++)
-        buf_printf(&b, "lanparty_drops_total{reason=\"%s\"} %llu\n",
-                   lp_reason_name((enum lp_reason)i),
-                   (unsigned long long)r->ctr.drops[i]);
+        lp_prom_printf(&b, "lanparty_drops_total{reason=\"%s\"} %llu\n",
+                       lp_reason_name((enum lp_reason)i),
+                       (unsigned long long)r->ctr.drops[i]);
 
     /* per room: peers by role, and the room's traffic (departed peers'
      * counters included, so a room's counters only go backwards when the
      * room itself ends) */
-    prom_head(&b, "lanparty_peers", "gauge",
-              "Admitted peers, by room and role.");
+    lp_prom_head(&b, "lanparty_peers", "gauge",
+                 "Admitted peers, by room and role.");
     nroom = 0;
     for (room = lp_relay_room_next(r, NULL); room != NULL;
          room = lp_relay_room_next(r, room)) {
@@ -441,11 +362,11 @@ int lp_status_metrics(const struct lp_relay *r, const struct lp_status_meta *m,
         }
         lp_relay_room_view(room, &rv);
         gw = rv.gateway_id != 0;
-        prom_escape(esc, sizeof(esc), rv.name);
-        buf_printf(&b, "lanparty_peers{room=\"%s\",role=\"gateway\"} %zu\n",
-                   esc, gw);
-        buf_printf(&b, "lanparty_peers{room=\"%s\",role=\"client\"} %zu\n", esc,
-                   rv.npeers - gw);
+        lp_prom_escape(esc, sizeof(esc), rv.name);
+        lp_prom_printf(&b, "lanparty_peers{room=\"%s\",role=\"gateway\"} %zu\n",
+                       esc, gw);
+        lp_prom_printf(&b, "lanparty_peers{room=\"%s\",role=\"client\"} %zu\n",
+                       esc, rv.npeers - gw);
     }
     {
         static const struct {
@@ -458,7 +379,7 @@ int lp_status_metrics(const struct lp_relay *r, const struct lp_status_meta *m,
              "them."},
         };
         for (int f = 0; f < 2; f++) {
-            prom_head(&b, fam[f].name, "counter", fam[f].help);
+            lp_prom_head(&b, fam[f].name, "counter", fam[f].help);
             nroom = 0;
             for (room = lp_relay_room_next(r, NULL);
                  room != NULL && nroom < LP_STATUS_MAX_ROOMS;
@@ -472,21 +393,21 @@ int lp_status_metrics(const struct lp_relay *r, const struct lp_status_meta *m,
                     lp_relay_peer_view(room, i, &pv);
                     lp_counters_add(&tot, pv.ctr);
                 }
-                prom_escape(esc, sizeof(esc), rv.name);
-                buf_printf(&b, "%s{room=\"%s\",direction=\"in\"} %llu\n",
-                           fam[f].name, esc,
-                           (unsigned long long)(f == 0 ? tot.frames_rx
-                                                       : tot.bytes_rx));
-                buf_printf(&b, "%s{room=\"%s\",direction=\"out\"} %llu\n",
-                           fam[f].name, esc,
-                           (unsigned long long)(f == 0 ? tot.frames_tx
-                                                       : tot.bytes_tx));
+                lp_prom_escape(esc, sizeof(esc), rv.name);
+                lp_prom_printf(&b, "%s{room=\"%s\",direction=\"in\"} %llu\n",
+                               fam[f].name, esc,
+                               (unsigned long long)(f == 0 ? tot.frames_rx
+                                                           : tot.bytes_rx));
+                lp_prom_printf(&b, "%s{room=\"%s\",direction=\"out\"} %llu\n",
+                               fam[f].name, esc,
+                               (unsigned long long)(f == 0 ? tot.frames_tx
+                                                           : tot.bytes_tx));
             }
         }
     }
 
-    prom_head(&b, "lanparty_peer_rtt_seconds", "gauge",
-              "Smoothed QUIC round-trip time of each peer (by peer id).");
+    lp_prom_head(&b, "lanparty_peer_rtt_seconds", "gauge",
+                 "Smoothed QUIC round-trip time of each peer (by peer id).");
     npeer = 0;
     nroom = 0;
     for (room = lp_relay_room_next(r, NULL);
@@ -494,7 +415,7 @@ int lp_status_metrics(const struct lp_relay *r, const struct lp_status_meta *m,
          room = lp_relay_room_next(r, room), nroom++) {
         struct lp_relay_room_view rv;
         lp_relay_room_view(room, &rv);
-        prom_escape(esc, sizeof(esc), rv.name);
+        lp_prom_escape(esc, sizeof(esc), rv.name);
         for (size_t i = 0; i < rv.npeers; i++) {
             struct lp_relay_peer_view pv;
             if (npeer++ == LP_STATUS_MAX_PEERS) {
@@ -504,48 +425,19 @@ int lp_status_metrics(const struct lp_relay *r, const struct lp_status_meta *m,
             lp_relay_peer_view(room, i, &pv);
             if (pv.rtt_smoothed == 0)
                 continue;
-            buf_printf(&b,
-                       "lanparty_peer_rtt_seconds{room=\"%s\",peer=\"%u\"} "
-                       "%.6f\n",
-                       esc, pv.peer_id, pv.rtt_smoothed / 1e9);
+            lp_prom_printf(&b,
+                           "lanparty_peer_rtt_seconds{room=\"%s\",peer=\"%u\"} "
+                           "%.6f\n",
+                           esc, pv.peer_id, pv.rtt_smoothed / 1e9);
         }
     }
-    prom_u64(&b, "lanparty_metrics_truncated", "gauge",
-             "1 when rooms or peers beyond the series limits were left out.",
-             (uint64_t)truncated);
-    prom_u64(&b, "lanparty_log_dropped_lines_total", "counter",
-             "Log lines dropped because stderr's reader fell behind.",
-             m->log_dropped);
+    lp_prom_u64(&b, "lanparty_metrics_truncated", "gauge",
+                "1 when rooms or peers beyond the series limits were left out.",
+                (uint64_t)truncated);
+    lp_prom_u64(&b, "lanparty_log_dropped_lines_total", "counter",
+                "Log lines dropped because stderr's reader fell behind.",
+                m->log_dropped);
 
-    /* the conventional process metrics (client_golang's names) */
-    if (m->cpu_seconds >= 0) {
-        prom_head(&b, "process_cpu_seconds_total", "counter",
-                  "Total user and system CPU time spent in seconds.");
-        buf_printf(&b, "process_cpu_seconds_total %.3f\n", m->cpu_seconds);
-    }
-    if (m->resident_bytes >= 0)
-        prom_u64(&b, "process_resident_memory_bytes", "gauge",
-                 "Resident memory size in bytes.", (uint64_t)m->resident_bytes);
-    if (m->virtual_bytes >= 0)
-        prom_u64(&b, "process_virtual_memory_bytes", "gauge",
-                 "Virtual memory size in bytes.", (uint64_t)m->virtual_bytes);
-    if (m->open_fds >= 0)
-        prom_u64(&b, "process_open_fds", "gauge",
-                 "Number of open file descriptors.", (uint64_t)m->open_fds);
-    if (m->max_fds >= 0)
-        prom_u64(&b, "process_max_fds", "gauge",
-                 "Maximum number of open file descriptors.",
-                 (uint64_t)m->max_fds);
-    prom_head(&b, "process_start_time_seconds", "gauge",
-              "Start time of the process since unix epoch in seconds.");
-    buf_printf(&b, "process_start_time_seconds %.3f\n",
-               (double)m->wall_start_ms / 1000.0);
-
-    if (b.bad) {
-        free(b.p);
-        return LP_ERR_NOMEM;
-    }
-    *out = b.p;
-    *outlen = b.len;
-    return 0;
+    lp_prom_process(&b, &m->proc);
+    return lp_prom_finish(&b, out, outlen);
 }

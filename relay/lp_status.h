@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "lp_prom.h"
 #include "lp_relay.h"
 
 #define LP_STATUS_SCHEMA    "lanparty-status/1"
@@ -26,13 +27,11 @@
 
 /* What the shell knows: the clocks and the process. */
 struct lp_status_meta {
-    const char *version;    /* the build's version */
-    lp_tstamp started;      /* relay clock when the relay started */
-    uint64_t wall_now_ms;   /* Unix time now, in ms (for joined_at) */
-    uint64_t wall_start_ms; /* Unix time when the process started */
-    /* process figures for /metrics; a negative value is left out */
-    double cpu_seconds;
-    int64_t resident_bytes, virtual_bytes, open_fds, max_fds;
+    const char *version;  /* the build's version */
+    lp_tstamp started;    /* relay clock when the relay started */
+    uint64_t wall_now_ms; /* Unix time now, in ms (for joined_at) */
+    /* process figures for /metrics (a negative one is left out) */
+    struct lp_procinfo proc;
     uint64_t log_dropped; /* log lines the non-blocking sink dropped */
 };
 

@@ -124,11 +124,8 @@ netns_tests() {
   LP_BUILD_DIR=$ROOT/build $PY -m pytest -q -p no:cacheprovider \
     tests/system/test_lanparty.py tests/system/test_faults.py \
     tests/system/test_containment.py tests/system/test_routes.py \
-    tests/system/test_lanparty_frag.py tests/system/test_service_netns.py
-  # tests/system/test_dashboard_netns.py (the dashboard with a real LAN
-  # party, Prometheus and Chromium) is run by hand for now: in CI its
-  # polling-under-load measurement and its Chromium clicks failed on a
-  # quiet machine (issue 15 stays open for it).
+    tests/system/test_lanparty_frag.py tests/system/test_service_netns.py \
+    tests/system/test_dashboard_netns.py tests/system/test_gateway_admin_netns.py
 }
 # The LAN party again with the relay on one address (198.18.100.1:PORT).
 netns_tests_addr() {

@@ -2,7 +2,7 @@
  * lanparty relay dashboard. Polls GET /api/v1/status every POLL_MS with the
  * bearer token (from the URL fragment #token=..., kept in sessionStorage,
  * or typed in), draws rooms and players, keeps HISTORY samples per player
- * for the sparklines, and kicks with POST .../kick.
+ * for the sparklines, and kicks or revokes with POST .../kick, .../revoke.
  *
  * Every string from the relay (labels, reasons, software, addresses) can
  * come from a peer: it is only ever put in the page with textContent or
@@ -10,26 +10,12 @@
  */
 "use strict";
 
-const POLL_MS = 2000;
+const PAGE = { name: "relay", tokenKey: "lanparty-token" };
 const HISTORY = 150; /* samples: 5 minutes at POLL_MS */
 const RTT_WARN = 150, RTT_BAD = 400; /* ms */
 const SVG = "http://www.w3.org/2000/svg";
 
-let token = null;
-let timer = null;
 const samples = new Map(); /* "room/id" -> [{t, bytes, drops, rtt}] */
-
-function $(id) { return document.getElementById(id); }
-
-function el(tag, attrs, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "text") e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  for (const k of kids) if (k) e.appendChild(k);
-  return e;
-}
 
 function fmtBytes(n) {
   const u = ["B", "kB", "MB", "GB", "TB"];
@@ -47,12 +33,6 @@ function fmtDur(s) {
 }
 
 function fmtPct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + " %"; }
-
-function setError(msg) {
-  const e = $("error");
-  e.textContent = msg || "";
-  e.hidden = !msg;
-}
 
 /* A sparkline: an SVG polyline per series, each scaled to its own max. */
 function sparkline(series) {
@@ -110,36 +90,52 @@ function health(p, h, room) {
 
 function addrText(list) { return list.map((a) => a.addr).join(", "); }
 
-/* The kick button that was tapped once, and until when: kept across the
- * re-renders (every POLL_MS) so that the second tap finds it armed. */
+/* The action button (kick or revoke) that was tapped once, and until
+ * when: kept across the re-renders (every POLL_MS) so that the second tap
+ * finds it armed. */
 let armed = { key: null, until: 0 };
 
-function kickButton(room, p) {
+const ACTIONS = {
+  kick: { text: "Kick", confirm: "Confirm kick", busy: "Kicking…",
+          title: "Disconnect this peer (its client may reconnect)" },
+  revoke: { text: "Revoke", confirm: "Confirm revoke", busy: "Revoking…",
+            title: "Revoke its invite: it cannot rejoin, and every peer that " +
+                   "joined with the same invite is disconnected" },
+};
+
+function actionButton(room, p, action) {
+  const a = ACTIONS[action];
   const key = room + "/" + p.id;
-  const b = el("button", { class: "kick", type: "button", "data-kick": key, text: "Kick" });
-  const isArmed = () => armed.key === key && Date.now() < armed.until;
+  const b = el("button", { class: action === "kick" ? "kick" : "kick " + action, type: "button", ["data-" + action]: key,
+                           title: a.title + (p.label ? " (invite '" + p.label + "')" : ""), text: a.text });
+  const armKey = action + ":" + key;
+  const isArmed = () => armed.key === armKey && Date.now() < armed.until;
   if (isArmed()) {
     b.classList.add("armed");
-    b.textContent = "Confirm kick";
+    b.textContent = a.confirm;
   }
   b.addEventListener("click", async () => {
     if (!isArmed()) {
       /* two taps: the first arms it for 4 s (no dialog on a phone) */
-      armed = { key: key, until: Date.now() + 4000 };
+      armed = { key: armKey, until: Date.now() + 4000 };
       b.classList.add("armed");
-      b.textContent = "Confirm kick";
-      setTimeout(() => { if (!isArmed()) { b.classList.remove("armed"); b.textContent = "Kick"; } }, 4100);
+      b.textContent = a.confirm;
+      setTimeout(() => { if (!isArmed()) { b.classList.remove("armed"); b.textContent = a.text; } }, 4100);
       return;
     }
     armed = { key: null, until: 0 };
     b.disabled = true;
-    b.textContent = "Kicking…";
+    b.textContent = a.busy;
     try {
-      const r = await fetch("/api/v1/rooms/" + encodeURIComponent(room) + "/peers/" + p.id + "/kick", {
+      const r = await fetch("/api/v1/rooms/" + encodeURIComponent(room) + "/peers/" + p.id + "/" + action, {
         method: "POST", headers: { Authorization: "Bearer " + token }, cache: "no-store" });
-      if (!r.ok) setError("kick failed: HTTP " + r.status);
+      if (!r.ok) {
+        let why = "HTTP " + r.status;
+        try { why += ": " + (await r.json()).error; } catch (e) { /* not JSON */ }
+        setError(action + " failed: " + why);
+      }
     } catch (e) {
-      setError("kick failed: " + e);
+      setError(action + " failed: " + e);
     }
     poll();
   });
@@ -184,7 +180,10 @@ function peerRow(room, p, now) {
   const state = el("div", {}, el("div", { text: fmtDur(p.connected_s) }));
   if (why.length) state.appendChild(el("div", { class: level + "-text", text: why.join(", ") }));
   tr.appendChild(cell("Connected", "num", state));
-  tr.appendChild(cell("", "", kickButton(room.name, p)));
+  const acts = el("div", { class: "actions" }, actionButton(room.name, p, "kick"));
+  /* an invite to revoke exists only on a closed relay */
+  if (p.label) acts.appendChild(actionButton(room.name, p, "revoke"));
+  tr.appendChild(cell("", "", acts));
   return tr;
 }
 
@@ -230,49 +229,3 @@ function render(st) {
   $("version").textContent = "lanparty " + st.version;
   $("updated").textContent = "updated " + new Date(now).toLocaleTimeString();
 }
-
-async function poll() {
-  clearTimeout(timer);
-  try {
-    const r = await fetch("/api/v1/status", { headers: { Authorization: "Bearer " + token }, cache: "no-store" });
-    if (r.status === 401) {
-      sessionStorage.removeItem("lanparty-token");
-      token = null;
-      setError("The token was refused.");
-      $("login").hidden = false;
-      return;
-    }
-    if (!r.ok) throw new Error("HTTP " + r.status);
-    render(await r.json());
-    setError("");
-  } catch (e) {
-    setError("Cannot reach the relay: " + e.message);
-  }
-  timer = setTimeout(poll, POLL_MS);
-}
-
-function start() {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    sessionStorage.setItem("lanparty-token", decodeURIComponent(m[1]));
-    /* keep the token out of the address bar and the history */
-    window.history.replaceState(null, "", location.pathname);
-  }
-  token = sessionStorage.getItem("lanparty-token");
-  $("login").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    token = $("token").value.trim();
-    if (!token) return;
-    sessionStorage.setItem("lanparty-token", token);
-    $("login").hidden = true;
-    poll();
-  });
-  if (!token) {
-    $("login").hidden = false;
-    $("summary").textContent = "needs the admin token";
-    return;
-  }
-  poll();
-}
-
-document.addEventListener("DOMContentLoaded", start);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turns the dashboard's files into C arrays for cmd/relay_http.c:
+"""Turns the dashboard's files into C arrays for cmd/relay_http.c and cmd/gateway_http.c:
 embed.py OUT.c NAME=FILE... writes `const char NAME[]` (NUL-terminated)
 and `const size_t NAME_len` (without the NUL) for each file."""
 import sys

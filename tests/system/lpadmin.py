@@ -22,6 +22,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA = os.path.join(ROOT, "docs", "status-schema.json")
+GATEWAY_SCHEMA = os.path.join(ROOT, "docs", "gateway-status-schema.json")
 LOGDIR = os.path.join(ROOT, "build-logs")
 CLONE_NEWNET = 0x40000000
 
@@ -36,17 +37,22 @@ def need(tool, package):
 
 
 def admin_of(log_text):
-    """(url, token) from the relay's event=admin_listening line."""
+    """(url, token) from an event=admin_listening line (relay or gateway)."""
     m = re.search(r"event=admin_listening url=(\S+) .*?(?:token=(\S+))?$", log_text, re.M)
     if not m:
         raise AssertionError("no event=admin_listening in the relay's log:\n" + log_text[-3000:])
     return m.group(1), m.group(2)
 
 
-def request(url, path, method="GET", token=None, body=None, headers=None, timeout=10):
-    """One HTTP request: (status, headers dict (lower-case), body bytes)."""
+def request(url, path, method="GET", token=None, body=None, headers=None, timeout=10,
+            context=None):
+    """One HTTP request: (status, headers dict (lower-case), body bytes).
+    An https:// url uses context (an ssl.SSLContext)."""
     u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    if u.scheme == "https":
+        c = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=context)
+    else:
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     h = dict(headers or {})
     if token is not None:
         h["Authorization"] = "Bearer " + token
@@ -65,13 +71,27 @@ def status(url, token):
     return json.loads(body)
 
 
-def validate(doc):
-    """Validates a status document against docs/status-schema.json."""
+def wait_status(call, url, token, pred, timeout=20):
+    """GET /api/v1/status through call (an NsExecutor, or a plain call)
+    until pred(doc); returns that doc."""
+    deadline = time.monotonic() + timeout
+    doc = None
+    while time.monotonic() < deadline:
+        doc = call(status, url, token)
+        if pred(doc):
+            return doc
+        time.sleep(0.3)
+    raise AssertionError("status never matched: %s" % json.dumps(doc)[:3000])
+
+
+def validate(doc, schema_path=SCHEMA):
+    """Validates a status document against docs/status-schema.json (or
+    schema_path)."""
     try:
         import jsonschema
     except ImportError:
         raise AssertionError("python3-jsonschema is missing (scripts/install-deps.sh)")
-    with open(SCHEMA) as f:
+    with open(schema_path) as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator(schema).validate(doc)
 

@@ -4,24 +4,27 @@ docs/status-schema.json, the token, kick, request limits and cut-offs,
 and /metrics checked by promtool. The LAN party, Prometheus and the
 browser are in test_dashboard_netns.py."""
 
+import http.client
 import json
 import os
+import signal
 import socket
+import subprocess
 import time
 
 import pytest
 
 import lpadmin
 from lpadmin import request
-from lpharness import frame
+from lpharness import RELAY, frame
 
 GW_MAC = "02:00:00:00:00:01"
 C1_MAC = "02:00:00:00:00:11"
 C2_MAC = "02:00:00:00:00:12"
 
 
-def start(lp, *extra, listen="127.0.0.1:0"):
-    r = lp.relay("--admin-listen", listen, "--admin-timeout", "2", *extra)
+def start(lp, *extra, listen="127.0.0.1:0", cert_args=None):
+    r = lp.relay("--admin-listen", listen, "--admin-timeout", "2", *extra, cert_args=cert_args)
     url, token = lpadmin.admin_of(r.wait_log(r"event=admin_listening"))
     if listen.startswith("0.0.0.0"):
         url = url.replace("0.0.0.0", "127.0.0.1")
@@ -221,5 +224,168 @@ def test_runs_under_its_seccomp_list(lp):
     s.sendall(b"GET / HTTP/1.1\r\n")
     assert s.recv(10) == b""  # the timeout path
     s.close()
+    time.sleep(0.2)
+    assert r.proc.poll() is None, r.log()[-2000:]
+
+
+def closed_relay(lp, tmp_path, listen="127.0.0.1:0"):
+    """A closed relay whose room list lives in a directory its --user can
+    write (as /var/lib/lanparty is), with invites gateway, players and
+    alice; returns (relay, url, token, rooms path, auth tokens)."""
+    from test_rooms import admin, tokens
+    state = tmp_path / "state"
+    state.mkdir()
+    rooms = str(state / "rooms.txt")
+    t = tokens(admin(rooms, "room", "create", "PARTY"))
+    t.update(tokens(admin(rooms, "invite", "add", "PARTY", "alice")))
+    if os.geteuid() == 0:
+        import pwd
+        pw = pwd.getpwnam("lanparty")
+        os.chown(str(state), pw.pw_uid, pw.pw_gid)
+        os.chown(rooms, pw.pw_uid, pw.pw_gid)
+    r, url, token = start(lp, "--rooms", rooms, listen=listen)
+    return r, url, token, rooms, t
+
+
+def closed_room_of_three(lp, r, t, c1_invite, c2_invite="players"):
+    """room_of_three on a closed relay: the gateway's invite, then two
+    clients with the invites named."""
+    peers = []
+    for role, mac, invite in (("gateway", GW_MAC, "gateway"), ("client", C1_MAC, c1_invite),
+                              ("client", C2_MAC, c2_invite)):
+        p = lp.peer(r)
+        p.join(role, "PARTY", mac, extra="auth=" + t[invite])
+        peers.append(p)
+    return peers
+
+
+def invites(rooms):
+    out = subprocess.run([RELAY, "invite", "list", "PARTY", "--rooms", rooms],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out
+    return [line.split()[1] for line in out.stdout.splitlines()[1:]]
+
+
+
+
+def test_revoke(lp, tmp_path):
+    """The dashboard's revoke: the invite leaves the room list (on disk),
+    the peer gets disconnect `revoked` and the others peer_left, and the
+    link no longer admits anyone; the other invites stay."""
+    r, url, token, rooms, t = closed_relay(lp, tmp_path)
+    gw, alice, bob = closed_room_of_three(lp, r, t, "alice")
+    aid = alice.seen_welcome()["peer_id"]
+    path = "/api/v1/rooms/PARTY/peers/%d/revoke" % aid
+    st, _, _ = request(url, path, "POST", token="wrong")
+    assert st == 401
+    st, _, _ = request(url, path, "GET", token=token)
+    assert st == 405
+    assert "alice" in invites(rooms)
+    st, _, body = request(url, path, "POST", token=token)
+    assert st == 200, body
+    assert json.loads(body) == {"revoked": {"room": "PARTY", "id": aid, "label": "alice",
+                                            "peers": 1}}
+    assert alice.ctrl("disconnect")["reason"] == "revoked"
+    alice.closed()
+    for other in (gw, bob):
+        left = other.ctrl("peer_left")
+        assert left["peer_id"] == aid and left["reason"] == "revoked"
+    r.wait_log(r"event=admin_revoke room=PARTY peer_id=%d label=alice peers_revoked=1" % aid)
+    # on disk: alice's invite is gone, the others stay, the file stays
+    # owner-only
+    assert sorted(invites(rooms)) == ["gateway", "players"]
+    assert os.stat(rooms).st_mode & 0o777 == 0o600
+    # the link no longer admits, even after a reload
+    r.signal(signal.SIGHUP)
+    r.wait_log(r"event=reload .*reloaded")
+    again = lp.peer(r)
+    again.hello("client", "PARTY", C1_MAC, extra="auth=" + t["alice"])
+    assert again.ctrl("reject")["reason"] == "unauthorized"
+    doc = lpadmin.status(url, token)
+    lpadmin.validate(doc)
+    assert sorted(p["label"] for p in lpadmin.peers(doc)) == ["gateway", "players"]
+    assert doc["relay"]["revoked"] == 1
+    # gone: 404
+    st, _, _ = request(url, path, "POST", token=token)
+    assert st == 404
+    assert r.proc.poll() is None
+
+
+def test_revoke_shared_invite_and_refusals(lp, tmp_path):
+    """Revoking a shared invite disconnects everyone who joined with it;
+    an open relay has nothing to revoke (409); a list the relay cannot
+    write is a 500 that changes nothing."""
+    r, url, token, rooms, t = closed_relay(lp, tmp_path)
+    gw, c1, c2 = closed_room_of_three(lp, r, t, "players")
+    st, _, body = request(url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
+                          c1.seen_welcome()["peer_id"], "POST", token=token)
+    assert st == 200 and json.loads(body)["revoked"]["peers"] == 2, body
+    for c in (c1, c2):
+        assert c.ctrl("disconnect")["reason"] == "revoked"
+    assert sorted(invites(rooms)) == ["alice", "gateway"]
+
+    open_r, open_url, open_token = start(lp)
+    p = lp.peer(open_r)
+    p.join("client", "PARTY", C1_MAC)
+    st, _, body = request(open_url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
+                          p.seen_welcome()["peer_id"], "POST", token=open_token)
+    assert st == 409 and b"open relay" in body, body
+
+    if os.geteuid() == 0:
+        # the list's directory belongs to root: the relay (now `lanparty`)
+        # cannot replace the file
+        os.chown(str(tmp_path / "state"), 0, 0)
+        st, _, body = request(url, "/api/v1/rooms/PARTY/peers/%d/revoke" %
+                              gw.seen_welcome()["peer_id"], "POST", token=token)
+        assert st == 500 and b"cannot write" in body, body
+        assert sorted(invites(rooms)) == ["alice", "gateway"]
+        assert not [f for f in os.listdir(str(tmp_path / "state")) if ".tmp." in f]
+        st, _, _ = request(url, "/api/v1/status", token=token)
+        assert st == 200 and r.proc.poll() is None
+
+
+@pytest.mark.parametrize("identity", ["files", "development"])
+def test_admin_tls(lp, tmp_path, identity):
+    """--admin-tls: the listener speaks HTTPS with the relay's own
+    certificate (from --cert/--key, or the development identity), the
+    token rules unchanged; plain HTTP gets no answer."""
+    import ssl
+    pem, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    if identity == "files":
+        maker = lp.relay("--dev-cert-pem-out", pem, "--dev-key-pem-out", key)
+        maker.stop()
+        r, url, token = start(lp, "--admin-tls", cert_args=["--cert", pem, "--key", key])
+    else:
+        r, url, token = start(lp, "--admin-tls", cert_args=[
+            "--dev-cert-der-out", str(tmp_path / "c.der"), "--dev-cert-pem-out", pem,
+            "--dev-key-pem-out", key])
+    assert url.startswith("https://127.0.0.1:"), url
+    ctx = ssl.create_default_context(cafile=pem)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    st, _, body = request(url, "/api/v1/status", token=token, context=ctx)
+    assert st == 200
+    lpadmin.validate(json.loads(body))
+    st, _, _ = request(url, "/api/v1/status", token="wrong", context=ctx)
+    assert st == 401
+    st, _, body = request(url, "/metrics", context=ctx)
+    assert st == 200 and b"lanparty_peers" in body
+    # the certificate served is the relay's
+    u = url.rstrip("/").rsplit(":", 1)
+    port = int(u[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw) as s:
+            served = s.getpeercert(binary_form=True)
+    with open(pem) as f:
+        assert served == ssl.PEM_cert_to_DER_cert(f.read())
+    # plain HTTP on the TLS port: no HTTP answer
+    plain = "http://127.0.0.1:%d/" % port
+    try:
+        st, _, _ = request(plain, "/api/v1/status", token=token, timeout=5)
+    except (OSError, http.client.HTTPException):
+        st = None
+    assert st is None
+    if os.geteuid() == 0 and not os.environ.get("LP_SANITIZED"):
+        r.wait_log(r"event=privileges .*seccomp=relay_admin")
     time.sleep(0.2)
     assert r.proc.poll() is None, r.log()[-2000:]

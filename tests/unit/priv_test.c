@@ -132,6 +132,7 @@ static void test_loop_allowed(void **state)
     assert_exit0(run(child_loop_allowed, LP_PRIV_GATEWAY));
     assert_exit0(run(child_loop_allowed, LP_PRIV_CLIENT));
     assert_exit0(run(child_loop_allowed, LP_PRIV_RELAY_ADMIN));
+    assert_exit0(run(child_loop_allowed, LP_PRIV_GATEWAY_ADMIN));
 }
 
 enum forbidden {
@@ -172,6 +173,11 @@ static const struct forbid_case forbid_cases[] = {
     {LP_PRIV_GATEWAY, F_EXECVE},
     {LP_PRIV_GATEWAY, F_NETLINK_SOCKET},
     {LP_PRIV_GATEWAY, F_OPEN_WRITE},
+    {LP_PRIV_GATEWAY, F_ACCEPT4}, /* no admin listener: no TCP calls */
+    {LP_PRIV_GATEWAY_ADMIN, F_EXECVE},
+    {LP_PRIV_GATEWAY_ADMIN, F_NETLINK_SOCKET},
+    {LP_PRIV_GATEWAY_ADMIN, F_OPEN_WRITE},
+    {LP_PRIV_GATEWAY_ADMIN, F_SETUID},
     {LP_PRIV_CLIENT, F_MOUNT},
     {LP_PRIV_CLIENT, F_EXECVE},
     {LP_PRIV_CLIENT, F_PACKET_SOCKET},

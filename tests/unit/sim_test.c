@@ -869,10 +869,10 @@ static void test_status_and_kick(void **state)
     meta.version = "test";
     meta.started = sm->now - 10 * LP_SECONDS;
     meta.wall_now_ms = 1700000000000ULL;
-    meta.wall_start_ms = 1699999990000ULL;
-    meta.cpu_seconds = 1.5;
-    meta.resident_bytes = meta.virtual_bytes = 1 << 20;
-    meta.open_fds = meta.max_fds = -1;
+    meta.proc.start_ms = 1699999990000ULL;
+    meta.proc.cpu_seconds = 1.5;
+    meta.proc.resident_bytes = meta.proc.virtual_bytes = 1 << 20;
+    meta.proc.open_fds = meta.proc.max_fds = -1;
 
     st = lp_status_json(&sm->relay, &meta, sm->now);
     assert_non_null(st);
