@@ -43,14 +43,14 @@ def pump(a, b):
             pass
 
 
-def forward_admin(nsx, port):
-    """Forwards 127.0.0.1:LP_DEMO_ADMIN_PORT (8080, or any free port) on
-    this host to the relay's admin listener inside its namespace: each
-    upstream socket is opened on the namespace's thread and keeps it."""
+def forward_admin(nsx, port, env="LP_DEMO_ADMIN_PORT", default=8080):
+    """Forwards 127.0.0.1:$env (default, or any free port) on this host to
+    an admin listener inside a namespace: each upstream socket is opened
+    on the namespace's thread and keeps it."""
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        ls.bind(("127.0.0.1", int(os.environ.get("LP_DEMO_ADMIN_PORT", "8080"))))
+        ls.bind(("127.0.0.1", int(os.environ.get(env, str(default)))))
     except OSError:
         ls.bind(("127.0.0.1", 0))
     ls.listen(16)
@@ -91,10 +91,16 @@ def main():
             "(the tokens are hashed in the room list), then SIGHUP:")
         for who in ("gateway", "player"):
             say("  %s link: %s" % (who, re.sub(r"auth=[^&]+", "auth=<secret>", lp.links[who])))
-        gw = lp.start_gateway()
+        gw = lp.start_gateway(extra=["--admin-listen", "127.0.0.1:0"])
         line = gw.wait_for("event=welcome")
         say("gateway wired into the LAN switch joined room PARTY with its link: " +
             re.search(r"peer_id=\d+ effective_mtu=\d+", line).group(0))
+        gurl, gtoken = lpadmin.admin_of(gw.wait_for("event=admin_listening"))
+        gport = forward_admin(lpadmin.NsExecutor(lp.ns["gw"]),
+                              int(gurl.rsplit(":", 1)[1].strip("/")),
+                              "LP_DEMO_GW_ADMIN_PORT", 8081)
+        say("gateway's own view (its --admin-listen, forwarded): "
+            "http://127.0.0.1:%d/#token=%s" % (gport, gtoken))
         for p, mac in (("p1", "02:00:00:00:01:01"), ("p2", "02:00:00:00:01:02")):
             c = lp.start_client(p, mac)
             c.wait_for("event=tap_up")
