@@ -1,6 +1,8 @@
 /* lp_runner_win: the Windows client's runtime; see lp_runner_win.h. */
 #include "lp_runner_win.h"
 
+#include "lp_bcastrep.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,139 @@ static void winrun_tap_ipv4(struct lp_winrun *c, char *out, size_t outlen)
     c->api.FreeMibTable(t);
 }
 
+/* winrun_tap_v4 finds the TAP's IPv4 address (not link-local) and its
+ * subnet's broadcast address, in network byte order. 0 or -1. */
+static int winrun_tap_v4(struct lp_winrun *c, uint32_t *addr, uint32_t *bcast)
+{
+    PMIB_UNICASTIPADDRESS_TABLE t = NULL;
+    int rv = -1;
+
+    if (c->api.GetUnicastIpAddressTable == NULL ||
+        c->api.FreeMibTable == NULL || c->tap_luid == 0 ||
+        c->api.GetUnicastIpAddressTable(AF_INET, &t) != NO_ERROR)
+        return -1;
+    for (ULONG i = 0; i < t->NumEntries; i++) {
+        const MIB_UNICASTIPADDRESS_ROW *r = &t->Table[i];
+        uint32_t a = ntohl(r->Address.Ipv4.sin_addr.s_addr), host;
+        if (r->InterfaceLuid.Value != c->tap_luid ||
+            (a >> 16) == 0xa9fe /* 169.254/16 */ || r->OnLinkPrefixLength < 8 ||
+            r->OnLinkPrefixLength > 30)
+            continue;
+        host = 0xffffffffu >> r->OnLinkPrefixLength;
+        *addr = htonl(a);
+        *bcast = htonl(a | host);
+        rv = 0;
+        break;
+    }
+    c->api.FreeMibTable(t);
+    return rv;
+}
+
+/*
+ * winrun_bcast_check (every 5 s while connected): when Windows sends
+ * limited broadcasts through another adapter, copy them onto the TAP
+ * (lp_bcastrep): a raw socket on 127.0.0.1 sees what local programs
+ * broadcast, a raw socket with IP_HDRINCL sends the copies to the TAP's
+ * subnet. At most 200 copies a second. Stops when the TAP wins again or
+ * its address changes.
+ */
+static void winrun_bcast_stop(struct lp_winrun *c)
+{
+    if (!c->br.on)
+        return;
+    closesocket(c->br.rx);
+    closesocket(c->br.tx);
+    WSACloseEvent(c->br.ev);
+    c->br.on = 0;
+    lp_logf(LP_LOG_INFO, "broadcast_copy", "stopped (%llu copied)",
+            (unsigned long long)c->br.copied);
+}
+
+static void winrun_bcast_check(struct lp_winrun *c, lp_tstamp now)
+{
+    struct sockaddr_in lo;
+    uint32_t winner = 0, a = 0, b = 0;
+    DWORD one = 1;
+    u_long nb = 1;
+
+    if (!c->protect || c->br.failed || now < c->br.next_check)
+        return;
+    c->br.next_check = now + 5 * LP_SECONDS;
+    if (winrun_tap_v4(c, &a, &b) != 0 ||
+        lp_winroute_bcast_if(c->wr.api, c->tap_ifindex, &winner) != 0) {
+        winrun_bcast_stop(c); /* no address yet, or the TAP wins */
+        return;
+    }
+    if (c->br.on && a == c->br.tap_addr && b == c->br.tap_bcast)
+        return;
+    winrun_bcast_stop(c);
+    c->br.rx = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+    c->br.tx = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+    c->br.ev = WSACreateEvent();
+    memset(&lo, 0, sizeof(lo));
+    lo.sin_family = AF_INET;
+    lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (c->br.rx == INVALID_SOCKET || c->br.tx == INVALID_SOCKET ||
+        c->br.ev == WSA_INVALID_EVENT ||
+        bind(c->br.rx, (struct sockaddr *)&lo, sizeof(lo)) != 0 ||
+        ioctlsocket(c->br.rx, FIONBIO, &nb) != 0 ||
+        WSAEventSelect(c->br.rx, c->br.ev, FD_READ) != 0 ||
+        setsockopt(c->br.tx, IPPROTO_IP, IP_HDRINCL, (const char *)&one,
+                   sizeof(one)) != 0 ||
+        setsockopt(c->br.tx, SOL_SOCKET, SO_BROADCAST, (const char *)&one,
+                   sizeof(one)) != 0) {
+        lp_logf(LP_LOG_WARN, "broadcast_copy",
+                "cannot copy limited broadcasts onto the TAP (raw sockets: "
+                "error %d); games that search with 255.255.255.255 may not "
+                "see the party",
+                WSAGetLastError());
+        if (c->br.rx != INVALID_SOCKET)
+            closesocket(c->br.rx);
+        if (c->br.tx != INVALID_SOCKET)
+            closesocket(c->br.tx);
+        if (c->br.ev != WSA_INVALID_EVENT)
+            WSACloseEvent(c->br.ev);
+        c->br.failed = 1;
+        return;
+    }
+    c->br.tap_addr = a;
+    c->br.tap_bcast = b;
+    lp_tbucket_init(&c->br.tb, 200, 200, now);
+    c->br.on = 1;
+    lp_logf(LP_LOG_INFO, "status",
+            "Windows sends broadcasts to 255.255.255.255 through interface "
+            "%u, not the LAN party adapter: lanparty copies them onto it",
+            winner);
+}
+
+/* winrun_bcast_input copies what the raw socket saw (bounded per call). */
+static void winrun_bcast_input(struct lp_winrun *c, lp_tstamp now)
+{
+    uint8_t in[2048], out[2048];
+    struct sockaddr_in to;
+
+    WSAResetEvent(c->br.ev);
+    memset(&to, 0, sizeof(to));
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = c->br.tap_bcast;
+    for (int i = 0; i < 64; i++) {
+        int n = recv(c->br.rx, (char *)in, sizeof(in), 0), m;
+        if (n <= 0)
+            break;
+        m = lp_bcastrep_rewrite(in, (size_t)n, c->br.tap_addr, c->br.tap_bcast,
+                                out, sizeof(out));
+        if (m <= 0)
+            continue;
+        if (!lp_tbucket_take(&c->br.tb, 1, now)) {
+            c->br.limited++;
+            continue;
+        }
+        if (sendto(c->br.tx, (const char *)out, m, 0, (struct sockaddr *)&to,
+                   sizeof(to)) == m)
+            c->br.copied++;
+    }
+}
+
 static void winrun_on_welcome(struct lp_session *s,
                               const struct lp_msg_welcome *w, lp_tstamp now)
 {
@@ -76,18 +211,7 @@ static void winrun_on_welcome(struct lp_session *s,
             lp_logf(LP_LOG_WARN, "tap_setup", "%s", err);
         }
     }
-    if (c->protect) {
-        /* after every welcome: Windows may have reset the metric */
-        uint32_t winner = 0;
-        if (lp_winroute_bcast_if(c->wr.api, c->tap_ifindex, &winner) == 0)
-            lp_logf(LP_LOG_WARN, "broadcast_route",
-                    "Windows sends broadcasts to 255.255.255.255 through "
-                    "interface %u, not the LAN party adapter, so games that "
-                    "search that way will not see the party: disconnect "
-                    "other network adapters (or set a higher metric on "
-                    "them) while playing",
-                    winner);
-    }
+    c->br.next_check = now; /* which adapter wins 255.255.255.255 now */
     if (c->protect && c->wr.have_pin) {
         c->route_ok = lp_winroute_verify(&c->wr, err, sizeof(err)) == 0;
         if (!c->route_ok)
@@ -309,7 +433,7 @@ static int winrun_run(struct lp_winrun *c)
     lp_client_run_init(&c->run, "lanparty-client", c->relay_str, c->pin_file,
                        !c->check_only, c->check_only, now);
     while (1) {
-        HANDLE hs[3];
+        HANDLE hs[4];
         DWORD nh = 0, timeout, w;
         lp_tstamp next;
 
@@ -336,6 +460,8 @@ static int winrun_run(struct lp_winrun *c)
             hs[nh++] = c->udp.ev;
         if (c->tap_open && c->media_on && c->tap.read_pending)
             hs[nh++] = c->tap.rev;
+        if (c->br.on)
+            hs[nh++] = c->br.ev;
         w = WaitForMultipleObjects(nh, hs, FALSE, timeout);
         now = lp_udpw_now();
         if (w == WAIT_OBJECT_0) {
@@ -351,11 +477,15 @@ static int winrun_run(struct lp_winrun *c)
         if (c->tap_open && c->media_on && winrun_tap_input(c, now) != 0)
             lp_client_device_failed(&c->run, c->have_session ? &c->s : NULL,
                                     now);
+        if (c->br.on)
+            winrun_bcast_input(c, now);
         if (c->have_session && lp_session_expiry(&c->s) <= now)
             lp_session_handle_expiry(&c->s, now);
         if (lp_client_done(&c->run, c->have_session, now))
             break;
         winrun_tick(c, now);
+        if (c->have_session && c->s.state == LP_SS_READY && c->media_on)
+            winrun_bcast_check(c, now);
     }
     if (c->have_session) {
         lp_session_flush(&c->s, now, c->txbuf, sizeof(c->txbuf), lp_udpw_send,
@@ -365,6 +495,7 @@ static int winrun_run(struct lp_winrun *c)
     }
     if (c->have_udp)
         lp_udpw_close(&c->udp);
+    winrun_bcast_stop(c);
     lp_logf(LP_LOG_INFO, "exit", "stopped (status %d)", c->run.exit_code);
     return c->run.exit_code;
 }

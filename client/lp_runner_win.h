@@ -39,6 +39,7 @@
 #include "lp_firewall.h"
 #include "lp_netprofile.h"
 #include "lp_pool.h"
+#include "lp_ratelimit.h"
 #include "lp_resolve.h"
 #include "lp_secdir.h"
 #include "lp_session.h"
@@ -81,6 +82,18 @@ struct lp_winrun {
     struct lp_session s;
     int have_session;
     struct lp_session_cfg scfg;
+
+    /* limited broadcasts copied onto the TAP when another adapter wins
+     * them (lp_bcastrep): a raw socket on 127.0.0.1 and one to send */
+    struct {
+        SOCKET rx, tx;
+        WSAEVENT ev;
+        int on, failed;
+        uint32_t tap_addr, tap_bcast; /* network byte order */
+        struct lp_tbucket tb;
+        uint64_t copied, limited;
+        lp_tstamp next_check;
+    } br;
 
     struct lp_client_run run; /* stop or try again, exit status */
     lp_tstamp next_diag, next_route_check;
