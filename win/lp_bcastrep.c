@@ -4,22 +4,7 @@
 #include <string.h>
 
 #include "lp_err.h"
-
-static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
-{
-    for (; n > 1; p += 2, n -= 2)
-        acc += (uint32_t)p[0] << 8 | p[1];
-    if (n == 1)
-        acc += (uint32_t)p[0] << 8;
-    return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint16_t)~acc;
-}
+#include "lp_gso.h" /* the Internet checksum */
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -69,13 +54,13 @@ int lp_bcastrep_rewrite(const uint8_t *pkt, size_t len, uint32_t tap_addr,
     memcpy(out + 12, &tap_addr, 4);
     memcpy(out + 16, &tap_bcast, 4);
     put16(out + 10, 0);
-    put16(out + 10, fold(sum16(0, out, ihl)));
+    put16(out + 10, lp_csum_fold(lp_csum_add(0, out, ihl)));
     udp = out + ihl;
     if (get16(udp + 6) != 0) { /* 0: the sender sent no checksum */
         put16(udp + 6, 0);
-        acc = sum16(0, out + 12, 8); /* pseudo header: addresses */
+        acc = lp_csum_add(0, out + 12, 8); /* pseudo header: addresses */
         acc += 17 + (uint32_t)ulen;
-        ck = fold(sum16(acc, udp, ulen));
+        ck = lp_csum_fold(lp_csum_add(acc, udp, ulen));
         put16(udp + 6, ck == 0 ? 0xffff : ck);
     }
     return (int)tl;
