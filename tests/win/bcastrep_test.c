@@ -30,7 +30,8 @@ static unsigned csum(const uint8_t *p, size_t n, unsigned acc)
     return acc;
 }
 
-/* A game's broadcast: 192.168.1.5:27015 -> 255.255.255.255:27015. */
+/* A game's broadcast from another adapter: 198.19.1.5:27015 ->
+ * 255.255.255.255:27015. */
 static size_t game_bcast(uint8_t *p, int udp_ck)
 {
     static const char msg[] = "LAN GAME 1";
@@ -43,7 +44,7 @@ static size_t game_bcast(uint8_t *p, int udp_ck)
     p[3] = (uint8_t)tl;
     p[8] = 64;
     p[9] = 17;
-    memcpy(p + 12, "\xc0\xa8\x01\x05", 4);
+    memcpy(p + 12, "\xc6\x13\x01\x05", 4);
     memset(p + 16, 0xff, 4);
     p[20] = 0x69, p[21] = 0x87, p[22] = 0x69, p[23] = 0x87;
     p[24] = (uint8_t)(ulen >> 8);
