@@ -193,22 +193,8 @@ def iperf_json(lp, ns, server_ip, args, seconds, tries=3):
     """One iperf3 run's JSON; a run that fails (a server still busy with the
     last test, a lost control connection) is retried."""
     for attempt in range(tries):
-        srv = subprocess.Popen(["ip", "netns", "exec", lp.ns["lan"], "iperf3", "-s", "-1", "-B",
-                                server_ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            time.sleep(0.3)
-            try:
-                out = lpnet.sh("iperf3", "-c", server_ip, "-t", str(seconds), "-J", *args, ns=ns,
-                               timeout=seconds + 30, check=False)
-                j = json.loads(out[out.index("{"):]) if "{" in out else {"error": out}
-            except (subprocess.TimeoutExpired, ValueError) as e:
-                j = {"error": str(e)}
-        finally:
-            try:
-                srv.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                srv.kill()
-                srv.wait()
+        j = lpnet.iperf3_json(lp.ns["lan"], ns, server_ip, ["-t", str(seconds)] + list(args),
+                              seconds + 30)
         if "error" not in j:
             return j
         print("  iperf3 %s failed (%s), retrying" % (" ".join(args), j["error"]), flush=True)

@@ -14,6 +14,7 @@ by close(), even after failures. Addresses come from 198.18.0.0/15 and
         DHCPv4 and router advertisements, iperf3, test services)
 """
 
+import json
 import os
 import re
 import shutil
@@ -43,6 +44,35 @@ def sh(*args, check=True, ns=None, timeout=30, capture=True):
     if check and p.returncode != 0:
         raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), p.returncode, p.stdout))
     return p.stdout if capture else ""
+
+
+def iperf3_json(lan_ns, client_ns, server_ip, args, timeout=40):
+    """One iperf3 run from client_ns to a one-off server on server_ip in
+    lan_ns: the client starts once the server listens (a busy machine can
+    take longer than any fixed sleep); the server is killed if the client
+    failed (it would wait for ever). Returns the client's JSON, or
+    {"error": ...} when the run failed or hung."""
+    srv = subprocess.Popen(["ip", "netns", "exec", lan_ns, "iperf3", "-s", "-1", "-B",
+                            server_ip], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and srv.poll() is None:
+            if ":5201" in sh("ss", "-Hltn", ns=lan_ns, check=False):
+                break
+            time.sleep(0.1)
+        try:
+            out = sh("iperf3", "-c", server_ip, "-J", *args, ns=client_ns, timeout=timeout,
+                     check=False)
+            # iperf3 may warn on stderr first (1472-byte blocks over TCP)
+            return json.loads(out[out.index("{"):]) if "{" in out else {"error": out}
+        except (subprocess.TimeoutExpired, ValueError) as e:
+            return {"error": str(e)}
+    finally:
+        try:
+            srv.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            srv.kill()
+            srv.wait()
 
 
 class Proc:

@@ -7,7 +7,6 @@ leave, kicks one, and leaves a screenshot in build-logs/."""
 
 import json
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -16,6 +15,7 @@ import pytest
 
 import lpadmin
 from lpadmin import request
+import lpnet
 from lpnet import LAN_HOST, LanParty, sh
 
 P1_MAC = "02:00:00:00:01:01"
@@ -55,31 +55,15 @@ def wait_status(party, pred, timeout=20):
 def iperf_once(party, seconds, udp_rate=None, player="p1"):
     """Through the tunnel, a player -> the LAN host: TCP, or UDP at
     udp_rate (1200-byte datagrams). Returns (bits/s received, loss %)."""
-    srv = subprocess.Popen(["ip", "netns", "exec", party.ns["lan"], "iperf3", "-s", "-1",
-                            "-B", LAN_HOST], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        # the server listens before the client starts (a busy machine can
-        # take longer than any fixed sleep)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if ":5201" in sh("ss", "-Hltn", ns=party.ns["lan"]):
-                break
-            time.sleep(0.1)
-        extra = ["-u", "-b", udp_rate, "-l", "1200"] if udp_rate else []
-        out = json.loads(sh("iperf3", "-c", LAN_HOST, "-t", str(seconds), "-J", *extra,
-                            ns=party.ns[player], timeout=seconds + 20))
-        if udp_rate:
-            s = out["end"]["sum"]
-            return s["bits_per_second"] * (1 - s["lost_percent"] / 100), s["lost_percent"]
-        return out["end"]["sum_received"]["bits_per_second"], 0.0
-    finally:
-        # a one-off server ends with its test; one whose client failed
-        # would wait for ever
-        try:
-            srv.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
+    extra = ["-u", "-b", udp_rate, "-l", "1200"] if udp_rate else []
+    out = lpnet.iperf3_json(party.ns["lan"], party.ns[player], LAN_HOST,
+                            ["-t", str(seconds)] + extra, seconds + 20)
+    if "error" in out:
+        raise RuntimeError("iperf3: %s" % str(out["error"])[:300])
+    if udp_rate:
+        s = out["end"]["sum"]
+        return s["bits_per_second"] * (1 - s["lost_percent"] / 100), s["lost_percent"]
+    return out["end"]["sum_received"]["bits_per_second"], 0.0
 
 
 def iperf(party, seconds, udp_rate=None, player="p1"):

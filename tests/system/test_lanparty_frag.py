@@ -4,7 +4,6 @@ room's MTU is 1500 like the LAN's, and full-size frames cross both ways
 although the QUIC path carries at most 1404-byte datagrams. Real tools:
 ping with the DF bit, iperf3 UDP and TCP, SLAAC."""
 
-import json
 import os
 import re
 import subprocess
@@ -12,6 +11,7 @@ import time
 
 import pytest
 
+import lpnet
 from lpnet import LAN_HOST, LanParty, sh
 
 P1_MAC = "02:00:00:00:01:01"
@@ -50,21 +50,10 @@ def ping_loss(out):
 
 def iperf3(lp, player, args, timeout=40):
     """One iperf3 run from the player to the LAN host; its JSON."""
-    srv = subprocess.Popen(["ip", "netns", "exec", lp.ns["lan"], "iperf3", "-s", "-1",
-                            "-B", LAN_HOST], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(0.5)
-        out = sh("iperf3", "-c", LAN_HOST, "-J", *args, ns=lp.ns[player], timeout=timeout,
-                 check=False)
-        # iperf3 warns on stderr that 1472-byte blocks exceed the TCP MSS
-        return json.loads(out[out.index("{"):])
-    finally:
-        try:
-            srv.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
+    j = lpnet.iperf3_json(lp.ns["lan"], lp.ns[player], LAN_HOST, args, timeout)
+    if "error" in j:
+        raise RuntimeError("iperf3: %s" % str(j["error"])[:300])
+    return j
 
 
 def slaac_addr(lp, ns, dev, timeout=20):
